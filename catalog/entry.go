@@ -1,0 +1,68 @@
+package catalog
+
+// Entry is one audit event of a vendor's catalog. Entries are immutable once
+// a Catalog is built.
+type Entry struct {
+	// Index is the entry's position in its Catalog's Entries, dense from 0;
+	// users keep per-entry side tables (pre-encoded fields) indexed by it.
+	Index int
+	// Vendor is the entry's vendor.
+	Vendor Vendor
+	// Code is the canonical code (054, 2001, 100, DEVICE.CONNECT).
+	Code string
+	// Name is the event name auditx reports (event.action), corrected or
+	// disambiguated where the vendor document is wrong or ambiguous.
+	Name string
+	// NameInDoc is the document's own wording where it differs from Name.
+	NameInDoc string
+	// Description is the trigger description as the document writes it
+	// (event.reason).
+	Description string
+	// Derived is true when Description was derived from the title because
+	// the document has none.
+	Derived bool
+	// Group is the vendor's grouping (code range, area, entity type).
+	Group string
+	// Category lists the ECS event.category values.
+	Category []string
+	// Type lists the ECS event.type values.
+	Type []string
+	// Outcome is the expected ECS event.outcome.
+	Outcome Outcome
+	// Severity is the default severity.
+	Severity Severity
+	// Note says why the entry differs from the document, if it does.
+	Note string
+	// Source is "embedded" or the user file the entry came from.
+	Source string
+	// Line is the entry's line in Source.
+	Line int
+}
+
+// Header lists the columns of a catalog file, in order.
+var Header = []string{"vendor", "code", "name", "name_in_doc", "description", "derived",
+	"group", "category", "type", "outcome", "severity", "note"}
+
+// Record returns the entry as a catalog file row, in Header order.
+func (e *Entry) Record() []string {
+	derived := ""
+	if e.Derived {
+		derived = "true"
+	}
+	return []string{e.Vendor.String(), e.Code, e.Name, e.NameInDoc, e.Description, derived,
+		e.Group, joinList(e.Category), joinList(e.Type), e.Outcome.String(), e.Severity.String(), e.Note}
+}
+
+// ListSeparator separates the values of the category and type columns.
+const ListSeparator = "|"
+
+func joinList(vs []string) string {
+	out := ""
+	for i, v := range vs {
+		if i > 0 {
+			out += ListSeparator
+		}
+		out += v
+	}
+	return out
+}

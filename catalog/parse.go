@@ -1,0 +1,186 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Limits of a catalog file, so that a mistaken path (a log file, a binary)
+// fails at start-up instead of filling memory.
+const (
+	// MaxFileBytes bounds one catalog file; the embedded ones are ~100 KiB.
+	MaxFileBytes = 16 << 20
+	// MaxFieldBytes bounds one cell (the longest vendor description is < 1 KiB).
+	MaxFieldBytes = 16 << 10
+)
+
+// FileError is a problem in a catalog file, with the place it was found.
+type FileError struct {
+	File   string
+	Line   int    // 0 when the problem concerns the whole file
+	Column string // "" when the problem concerns the whole line
+	Err    error
+}
+
+// Error returns "file:line: column: problem".
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Column != "" {
+		fmt.Fprintf(&b, ": column %s", e.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying problem.
+func (e *FileError) Unwrap() error { return e.Err }
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Parse reads a catalog file (CSV with the Header row) and returns its
+// entries, validated: known vendor, canonical code, no duplicate code in the
+// file, non-empty name and description, ECS categorization, outcome and
+// severity words. name is used in errors. A UTF-8 BOM and CRLF line ends are
+// accepted. On any error no entry is returned.
+func Parse(name string, data []byte) ([]*Entry, error) {
+	fail := func(line int, col string, err error) ([]*Entry, error) {
+		return nil, &FileError{File: name, Line: line, Column: col, Err: err}
+	}
+	if len(data) > MaxFileBytes {
+		return fail(0, "", fmt.Errorf("file is %d bytes, over the limit of %d", len(data), MaxFileBytes))
+	}
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fail(0, "", errors.New("file is empty: expected a header row "+strings.Join(Header, ",")))
+	}
+	ecs, err := ECSRules()
+	if err != nil {
+		return fail(0, "", fmt.Errorf("ECS rules unavailable: %w", err))
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1 // counted below, for a clearer message
+	header, err := r.Read()
+	if err != nil {
+		return fail(1, "", csvProblem(err))
+	}
+	if strings.Join(header, ",") != strings.Join(Header, ",") {
+		return fail(1, "", fmt.Errorf("header is %q, expected %q", strings.Join(header, ","), strings.Join(Header, ",")))
+	}
+	var entries []*Entry
+	seen := map[string]int{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return fail(line, "", csvProblem(err))
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(rec) != len(Header) {
+			return fail(line, "", fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(Header), strings.Join(Header, ",")))
+		}
+		e, col, err := parseRecord(rec, ecs)
+		if err != nil {
+			return fail(line, col, err)
+		}
+		key := e.Vendor.String() + "\x00" + e.Code
+		if first, dup := seen[key]; dup {
+			return fail(line, "code", fmt.Errorf("duplicate code %s/%s (first on line %d)", e.Vendor, e.Code, first))
+		}
+		seen[key] = line
+		e.Source, e.Line = name, line
+		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return fail(0, "", errors.New("file has a header but no entries"))
+	}
+	return entries, nil
+}
+
+func csvProblem(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("malformed CSV: %w", pe.Err)
+	}
+	return fmt.Errorf("malformed CSV: %w", err)
+}
+
+// parseRecord turns one row into an Entry; col names the bad column.
+func parseRecord(rec []string, ecs *ECS) (e *Entry, col string, err error) {
+	for i, f := range rec {
+		if len(f) > MaxFieldBytes {
+			return nil, Header[i], fmt.Errorf("%d bytes, over the limit of %d", len(f), MaxFieldBytes)
+		}
+	}
+	get := func(i int) string { return strings.TrimSpace(rec[i]) }
+	e = &Entry{}
+	if e.Vendor, err = ParseVendor(get(0)); err != nil {
+		return nil, "vendor", err
+	}
+	code, ok := Canonical(e.Vendor, get(1))
+	if !ok {
+		return nil, "code", fmt.Errorf("%q is not a %s code (%s)", get(1), e.Vendor, e.Vendor.Info().CodeForm)
+	}
+	if code != get(1) {
+		return nil, "code", fmt.Errorf("%q is not in canonical form: write %q", get(1), code)
+	}
+	e.Code = code
+	e.Name, e.NameInDoc, e.Description = get(2), get(3), get(4)
+	if e.Name == "" {
+		return nil, "name", errors.New("empty")
+	}
+	if e.Description == "" {
+		return nil, "description", errors.New("empty (derive one from the name and set derived to true)")
+	}
+	switch strings.ToLower(get(5)) {
+	case "", "false":
+	case "true":
+		e.Derived = true
+	default:
+		return nil, "derived", fmt.Errorf("%q (accepted: true, false or empty)", get(5))
+	}
+	e.Group = get(6)
+	if e.Group == "" {
+		return nil, "group", errors.New("empty")
+	}
+	e.Category, e.Type = splitList(get(7)), splitList(get(8))
+	if err := ecs.CheckCategorization(e.Category, e.Type); err != nil {
+		return nil, "category/type", err
+	}
+	if e.Outcome, err = ParseOutcome(get(9)); err != nil {
+		return nil, "outcome", err
+	}
+	if e.Severity, err = ParseSeverity(get(10)); err != nil {
+		return nil, "severity", err
+	}
+	e.Note = get(11)
+	return e, "", nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ListSeparator)
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// Exit codes of every command.
+const (
+	exitOK    = 0 // done
+	exitFail  = 1 // the command ran and failed: a bad line with --strict, an entry not found, a lint error, I/O
+	exitUsage = 2 // bad arguments; the usage is printed on stderr
+)
+
+// version is the release, set at link time with
+// -ldflags "-X main.version=v1.2.3"; empty means "read it from the build info".
+var version string
+
+// cli holds the streams of one invocation; tests build one over buffers.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// run executes the command line args (without the program name) and
+// returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "enrich":
+		return c.enrich(args[1:])
+	case "catalog":
+		return c.catalog(args[1:])
+	case "version":
+		return c.version(args[1:])
+	case "help", "-h", "-help", "--help":
+		return c.help(args[1:])
+	}
+	fmt.Fprintf(stderr, "auditx: unknown command %q (accepted: enrich, catalog, version, help)\n\n%s", args[0], mainUsage)
+	return exitUsage
+}
+
+const mainUsage = `auditx enriches vendor audit logs with ECS fields and manages its event catalog.
+
+Usage:
+  auditx enrich [flags] < in.jsonl > out.jsonl    enrich JSON lines
+  auditx catalog list [flags]                     list the catalog's entries
+  auditx catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)
+  auditx catalog lint FILE...                     validate user catalog files
+  auditx catalog export --format F [flags]        export as csv, json or markdown
+  auditx catalog diff [--base FILE]... FILE...    what user files change in the catalog
+  auditx version                                  print the version and the catalog size
+  auditx help [COMMAND]                           print the usage of a command
+
+Exit codes: 0 done, 1 failed, 2 bad arguments.
+`
+
+// help prints the usage of the command named by args (all of it when none).
+func (c *cli) help(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stdout, mainUsage)
+		return exitOK
+	}
+	switch args[0] {
+	case "enrich", "catalog", "version":
+		return run(append(append([]string{}, args...), "-h"), c.stdin, c.stdout, c.stderr)
+	}
+	fmt.Fprintf(c.stderr, "auditx help: unknown command %q (accepted: enrich, catalog, version)\n", args[0])
+	return exitUsage
+}
+
+// version prints the release, the Go version and the embedded catalog's size.
+func (c *cli) version(args []string) int {
+	fs := c.flagSet("version", "", "Print the version of auditx and the size of the embedded catalog.")
+	pos, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return c.usageError(fs, "unexpected argument %q", pos[0])
+	}
+	fmt.Fprintf(c.stdout, "auditx %s (%s %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	cat, err := catalog.Embedded()
+	if err != nil {
+		fmt.Fprintf(c.stderr, "auditx version: embedded catalog: %v\n", err)
+		return exitFail
+	}
+	var counts []string
+	for _, v := range catalog.Vendors() {
+		counts = append(counts, fmt.Sprintf("%s %d", v, cat.Count(v)))
+	}
+	fmt.Fprintf(c.stdout, "catalog: %d entries (%s)\n", cat.Len(), strings.Join(counts, ", "))
+	if ecs, err := catalog.ECSRules(); err == nil && ecs.Source != "" {
+		fmt.Fprintf(c.stdout, "ecs: %s\n", ecs.Source)
+	}
+	return exitOK
+}
+
+// buildVersion returns the link-time version, else the module version and
+// VCS revision recorded by the Go toolchain.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" && !strings.Contains(v, rev[:min(12, len(rev))]) {
+		v += " " + rev[:min(12, len(rev))] + modified
+	}
+	return v
+}
+
+// flagSet returns a FlagSet for a command whose usage is "auditx name
+// synopsis", about and the flags. Errors are reported by parse.
+func (c *cli) flagSet(name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet("auditx "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: auditx %s %s\n\n%s\n", name, synopsis, about)
+		if hasFlags(fs) {
+			fmt.Fprintln(w, "\nFlags:")
+			printFlags(w, fs)
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// printFlags lists the flags GNU-style (--name VALUE), VALUE taken from a
+// back-quoted word of the flag's usage as flag.PrintDefaults does.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		dash := "--"
+		if len(f.Name) == 1 {
+			dash = "-"
+		}
+		spec := dash + f.Name
+		if arg != "" {
+			spec += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", spec, usage)
+	})
+	tw.Flush()
+}
+
+// parse parses flags and positional arguments in any order ("--" ends the
+// flags). When done is true the command must return code at once: the
+// usage was asked for (-h, code 0, on stdout) or the flags are bad (code 2,
+// on stderr).
+func (c *cli) parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(c.stdout)
+			fs.Usage()
+			return nil, exitOK, true
+		}
+		if err != nil {
+			// The flag package names flags with one dash; the usage uses two.
+			msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
+			return nil, c.usageError(fs, "%s", msg), true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, exitOK, false
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), exitOK, false
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError prints the problem and the command's usage on stderr and
+// returns exitUsage.
+func (c *cli) usageError(fs *flag.FlagSet, format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "%s: %s\n\n", fs.Name(), fmt.Sprintf(format, a...))
+	fs.SetOutput(c.stderr)
+	fs.Usage()
+	return exitUsage
+}
+
+// fail prints "auditx name: problem" on stderr and returns exitFail.
+func (c *cli) fail(name string, format string, a ...any) int {
+	fmt.Fprintf(c.stderr, "auditx %s: %s\n", name, fmt.Sprintf(format, a...))
+	return exitFail
+}
+
+// listFlag collects a repeatable string flag (--catalog a --catalog b).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+// Set appends one value.
+func (l *listFlag) Set(s string) error {
+	if s == "" {
+		return errors.New("empty file name")
+	}
+	*l = append(*l, s)
+	return nil
+}
+
+// vendorFlag parses a vendor id; with auto, "auto" (and empty) mean
+// catalog.NoVendor.
+type vendorFlag struct {
+	v    catalog.Vendor
+	auto bool
+}
+
+func (f *vendorFlag) String() string {
+	if f == nil || f.v == catalog.NoVendor {
+		if f != nil && f.auto {
+			return "auto"
+		}
+		return ""
+	}
+	return f.v.String()
+}
+
+// Set parses a vendor id; the error lists the accepted values.
+func (f *vendorFlag) Set(s string) error {
+	if f.auto && (s == "auto" || s == "") {
+		f.v = catalog.NoVendor
+		return nil
+	}
+	v, err := catalog.ParseVendor(s)
+	if err != nil {
+		if f.auto {
+			return fmt.Errorf("unknown vendor %q (accepted: auto, %s)", s, strings.Join(catalog.VendorIDs(), ", "))
+		}
+		return err
+	}
+	f.v = v
+	return nil
+}
+
+// choiceFlag accepts one of a fixed list of words.
+type choiceFlag struct {
+	value    string
+	accepted []string
+}
+
+func (f *choiceFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.value
+}
+
+// Set checks the word against the accepted ones.
+func (f *choiceFlag) Set(s string) error {
+	for _, a := range f.accepted {
+		if s == a {
+			f.value = s
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not accepted (accepted: %s)", s, strings.Join(f.accepted, ", "))
+}

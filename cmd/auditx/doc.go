@@ -1,0 +1,21 @@
+// Command auditx is the command line of auditx: it enriches JSON lines
+// through the same core as the Fluent Bit plugin (enrich), and lists, shows,
+// lints, exports and diffs the event catalog (catalog).
+//
+// It owns argument parsing, the JSON-line edges (JSON → msgpack → enrich →
+// JSON) and the text formats of the catalog commands (tables, CSV, JSON,
+// Markdown). It must not hold enrichment or lookup logic of its own: codes
+// are normalised, records enriched and files validated by the packages it
+// calls. No cgo.
+//
+// Every command is a function taking its arguments and streams and returning
+// an exit code (0 ok, 1 failed, 2 bad arguments), so tests call them
+// directly; only main calls os.Exit.
+//
+// Usage:
+//
+//	auditx enrich [flags] < in.jsonl > out.jsonl
+//	auditx catalog list|show|lint|export|diff ...
+//	auditx version
+//	auditx help [COMMAND]
+package main

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+
+	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/mpjson"
+)
+
+// Limits and buffers of auditx enrich.
+const (
+	// maxLineBytes bounds one input line (without its '\n'). A longer line
+	// is passed through unchanged, in pieces, and reported as bad: it is
+	// never held in memory whole.
+	maxLineBytes = 16 << 20
+	// readBufBytes and writeBufBytes size the stdin and stdout buffers.
+	readBufBytes  = 64 << 10
+	writeBufBytes = 64 << 10
+)
+
+// enrich runs "auditx enrich".
+func (c *cli) enrich(args []string) int {
+	fs := c.flagSet("enrich", "[flags] < in.jsonl > out.jsonl",
+		`Read JSON lines on stdin, write them enriched on stdout, through the same core as the
+Fluent Bit plugin. Lines that are not a JSON object (invalid JSON, arrays, empty lines)
+are reported on stderr with their line number and passed through unchanged; records
+that carry no known vendor or code are passed through unchanged too. A summary of the
+counters is printed on stderr at the end.`)
+	vendor := vendorFlag{auto: true}
+	var catalogs listFlag
+	schema := choiceFlag{value: enrich.SchemaECS.String(), accepted: []string{enrich.SchemaECS.String(), enrich.SchemaFlat.String()}}
+	fs.Var(&vendor, "vendor", "the `VENDOR` of every record, or auto to recognise it from the record's keys")
+	fs.Var(&catalogs, "catalog", "overlay the user catalog `FILE` on the embedded one (repeatable; later files win)")
+	fs.Var(&schema, "schema", "the `SCHEMA` of the added fields: ecs (event.*, observer.*, tags) or flat (one map under --flat-key)")
+	flatKey := fs.String("flat-key", enrich.DefaultFlatKey, "the `KEY` of the map of the flat schema")
+	override := fs.Bool("override", false, "let auditx's fields replace existing fields of the same name")
+	codeKey := fs.String("code-key", "", "read the code at this dotted `PATH` (message.code); needs --vendor")
+	codeRegex := fs.String("code-regex", "", "extract the code from the value with this `RE` (its group, or the whole match)")
+	strict := fs.Bool("strict", false, "exit 1 when a line was not a JSON object")
+	pos, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return c.usageError(fs, "unexpected argument %q: input is read from stdin", pos[0])
+	}
+	opts := enrich.Options{Vendor: vendor.v, CodeKey: *codeKey, FlatKey: *flatKey, Override: *override}
+	if schema.value == enrich.SchemaFlat.String() {
+		opts.Schema = enrich.SchemaFlat
+	}
+	if *codeRegex != "" {
+		re, err := regexp.Compile(*codeRegex)
+		if err != nil {
+			return c.usageError(fs, "invalid value %q for flag --code-regex: %v", *codeRegex, err)
+		}
+		opts.CodeRegex = re
+	}
+	cat, err := catalog.Load(catalogs...)
+	if err != nil {
+		return c.fail("enrich", "%v", err)
+	}
+	en, err := enrich.New(cat, opts)
+	if err != nil {
+		return c.usageError(fs, "%v", err)
+	}
+	s := &enrichStream{en: en, conv: mpjson.New(), maxLine: maxLineBytes}
+	sum, err := s.run(c.stdin, c.stdout, c.stderr)
+	fmt.Fprintf(c.stderr, "auditx enrich: %s\n", sum)
+	switch {
+	case err != nil:
+		return c.fail("enrich", "%v", err)
+	case *strict && sum.BadLines > 0:
+		return c.fail("enrich", "%d of %d lines were not JSON objects (--strict)", sum.BadLines, sum.Lines)
+	}
+	return exitOK
+}
+
+// enrichStream enriches a stream of JSON lines. Its Enricher serves this
+// stream alone, so the Enricher's counters are the stream's.
+type enrichStream struct {
+	en      *enrich.Enricher
+	conv    *mpjson.Converter
+	maxLine int
+	rec     []byte // reused output buffer of enrich.Record
+}
+
+// summary counts what a stream saw. Every line is one record: the
+// enricher's counters plus the lines that never reached it (BadLines, also
+// counted as Malformed).
+type summary struct {
+	enrich.Stats
+	Lines    uint64
+	BadLines uint64
+}
+
+// String is the one-line summary printed at the end of auditx enrich.
+func (s summary) String() string {
+	return fmt.Sprintf("records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d conflicts=%d",
+		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed, s.AlreadyEnriched, s.Conflicts)
+}
+
+// run reads JSON lines from in and writes one line to out for each:
+// enriched (known code, or known vendor with an unknown code) or the input
+// line byte for byte (no code, invalid code, already enriched, not a JSON
+// object). Lines that are not a JSON object are reported on errw with
+// their line number. Output is flushed whenever the input has nothing
+// buffered, so a pipe sees each line as soon as it is done. The error is a
+// read or write failure; the summary counts the lines handled until then.
+func (s *enrichStream) run(in io.Reader, out, errw io.Writer) (sum summary, err error) {
+	br := bufio.NewReaderSize(in, readBufBytes)
+	bw := bufio.NewWriterSize(out, writeBufBytes)
+	defer func() {
+		sum.Stats = s.en.Stats()
+		sum.Records += sum.BadLines
+		sum.Malformed += sum.BadLines
+	}()
+	var line []byte
+	for {
+		if br.Buffered() == 0 {
+			if err := bw.Flush(); err != nil {
+				return sum, fmt.Errorf("writing the output: %w", err)
+			}
+		}
+		var long, eof bool
+		line, long, eof, err = readLine(br, line[:0], s.maxLine, bw)
+		if err != nil {
+			bw.Flush()
+			return sum, fmt.Errorf("line %d: %w", sum.Lines+1, err)
+		}
+		if eof && len(line) == 0 && !long {
+			break
+		}
+		sum.Lines++
+		if long {
+			sum.BadLines++
+			fmt.Fprintf(errw, "line %d: longer than %d bytes: passed through unchanged\n", sum.Lines, s.maxLine)
+		} else {
+			content := bytes.TrimSuffix(line, []byte{'\n'})
+			enriched, problem := s.line(content)
+			if problem != "" {
+				sum.BadLines++
+				fmt.Fprintf(errw, "line %d: %s: passed through unchanged\n", sum.Lines, problem)
+			}
+			if enriched == nil {
+				enriched = content
+			}
+			bw.Write(enriched)
+			bw.WriteByte('\n') // a write error sticks in bw and is returned by Flush
+		}
+		if eof {
+			break
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return sum, fmt.Errorf("writing the output: %w", err)
+	}
+	return sum, nil
+}
+
+// line enriches one line (without its '\n'). It returns the enriched JSON,
+// or nil when the line is to be passed through unchanged, and, for a line
+// that is not a JSON object, the problem.
+func (s *enrichStream) line(content []byte) (enriched []byte, problem string) {
+	trimmed := bytes.TrimSpace(content)
+	if len(trimmed) == 0 {
+		return nil, "empty line"
+	}
+	// encoding/json checks the whole line: the msgpack converter would
+	// stop after the first value and drop what follows it.
+	if !json.Valid(trimmed) {
+		var v json.RawMessage
+		err := json.Unmarshal(trimmed, &v)
+		if err == nil {
+			err = errors.New("not valid JSON")
+		}
+		return nil, "invalid JSON: " + err.Error()
+	}
+	if trimmed[0] != '{' {
+		return nil, "a JSON " + jsonKind(trimmed[0]) + ", not an object"
+	}
+	body, err := s.conv.ToMsgpack(trimmed)
+	if err != nil {
+		return nil, err.Error()
+	}
+	var res enrich.Result
+	s.rec, res = s.en.Record(s.rec[:0], body)
+	if res != enrich.ResultEnriched && res != enrich.ResultUnknown {
+		return nil, "" // untouched by the enricher: keep the line byte for byte
+	}
+	js, err := s.conv.ToJSON(s.rec)
+	if err != nil {
+		return nil, "cannot write the enriched record as JSON: " + err.Error()
+	}
+	return js, ""
+}
+
+// jsonKind names the JSON value starting with c.
+func jsonKind(c byte) string {
+	switch c {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// readLine appends one line of br, with its '\n' if it has one, to buf.
+// A line longer than max (without the '\n') is not kept: what was read and
+// the rest of the line are written to pass as they come, followed by a '\n'
+// when the line has none, and long is true. eof is true when the input
+// ended (a final line without '\n' may still have been read).
+func readLine(br *bufio.Reader, buf []byte, max int, pass io.Writer) (line []byte, long, eof bool, err error) {
+	for {
+		frag, rerr := br.ReadSlice('\n')
+		if !long {
+			n := len(buf) + len(frag)
+			if bytes.HasSuffix(frag, []byte{'\n'}) {
+				n--
+			}
+			if n > max {
+				long = true
+				if _, err := pass.Write(buf); err != nil {
+					return buf[:0], long, false, err
+				}
+				buf = buf[:0]
+			}
+		}
+		if long {
+			if _, err := pass.Write(frag); err != nil {
+				return buf, long, false, err
+			}
+		} else {
+			buf = append(buf, frag...)
+		}
+		switch {
+		case rerr == nil:
+			return buf, long, false, nil
+		case errors.Is(rerr, bufio.ErrBufferFull):
+			continue
+		case errors.Is(rerr, io.EOF):
+			if long { // a fragment ending in '\n' would have returned above
+				_, err = pass.Write([]byte{'\n'})
+			}
+			return buf, long, true, err
+		default:
+			return buf, long, false, rerr
+		}
+	}
+}

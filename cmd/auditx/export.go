@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// Export formats.
+const (
+	formatCSV      = "csv"
+	formatJSON     = "json"
+	formatMarkdown = "markdown"
+)
+
+// docsRegenerate is the command that regenerates docs/catalog.md, quoted in
+// the file itself and in the test that keeps it current.
+const docsRegenerate = "go run ./cmd/auditx catalog export --format markdown -o docs/catalog.md"
+
+// catalogExport runs "auditx catalog export".
+func (c *cli) catalogExport(args []string) int {
+	fs := c.flagSet("catalog export", "--format csv|json|markdown [--vendor VENDOR] [--catalog FILE]... [-o FILE]",
+		`Export the catalog (embedded, overlaid with the --catalog files):
+  csv       the catalog file format (docs/catalog-format.md), one header row
+  json      an array of objects with every field of the entries
+  markdown  the reference tables of docs/catalog.md`)
+	format := choiceFlag{accepted: []string{formatCSV, formatJSON, formatMarkdown}}
+	var vendor vendorFlag
+	var files listFlag
+	fs.Var(&format, "format", "the output `FORMAT`: csv, json or markdown (required)")
+	fs.Var(&vendor, "vendor", "export only the entries of `VENDOR` ("+strings.Join(catalog.VendorIDs(), ", ")+")")
+	fs.Var(&files, "catalog", "overlay the user catalog `FILE` (repeatable; later files win)")
+	out := fs.String("o", "", "write to `FILE` instead of stdout")
+	pos, code, done := c.parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) != 0 {
+		return c.usageError(fs, "unexpected argument %q", pos[0])
+	}
+	if format.value == "" {
+		return c.usageError(fs, "--format is required (accepted: %s)", strings.Join(format.accepted, ", "))
+	}
+	cat, err := catalog.Load(files...)
+	if err != nil {
+		return c.fail("catalog export", "%v", err)
+	}
+	var buf bytes.Buffer
+	if err := exportCatalog(&buf, cat, format.value, vendor.v); err != nil {
+		return c.fail("catalog export", "%v", err)
+	}
+	if *out == "" || *out == "-" {
+		_, err = c.stdout.Write(buf.Bytes())
+	} else {
+		err = os.WriteFile(*out, buf.Bytes(), 0o644)
+	}
+	if err != nil {
+		return c.fail("catalog export", "writing the output: %v", err)
+	}
+	return exitOK
+}
+
+// exportCatalog writes the entries of v (all for NoVendor) in format.
+func exportCatalog(w io.Writer, cat *catalog.Catalog, format string, v catalog.Vendor) error {
+	switch format {
+	case formatCSV:
+		return writeCSV(w, selectEntries(cat, v))
+	case formatJSON:
+		return writeJSON(w, selectEntries(cat, v))
+	case formatMarkdown:
+		return writeMarkdown(w, cat, v)
+	}
+	return fmt.Errorf("unknown format %q (accepted: %s, %s, %s)", format, formatCSV, formatJSON, formatMarkdown)
+}
+
+// writeCSV writes a catalog file: catalog.Header and one row per entry.
+func writeCSV(w io.Writer, entries []*catalog.Entry) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(catalog.Header); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := cw.Write(e.Record()); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// jsonEntry is an entry in the JSON export: every column of the catalog
+// file, the severity's event.severity score and where the entry comes from.
+type jsonEntry struct {
+	Vendor        string   `json:"vendor"`
+	Code          string   `json:"code"`
+	Name          string   `json:"name"`
+	NameInDoc     string   `json:"name_in_doc"`
+	Description   string   `json:"description"`
+	Derived       bool     `json:"derived"`
+	Group         string   `json:"group"`
+	Category      []string `json:"category"`
+	Type          []string `json:"type"`
+	Outcome       string   `json:"outcome"`
+	Severity      string   `json:"severity"`
+	SeverityScore int64    `json:"severity_score"`
+	Note          string   `json:"note"`
+	Source        string   `json:"source"`
+	Line          int      `json:"line"`
+}
+
+func toJSONEntry(e *catalog.Entry) jsonEntry {
+	return jsonEntry{
+		Vendor: e.Vendor.String(), Code: e.Code, Name: e.Name, NameInDoc: e.NameInDoc,
+		Description: e.Description, Derived: e.Derived, Group: e.Group,
+		Category: e.Category, Type: e.Type, Outcome: e.Outcome.String(),
+		Severity: e.Severity.String(), SeverityScore: e.Severity.Score(), Note: e.Note,
+		Source: e.Source, Line: e.Line,
+	}
+}
+
+// writeJSON writes the entries as an indented JSON array.
+func writeJSON(w io.Writer, entries []*catalog.Entry) error {
+	out := make([]jsonEntry, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, toJSONEntry(e))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeMarkdown writes the reference of docs/catalog.md: a header saying
+// how it is generated, a table of the vendors, and one section per vendor
+// with a table of its entries. The output depends on the catalog only (no
+// date, no version), so the committed file can be compared with it.
+func writeMarkdown(w io.Writer, cat *catalog.Catalog, only catalog.Vendor) error {
+	b := &bytes.Buffer{}
+	vendors := catalog.Vendors()
+	if only != catalog.NoVendor {
+		vendors = []catalog.Vendor{only}
+	}
+	source := "the catalog embedded in auditx (`catalog/data/*.csv`)"
+	if files := cat.Files(); len(files) > 0 {
+		source += " overlaid with the user files `" + strings.Join(files, "`, `") + "`"
+	}
+	fmt.Fprintf(b, "# auditx event catalog\n\n")
+	fmt.Fprintf(b, "<!-- Generated by `auditx catalog export --format markdown`: do not edit. -->\n\n")
+	fmt.Fprintf(b, "This file is generated by `auditx catalog export --format markdown` from %s. "+
+		"It must not be edited by hand: change the CSV files (format and classification rules: "+
+		"[catalog-format.md](catalog-format.md)) and regenerate it with\n`%s`; "+
+		"a test in `cmd/auditx` fails when it is out of date.\n\n", source, docsRegenerate)
+	fmt.Fprintf(b, "Each entry gives the ECS fields auditx adds: *name* is `event.action`, *description* "+
+		"`event.reason`, *category* and *type* `event.category` and `event.type`, *outcome* the default "+
+		"`event.outcome` (a record's own result wins) and *severity* the default level with its "+
+		"`event.severity` score. *Corrections* shows where auditx departs from the vendor's document: "+
+		"the document's own name and the reason. A description marked *(derived)* is not in the "+
+		"document; it was derived from the event's title.\n\n")
+
+	fmt.Fprintf(b, "| vendor | company | product | entries | code form |\n|---|---|---|---:|---|\n")
+	for _, v := range vendors {
+		info := v.Info()
+		fmt.Fprintf(b, "| [%s](#%s) | %s | %s | %d | %s |\n", v, v, mdCell(info.Company), mdCell(info.Product),
+			cat.Count(v), mdCell(info.CodeForm))
+	}
+	for _, v := range vendors {
+		info := v.Info()
+		fmt.Fprintf(b, "\n## %s\n\n", v)
+		fmt.Fprintf(b, "%s, %s: %d entries. Codes are %s.\n\n", info.Company, info.Product, cat.Count(v), info.CodeForm)
+		fmt.Fprintf(b, "| code | name | category | type | outcome | severity | description | corrections |\n")
+		fmt.Fprintf(b, "|---|---|---|---|---|---|---|---|\n")
+		for _, e := range selectEntries(cat, v) {
+			desc := mdCell(e.Description)
+			if e.Derived {
+				desc += " *(derived)*"
+			}
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s (%d) | %s | %s |\n",
+				mdCell(e.Code), mdCell(e.Name), mdCell(strings.Join(e.Category, ", ")), mdCell(strings.Join(e.Type, ", ")),
+				e.Outcome, e.Severity, e.Severity.Score(), desc, mdCorrections(e))
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// mdCorrections is the corrections cell: the document's name where it
+// differs, then the note.
+func mdCorrections(e *catalog.Entry) string {
+	var parts []string
+	if e.NameInDoc != "" {
+		parts = append(parts, "document: *"+mdCell(e.NameInDoc)+"*")
+	}
+	if e.Note != "" {
+		parts = append(parts, mdCell(e.Note))
+	}
+	return strings.Join(parts, ". ")
+}
+
+// mdCell makes text safe in a Markdown table cell: '|' escaped, line
+// breaks (never in a valid catalog, but a cell must stay on its row) as
+// spaces.
+func mdCell(s string) string {
+	return mdEscaper.Replace(s)
+}
+
+var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")

@@ -1,0 +1,376 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/enrich"
+)
+
+// Getter reads one property; "" means unset. Fluent Bit's
+// FLBPluginConfigKey and a map both satisfy it.
+type Getter interface {
+	Get(key string) string
+}
+
+// Map is a Getter over a map, keys matched case-insensitively like Fluent Bit does.
+type Map map[string]string
+
+// Get returns the value of key.
+func (m Map) Get(key string) string {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Emit selects where enriched records go.
+type Emit uint8
+
+// Emit modes.
+const (
+	EmitForward Emit = iota // Forward protocol to an in_forward
+	EmitStdout              // JSON lines on standard output (debugging, demos)
+)
+
+// String returns the config value.
+func (e Emit) String() string {
+	if e == EmitStdout {
+		return "stdout"
+	}
+	return "forward"
+}
+
+// TagPlaceholder in emit_tag is replaced by the incoming tag. Fluent Bit
+// expands ${NAME} in config files from the environment, except for keys that
+// the plugin registers with FLB_CONFIG_MAP_DYNAMIC_ENV, as auditx does for
+// emit_tag; the short form TagPlaceholderShort is accepted too.
+const (
+	TagPlaceholder      = "${TAG}"
+	TagPlaceholderShort = "$TAG"
+)
+
+// Config is the validated configuration of one auditx output instance.
+type Config struct {
+	Enrich          enrich.Options
+	Passthrough     bool     // enrich off: re-emit records unchanged (measures the hop)
+	CatalogFiles    []string // user catalog files, overlaid in order
+	CatalogReload   time.Duration
+	Emit            Emit
+	ForwardNetwork  string // "unix" or "tcp"
+	ForwardAddress  string // socket path or host:port
+	AllowRemote     bool
+	EmitTag         string // template, may contain TagPlaceholder
+	RequireAck      bool
+	Timeout         time.Duration
+	Compress        bool
+	MaxConnections  int
+	MaxMessageBytes int
+	MetricsListen   string
+	ID              string // instance name in logs and metrics
+}
+
+// Tag returns the tag to emit for records that arrived under tag.
+func (c *Config) Tag(tag string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(c.EmitTag, TagPlaceholder, tag), TagPlaceholderShort, tag)
+}
+
+// TagPrefix returns the part of emit_tag before the placeholder: an incoming
+// tag that starts with it was most likely emitted by auditx itself (a loop).
+func (c *Config) TagPrefix() string {
+	for _, ph := range []string{TagPlaceholder, TagPlaceholderShort} {
+		if i := strings.Index(c.EmitTag, ph); i >= 0 {
+			return c.EmitTag[:i]
+		}
+	}
+	return ""
+}
+
+// Error is a bad configuration value; its message names the key, the value
+// and what is accepted.
+type Error struct {
+	Key, Value, Accepted string
+	Err                  error
+}
+
+// Error returns the message shown in Fluent Bit's log.
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("config key '%s': invalid value %q", e.Key, e.Value)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	if e.Accepted != "" {
+		msg += " (accepted: " + e.Accepted + ")"
+	}
+	return msg
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Limits of numeric keys.
+const (
+	MinTimeout         = 100 * time.Millisecond
+	MaxTimeout         = 5 * time.Minute
+	MaxConnectionsMax  = 64
+	MinMessageBytes    = 64 << 10
+	MaxMessageBytesMax = 64 << 20
+	MinCatalogReload   = time.Second
+)
+
+// Parse reads every key from g, applies defaults and validates.
+func Parse(g Getter) (*Config, error) {
+	c := &Config{}
+	p := parser{g: g}
+	vendor := p.choice("vendor", append([]string{"auto"}, catalog.VendorIDs()...))
+	if vendor != "auto" {
+		c.Enrich.Vendor, _ = catalog.ParseVendor(vendor)
+	}
+	c.Enrich.CodeKey = p.str("code_key")
+	if re := p.str("code_regex"); re != "" && p.err == nil {
+		rx, err := regexp.Compile(re)
+		if err != nil {
+			p.fail("code_regex", re, "a Go regular expression with at most one group", err)
+		} else if rx.NumSubexp() > 1 {
+			p.fail("code_regex", re, "a Go regular expression with at most one group", fmt.Errorf("%d groups", rx.NumSubexp()))
+		} else {
+			c.Enrich.CodeRegex = rx
+		}
+	}
+	if c.Enrich.CodeKey != "" && c.Enrich.Vendor == catalog.NoVendor && p.err == nil {
+		p.fail("code_key", c.Enrich.CodeKey, "set vendor to one of "+strings.Join(catalog.VendorIDs(), ", "),
+			fmt.Errorf("needs a fixed vendor, not auto"))
+	}
+	if c.Enrich.CodeRegex != nil && c.Enrich.Vendor == catalog.NoVendor && p.err == nil {
+		p.fail("code_regex", c.Enrich.CodeRegex.String(), "set vendor to one of "+strings.Join(catalog.VendorIDs(), ", "),
+			fmt.Errorf("needs a fixed vendor, not auto"))
+	}
+	for _, f := range strings.Split(p.str("catalog_files"), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			c.CatalogFiles = append(c.CatalogFiles, f)
+		}
+	}
+	c.CatalogReload = p.duration("catalog_reload_interval", 60*time.Second, MinCatalogReload, 24*time.Hour, true)
+	if p.choice("schema", []string{"ecs", "flat"}) == "flat" {
+		c.Enrich.Schema = enrich.SchemaFlat
+	}
+	c.Enrich.FlatKey = p.str("flat_key")
+	if c.Enrich.FlatKey == "" {
+		c.Enrich.FlatKey = enrich.DefaultFlatKey
+	} else if strings.ContainsAny(c.Enrich.FlatKey, ". ") {
+		p.fail("flat_key", c.Enrich.FlatKey, "a key without dots or spaces", nil)
+	}
+	c.Enrich.Override = p.boolean("override", false)
+	c.Passthrough = !p.boolean("enrich", true)
+	if p.choice("emit", []string{"forward", "stdout"}) == "stdout" {
+		c.Emit = EmitStdout
+	}
+	path, addr := p.str("forward_path"), p.str("forward_address")
+	c.AllowRemote = p.boolean("forward_allow_remote", false)
+	switch {
+	case path != "" && addr != "":
+		p.fail("forward_address", addr, "either forward_path or forward_address, not both", nil)
+	case path != "":
+		c.ForwardNetwork, c.ForwardAddress = "unix", path
+	default:
+		if addr == "" {
+			addr = DefaultForwardAddress
+		}
+		c.ForwardNetwork, c.ForwardAddress = "tcp", addr
+		p.checkAddress("forward_address", addr, c.AllowRemote)
+	}
+	c.EmitTag = p.str("emit_tag")
+	switch {
+	case c.EmitTag == "":
+		c.EmitTag = DefaultEmitTag
+	case strings.ContainsAny(c.EmitTag, " \t"):
+		p.fail("emit_tag", c.EmitTag, "a tag without spaces, optionally with "+TagPlaceholderShort, nil)
+	case strings.HasSuffix(c.EmitTag, "."):
+		p.fail("emit_tag", c.EmitTag, "a tag that does not end with '.'; write the placeholder as "+TagPlaceholderShort,
+			fmt.Errorf("Fluent Bit replaced ${TAG} with the environment variable TAG, which is unset"))
+	}
+	c.RequireAck = p.boolean("require_ack", true)
+	c.Timeout = p.duration("timeout", 5*time.Second, MinTimeout, MaxTimeout, false)
+	switch p.choice("compress", []string{"off", "gzip"}) {
+	case "gzip":
+		c.Compress = true
+	}
+	c.MaxConnections = p.integer("max_connections", 8, 1, MaxConnectionsMax)
+	c.MaxMessageBytes = p.size("max_message_size", DefaultMaxMessageBytes, MinMessageBytes, MaxMessageBytesMax)
+	c.MetricsListen = p.str("metrics_listen")
+	if c.MetricsListen != "" {
+		p.checkAddress("metrics_listen", c.MetricsListen, p.boolean("metrics_allow_remote", false))
+	}
+	c.ID = p.str("id")
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err := enrichCheck(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Defaults of keys whose default is not the zero value.
+const (
+	DefaultForwardAddress  = "127.0.0.1:24224"
+	DefaultEmitTag         = "enriched." + TagPlaceholder
+	DefaultMaxMessageBytes = 6144000 // in_forward's default buffer_max_size (plugins/in_forward/fw_conn.h, v5.1.1)
+)
+
+func enrichCheck(c *Config) error {
+	// Reuse the enricher's own validation so that the two cannot disagree.
+	cat, err := catalog.Embedded()
+	if err != nil {
+		return err
+	}
+	if _, err := enrich.New(cat, c.Enrich); err != nil {
+		return &Error{Key: "code_key", Value: c.Enrich.CodeKey, Err: err}
+	}
+	return nil
+}
+
+// parser keeps the first error, so that the message names the first bad key.
+type parser struct {
+	g   Getter
+	err error
+}
+
+func (p *parser) fail(key, value, accepted string, err error) {
+	if p.err == nil {
+		p.err = &Error{Key: key, Value: value, Accepted: accepted, Err: err}
+	}
+}
+
+func (p *parser) str(key string) string { return strings.TrimSpace(p.g.Get(key)) }
+
+func (p *parser) choice(key string, accepted []string) string {
+	v := strings.ToLower(p.str(key))
+	if v == "" {
+		return accepted[0]
+	}
+	for _, a := range accepted {
+		if v == a {
+			return v
+		}
+	}
+	p.fail(key, v, strings.Join(accepted, ", "), nil)
+	return accepted[0]
+}
+
+func (p *parser) boolean(key string, def bool) bool {
+	switch strings.ToLower(p.str(key)) {
+	case "":
+		return def
+	case "on", "true", "yes", "1":
+		return true
+	case "off", "false", "no", "0":
+		return false
+	}
+	p.fail(key, p.str(key), "on, off, true, false, yes, no", nil)
+	return def
+}
+
+func (p *parser) integer(key string, def, lo, hi int) int {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.fail(key, v, fmt.Sprintf("an integer from %d to %d", lo, hi), nil)
+		return def
+	}
+	return n
+}
+
+// duration accepts Go durations (5s, 1m30s) and plain seconds (5).
+func (p *parser) duration(key string, def, lo, hi time.Duration, zeroOK bool) time.Duration {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		n, err2 := strconv.ParseFloat(v, 64)
+		if err2 != nil {
+			p.fail(key, v, fmt.Sprintf("a duration such as 5s or 1m, from %s to %s", lo, hi), nil)
+			return def
+		}
+		d = time.Duration(n * float64(time.Second))
+	}
+	if zeroOK && d == 0 {
+		return 0
+	}
+	if d < lo || d > hi {
+		accepted := fmt.Sprintf("a duration from %s to %s", lo, hi)
+		if zeroOK {
+			accepted += ", or 0 to switch it off"
+		}
+		p.fail(key, v, accepted, nil)
+		return def
+	}
+	return d
+}
+
+// size accepts bytes with an optional K, M or G suffix (powers of 1024).
+func (p *parser) size(key string, def, lo, hi int) int {
+	v := p.str(key)
+	if v == "" {
+		return def
+	}
+	mult := 1
+	num := strings.ToUpper(v)
+	num = strings.TrimSuffix(num, "B")
+	switch {
+	case strings.HasSuffix(num, "K"):
+		mult, num = 1<<10, strings.TrimSuffix(num, "K")
+	case strings.HasSuffix(num, "M"):
+		mult, num = 1<<20, strings.TrimSuffix(num, "M")
+	case strings.HasSuffix(num, "G"):
+		mult, num = 1<<30, strings.TrimSuffix(num, "G")
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > hi/mult || n*mult < lo {
+		p.fail(key, v, fmt.Sprintf("a size from %d to %d bytes (suffixes K, M, G)", lo, hi), nil)
+		return def
+	}
+	return n * mult
+}
+
+// checkAddress validates host:port; a non-loopback host needs allowRemote.
+func (p *parser) checkAddress(key, addr string, allowRemote bool) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		p.fail(key, addr, "host:port, e.g. 127.0.0.1:24224", err)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		p.fail(key, addr, "a port from 1 to 65535", nil)
+		return
+	}
+	if allowRemote {
+		return
+	}
+	if host == "localhost" {
+		return
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		remoteKey := "forward_allow_remote"
+		if key == "metrics_listen" {
+			remoteKey = "metrics_allow_remote"
+		}
+		p.fail(key, addr, "a loopback address (127.0.0.1, ::1, localhost), or set "+remoteKey+" on", nil)
+	}
+}

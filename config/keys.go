@@ -1,0 +1,38 @@
+package config
+
+// Key documents one configuration key: the plugin registers these with
+// Fluent Bit (so that it rejects unknown keys) and the README lists them.
+type Key struct {
+	Name        string
+	Default     string // as documented; defaults are applied by Parse
+	Description string
+	// RawValue asks Fluent Bit to pass the value without expanding ${...}
+	// from the environment (FLB_CONFIG_MAP_DYNAMIC_ENV).
+	RawValue bool
+}
+
+// Keys lists every key auditx reads, in README order.
+var Keys = []Key{
+	{"vendor", "auto", "filingbox, plusauth, privx, netop, or auto (recognise the vendor from each record's keys)", false},
+	{"code_key", "", "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor", false},
+	{"code_regex", "", "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor", false},
+	{"catalog_files", "", "comma-separated user catalog files (CSV, the embedded format); an entry replaces the embedded one with the same vendor and code", false},
+	{"catalog_reload_interval", "60s", "how often user catalog files are checked for changes and reloaded (0 switches it off)", false},
+	{"schema", "ecs", "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)", false},
+	{"flat_key", "auditx", "the map key of the flat schema", false},
+	{"override", "off", "let auditx's fields replace existing fields of the same name", false},
+	{"enrich", "on", "off re-emits records unchanged (measures the re-emission hop alone)", false},
+	{"emit", "forward", "forward (Forward protocol to an in_forward) or stdout (enriched JSON lines, for debugging)", false},
+	{"forward_path", "", "unix socket path of the in_forward to emit to (preferred)", false},
+	{"forward_address", "127.0.0.1:24224", "host:port of the in_forward, when forward_path is not set; loopback only unless forward_allow_remote is on", false},
+	{"forward_allow_remote", "off", "allow a non-loopback forward_address (the hop is not encrypted)", false},
+	{"emit_tag", "enriched.${TAG}", "tag of the re-emitted records; ${TAG} (or $TAG) is the incoming tag; must not be matched by this output's own Match", true},
+	{"require_ack", "on", "wait for in_forward's ack of every message (at-least-once); off only confirms the write", false},
+	{"timeout", "5s", "bound of each connect, write and ack wait", false},
+	{"compress", "off", "off or gzip (CompressedPackedForward)", false},
+	{"max_connections", "8", "most connections to the in_forward (one is used per concurrent flush)", false},
+	{"max_message_size", "6144000", "largest Forward message; bigger flushes are split (in_forward's buffer_max_size)", false},
+	{"metrics_listen", "", "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on", false},
+	{"metrics_allow_remote", "off", "allow a non-loopback metrics_listen", false},
+	{"id", "", "instance name used in auditx's logs and metrics (default: auditx.N)", false},
+}

@@ -1,0 +1,84 @@
+package enrich
+
+// Chunk enriches every event of a Fluent Bit chunk (concatenated msgpack
+// events) and appends the result to dst; ends receives, for each event
+// written, the offset in the returned buffer just past it (so a caller can
+// split the output at event boundaries). It returns what it counted for this
+// chunk; the Enricher's counters are updated too.
+//
+// Events are [[time, metadata], body] (Fluent Bit v2) or [time, body]
+// (legacy); time and metadata are copied byte for byte. Group markers
+// (EventTime seconds 0xFFFFFFFF / 0xFFFFFFFE) and entries that are not events
+// are passed on unchanged. Bytes after the last complete object cannot be
+// framed as an event: they are counted in TrailingBytes and dropped.
+func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, Stats) {
+	var st Stats
+	t := e.tab.Load()
+	i := 0
+	for i < len(chunk) {
+		end, err := skip(chunk, i)
+		if err != nil {
+			st.TrailingBytes += uint64(len(chunk) - i)
+			break
+		}
+		dst = e.event(dst, chunk[i:end], &st, t)
+		ends = append(ends, len(dst))
+		i = end
+	}
+	e.counters.add(&st)
+	return dst, ends, st
+}
+
+// event appends one enriched event.
+func (e *Enricher) event(dst, ev []byte, st *Stats, t *table) []byte {
+	n, hi, ok := arrayHeader(ev, 0)
+	if !ok || n != 2 {
+		st.BadEvents++
+		return append(dst, ev...)
+	}
+	bi, err := skip(ev, hi) // the body starts after the header
+	if err != nil {
+		st.BadEvents++
+		return append(dst, ev...)
+	}
+	if isGroupMarker(ev, hi) {
+		st.GroupMarkers++
+		return append(dst, ev...)
+	}
+	dst = append(dst, ev[:bi]...)
+	dst, _ = e.record(dst, ev[bi:], st, t)
+	return dst
+}
+
+// Passthrough appends the chunk's complete events unchanged and their end
+// offsets, counting nothing but framing: the "enrichment off" mode that
+// measures the re-emission hop alone.
+func Passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
+	i, trailing := 0, 0
+	base := len(dst)
+	for i < len(chunk) {
+		end, err := skip(chunk, i)
+		if err != nil {
+			trailing = len(chunk) - i
+			break
+		}
+		ends = append(ends, base+end)
+		i = end
+	}
+	return append(dst, chunk[:i]...), ends, trailing
+}
+
+// isGroupMarker reports whether the event header at hi is [EventTime, meta]
+// with the group start or end seconds.
+func isGroupMarker(ev []byte, hi int) bool {
+	n, ti, ok := arrayHeader(ev, hi)
+	if !ok || n < 1 {
+		return false
+	}
+	if sec, ok := eventTimeSeconds(ev, ti); ok {
+		return sec == groupStartSeconds || sec == groupEndSeconds
+	}
+	// FLB_LOG_EVENT_GROUP_START/END as plain integers (-1, -2): negative
+	// fixints 0xff and 0xfe.
+	return ev[ti] == 0xff || ev[ti] == 0xfe
+}

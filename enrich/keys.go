@@ -1,0 +1,35 @@
+package enrich
+
+// maxKeyLen bounds the normalised keys auditx looks for; longer keys are
+// never among them, which lets normalisation use a stack buffer.
+const maxKeyLen = 32
+
+// normKey lowercases ASCII letters and drops ' ', '_' and '-', so that
+// "Entity Type", "entity_type" and "entityType" read alike. ok is false
+// when the key is longer than maxKeyLen.
+func normKey(raw []byte, buf *[maxKeyLen]byte) ([]byte, bool) {
+	n := 0
+	for _, c := range raw {
+		switch {
+		case c == ' ' || c == '_' || c == '-':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == maxKeyLen {
+			return nil, false
+		}
+		buf[n] = c
+		n++
+	}
+	return buf[:n], true
+}
+
+func normKeyString(s string) string {
+	var buf [maxKeyLen]byte
+	k, ok := normKey([]byte(s), &buf)
+	if !ok {
+		return ""
+	}
+	return string(k)
+}

@@ -1,0 +1,85 @@
+package enrich
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// Schema selects where the added fields go.
+type Schema uint8
+
+// Schemas.
+const (
+	// SchemaECS adds ECS fields: event.*, observer.* and tags.
+	SchemaECS Schema = iota
+	// SchemaFlat adds every field under one map (Options.FlatKey).
+	SchemaFlat
+)
+
+// String returns the schema's config value.
+func (s Schema) String() string {
+	if s == SchemaFlat {
+		return "flat"
+	}
+	return "ecs"
+}
+
+// DefaultFlatKey is the key of the map that holds the fields in the flat schema.
+const DefaultFlatKey = "auditx"
+
+// MarkerTag is the tag auditx adds to every record it enriches (ECS schema);
+// a record that already carries it is passed on untouched, so a record that
+// loops back through auditx is never enriched twice.
+const MarkerTag = "auditx"
+
+// UnknownCodeTag is added to tags when the vendor is known but the code is not.
+const UnknownCodeTag = "auditx_unknown_code"
+
+// maxPathSegments bounds a code_key path (and so the nesting auditx descends).
+const maxPathSegments = 8
+
+// Options configure an Enricher.
+type Options struct {
+	// Vendor fixes the vendor of every record; catalog.NoVendor means auto:
+	// the vendor is recognised from the record's keys.
+	Vendor catalog.Vendor
+	// CodeKey overrides the vendor's default code location: a key path into
+	// nested maps separated by dots ("message.code"). Needs a fixed Vendor.
+	CodeKey string
+	// CodeRegex, when set, extracts the code from the string at the code
+	// location: the first submatch, or the whole match without one.
+	CodeRegex *regexp.Regexp
+	// Schema selects ECS or flat output.
+	Schema Schema
+	// FlatKey is the map key of the flat schema (default DefaultFlatKey).
+	FlatKey string
+	// Override lets auditx's fields replace existing ones of the same name.
+	Override bool
+}
+
+func (o *Options) validate() error {
+	if o.FlatKey == "" {
+		o.FlatKey = DefaultFlatKey
+	}
+	if o.CodeKey != "" {
+		if o.Vendor == catalog.NoVendor {
+			return fmt.Errorf("code_key %q needs a fixed vendor (accepted: %s), not auto", o.CodeKey, strings.Join(catalog.VendorIDs(), ", "))
+		}
+		segs := strings.Split(o.CodeKey, ".")
+		if len(segs) > maxPathSegments {
+			return fmt.Errorf("code_key %q has %d segments, at most %d", o.CodeKey, len(segs), maxPathSegments)
+		}
+		for _, s := range segs {
+			if k := normKeyString(s); k == "" {
+				return fmt.Errorf("code_key %q has an empty segment or one longer than %d characters", o.CodeKey, maxKeyLen)
+			}
+		}
+	}
+	if o.CodeRegex != nil && o.CodeRegex.NumSubexp() > 1 {
+		return fmt.Errorf("code_regex %q has %d groups, at most 1 (the code)", o.CodeRegex.String(), o.CodeRegex.NumSubexp())
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package enrich
+
+import (
+	"strings"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// A plan says which top-level keys of a record matter and what they mean.
+// It is built once per Enricher from its Options.
+
+// maxSlots bounds the distinct top-level keys a plan watches.
+const maxSlots = 24
+
+// path is a key path: a watched top-level key (slot) and the normalised keys
+// below it.
+type path struct {
+	slot int
+	rest []string
+}
+
+type plan struct {
+	slots map[string]int // normalised top-level key -> slot
+	n     int
+
+	// Detection and extraction, per vendor: alternatives, first present wins.
+	code     [catalog.NumVendors][]path
+	entity   []path // Netop entity type
+	action   []path // Netop action
+	result   []path // Netop result code
+	fbType   []path // FilingBox Type (info / fault)
+	severity []path // PrivX severity
+	// detection keys
+	pxID, pxName, pxService, paType path
+	ntEntity, ntAction              path
+	fbCode                          []path
+	custom                          bool // code comes from Options.CodeKey
+}
+
+func (p *plan) slot(key string) int {
+	key = normKeyString(key)
+	if s, ok := p.slots[key]; ok {
+		return s
+	}
+	p.slots[key] = p.n
+	p.n++
+	return p.n - 1
+}
+
+func (p *plan) path(dotted string) path {
+	segs := strings.Split(dotted, ".")
+	out := path{slot: p.slot(segs[0])}
+	for _, s := range segs[1:] {
+		out.rest = append(out.rest, normKeyString(s))
+	}
+	return out
+}
+
+func (p *plan) paths(dotted ...string) []path {
+	var out []path
+	for _, d := range dotted {
+		out = append(out, p.path(d))
+	}
+	return out
+}
+
+// Default code locations per vendor (see README "Record shapes"): the first
+// key present wins; key names match case-insensitively with spaces, '_'
+// and '-' ignored, so "Entity Type", "entity_type" and "entityType" are one.
+func newPlan(o *Options) *plan {
+	p := &plan{slots: map[string]int{}}
+	p.fbCode = p.paths("code", "event_code")
+	p.code[catalog.FilingBox] = p.fbCode
+	p.fbType = p.paths("type")
+	p.paType = p.path("event_type")
+	p.code[catalog.PlusAuth] = []path{p.paType}
+	p.pxID, p.pxName, p.pxService = p.path("event_id"), p.path("event_name"), p.path("service_name")
+	p.code[catalog.PrivX] = []path{p.pxID}
+	p.severity = p.paths("message.severity", "severity")
+	p.ntEntity, p.ntAction = p.path("entity_type"), p.path("action")
+	p.entity, p.action = []path{p.ntEntity}, []path{p.ntAction}
+	p.result = p.paths("result_code")
+	if o.CodeKey != "" {
+		p.code[o.Vendor] = []path{p.path(o.CodeKey)}
+		p.custom = true
+	}
+	return p
+}

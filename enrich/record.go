@@ -1,0 +1,472 @@
+package enrich
+
+import (
+	"math"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// Result says what happened to one record.
+type Result uint8
+
+// Results of enriching one record.
+const (
+	ResultEnriched Result = iota
+	ResultUnknown
+	ResultNoCode
+	ResultInvalidCode
+	ResultMalformed
+	ResultAlreadyEnriched
+)
+
+var resultNames = [...]string{"enriched", "unknown_code", "no_code", "invalid_code", "malformed", "already_enriched"}
+
+// String names the result as the counters do.
+func (r Result) String() string {
+	if int(r) < len(resultNames) {
+		return resultNames[r]
+	}
+	return "?"
+}
+
+func (st *Stats) count(r Result) {
+	switch r {
+	case ResultEnriched:
+		st.Enriched++
+	case ResultUnknown:
+		st.Unknown++
+	case ResultNoCode:
+		st.NoCode++
+	case ResultInvalidCode:
+		st.InvalidCode++
+	case ResultMalformed:
+		st.Malformed++
+	case ResultAlreadyEnriched:
+		st.AlreadyEnriched++
+	}
+}
+
+// Record appends the enriched form of one record body (a msgpack map) to
+// dst. A body that is not enriched (no code, malformed, already enriched) is
+// appended unchanged. The counters are updated.
+func (e *Enricher) Record(dst, body []byte) ([]byte, Result) {
+	var st Stats
+	dst, r := e.record(dst, body, &st, e.tab.Load())
+	e.counters.add(&st)
+	return dst, r
+}
+
+// span locates one key/value pair of a map: key at k, value at v..end.
+type span struct {
+	k, v, end int
+	set       bool
+}
+
+// scanned is what one pass over a record's top-level pairs found.
+type scanned struct {
+	slots         [maxSlots]span
+	event, obs    span
+	tags, flat    span
+	first, nPairs int
+}
+
+func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result) {
+	st.Records++
+	r := e.enrichInto(&dst, body, st, t)
+	st.count(r)
+	if r != ResultEnriched && r != ResultUnknown {
+		dst = append(dst, body...)
+	}
+	return dst, r
+}
+
+// enrichInto appends the enriched body to *dst and returns ResultEnriched or
+// ResultUnknown; for any other result it appends nothing.
+func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Result {
+	var sc scanned
+	if !e.scan(body, &sc) {
+		return ResultMalformed
+	}
+	if e.opts.Schema == SchemaFlat {
+		if sc.flat.set {
+			return ResultAlreadyEnriched
+		}
+	} else if sc.tags.set && hasMarker(body, sc.tags.v) {
+		return ResultAlreadyEnriched
+	}
+	v := e.opts.Vendor
+	if v == catalog.NoVendor {
+		v = e.detect(&sc)
+		if v == catalog.NoVendor {
+			return ResultNoCode
+		}
+	}
+
+	// Find the code and look it up.
+	var codeBuf [2*catalog.MaxCodeLen + 2]byte
+	var code []byte
+	var entry *catalog.Entry
+	if v == catalog.Netop && !e.plan.custom {
+		ei, eok := e.resolveFirst(body, &sc, e.plan.entity)
+		ai, aok := e.resolveFirst(body, &sc, e.plan.action)
+		if !eok || !aok {
+			return ResultNoCode
+		}
+		es, ee, sok1 := str(body, ei)
+		as, ae, sok2 := str(body, ai)
+		if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
+			return ResultInvalidCode
+		}
+		if len(trimSpace(body[es:ee])) == 0 || len(trimSpace(body[as:ae])) == 0 {
+			return ResultNoCode
+		}
+		entry = t.cat.LookupPair(body[es:ee], body[as:ae])
+		code = catalog.CanonicalPair(codeBuf[:0], body[es:ee], body[as:ae])
+	} else {
+		vi, ok := e.resolveFirst(body, &sc, e.plan.code[v])
+		if !ok {
+			return ResultNoCode
+		}
+		kind, s, n, _, f := scalar(body, vi)
+		if kind == kindFloat {
+			if f != math.Trunc(f) || math.Abs(f) > 1e15 {
+				return ResultInvalidCode
+			}
+			kind, n = kindInt, int64(f)
+		}
+		switch kind {
+		case kindString:
+			if re := e.opts.CodeRegex; re != nil {
+				var m [4]int
+				loc := re.FindSubmatchIndex(s) // allocates only when configured
+				if loc == nil {
+					return ResultNoCode
+				}
+				copy(m[:], loc)
+				if len(loc) >= 4 && loc[2] >= 0 {
+					s = s[m[2]:m[3]]
+				} else {
+					s = s[m[0]:m[1]]
+				}
+			}
+			s = trimSpace(s)
+			if len(s) == 0 {
+				return ResultNoCode
+			}
+			if len(s) > catalog.MaxCodeLen {
+				return ResultInvalidCode
+			}
+			entry = t.cat.Lookup(v, s)
+			code = catalog.CanonicalBytes(codeBuf[:0], v, s)
+		case kindInt:
+			if n < 0 {
+				return ResultInvalidCode
+			}
+			entry = t.cat.LookupInt(v, n)
+			code = catalog.CanonicalInt(codeBuf[:0], v, n)
+		default: // map, array, bool, nil, ext, integers beyond int64
+			return ResultInvalidCode
+		}
+	}
+
+	// Outcome and severity: the catalog's default, unless the record says.
+	outcome, sev := catalog.OutcomeUnknown, catalog.SeverityUnset
+	var enc *encEntry
+	if entry != nil {
+		enc = &t.entries[entry.Index]
+		outcome, sev = entry.Outcome, entry.Severity
+	}
+	o, sev := e.fromRecord(v, body, &sc, outcome, sev)
+	if enc != nil { // an unknown code stays outcome unknown, whatever the record says
+		outcome = o
+	}
+
+	if e.opts.Schema == SchemaFlat {
+		e.writeFlat(dst, body, &sc, t, v, enc, code, outcome, sev)
+	} else {
+		e.writeECS(dst, body, &sc, st, t, v, enc, code, outcome, sev)
+	}
+	if enc == nil {
+		return ResultUnknown
+	}
+	return ResultEnriched
+}
+
+// scan walks the top-level pairs of body once, noting the watched keys.
+func (e *Enricher) scan(body []byte, sc *scanned) bool {
+	n, i, ok := mapHeader(body, 0)
+	if !ok {
+		return false
+	}
+	sc.first, sc.nPairs = i, n
+	ecs := e.opts.Schema == SchemaECS
+	for p := 0; p < n; p++ {
+		k := i
+		ks, ke, isStr := str(body, i)
+		vi := ke
+		if !isStr {
+			var err error
+			if vi, err = skip(body, i); err != nil {
+				return false
+			}
+		}
+		end, err := skip(body, vi)
+		if err != nil {
+			return false
+		}
+		if isStr {
+			key := body[ks:ke]
+			sp := span{k: k, v: vi, end: end, set: true}
+			if ecs {
+				switch string(key) {
+				case "event":
+					if !sc.event.set {
+						sc.event = sp
+					}
+				case "observer":
+					if !sc.obs.set {
+						sc.obs = sp
+					}
+				case "tags":
+					if !sc.tags.set {
+						sc.tags = sp
+					}
+				}
+			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
+				sc.flat = sp
+			}
+			var nb [maxKeyLen]byte
+			if nk, ok := normKey(key, &nb); ok {
+				if s, ok := e.plan.slots[string(nk)]; ok && !sc.slots[s].set {
+					sc.slots[s] = sp
+				}
+			}
+		}
+		i = end
+	}
+	return i == len(body)
+}
+
+// detect recognises the vendor from the record's keys, in this order (the
+// first rule that matches wins):
+//  1. PrivX: event_id together with event_name or service_name
+//  2. Netop: entity type together with action
+//  3. PlusAuth: event_type
+//  4. FilingBox: code or event_code
+//  5. PrivX: event_id alone
+func (e *Enricher) detect(sc *scanned) catalog.Vendor {
+	p := e.plan
+	has := func(x path) bool { return sc.slots[x.slot].set }
+	switch {
+	case has(p.pxID) && (has(p.pxName) || has(p.pxService)):
+		return catalog.PrivX
+	case has(p.ntEntity) && has(p.ntAction):
+		return catalog.Netop
+	case has(p.paType):
+		return catalog.PlusAuth
+	case has(p.fbCode[0]) || has(p.fbCode[1]):
+		return catalog.FilingBox
+	case has(p.pxID):
+		return catalog.PrivX
+	}
+	return catalog.NoVendor
+}
+
+// resolveFirst returns the value offset of the first path present.
+func (e *Enricher) resolveFirst(body []byte, sc *scanned, paths []path) (int, bool) {
+	for _, p := range paths {
+		sp := sc.slots[p.slot]
+		if !sp.set {
+			continue
+		}
+		if vi, ok := descend(body, sp.v, p.rest); ok {
+			return vi, true
+		}
+	}
+	return 0, false
+}
+
+// descend follows normalised keys through nested maps from the value at vi.
+func descend(body []byte, vi int, rest []string) (int, bool) {
+	for _, want := range rest {
+		n, i, ok := mapHeader(body, vi)
+		if !ok {
+			return 0, false
+		}
+		found := false
+		for p := 0; p < n && !found; p++ {
+			ks, ke, isStr := str(body, i)
+			next := ke
+			if !isStr {
+				var err error
+				if next, err = skip(body, i); err != nil {
+					return 0, false
+				}
+			}
+			if isStr {
+				var nb [maxKeyLen]byte
+				if nk, ok := normKey(body[ks:ke], &nb); ok && string(nk) == want {
+					vi, found = next, true
+					break
+				}
+			}
+			end, err := skip(body, next)
+			if err != nil {
+				return 0, false
+			}
+			i = end
+		}
+		if !found {
+			return 0, false
+		}
+	}
+	return vi, true
+}
+
+// hasMarker reports whether the tags array at vi holds MarkerTag.
+func hasMarker(body []byte, vi int) bool {
+	n, i, ok := arrayHeader(body, vi)
+	if !ok {
+		return false
+	}
+	for p := 0; p < n; p++ {
+		if s, e, ok := str(body, i); ok && string(body[s:e]) == MarkerTag {
+			return true
+		}
+		next, err := skip(body, i)
+		if err != nil {
+			return false
+		}
+		i = next
+	}
+	return false
+}
+
+// fromRecord applies what the record itself says about its outcome and
+// severity: FilingBox Type "fault" is a failure; Netop Result Code 0 is a
+// success and above 0 a failure; PrivX severity (syslog number, "Info(6)" or
+// a level name) sets the severity.
+func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o catalog.Outcome, s catalog.Severity) (catalog.Outcome, catalog.Severity) {
+	switch v {
+	case catalog.FilingBox:
+		if vi, ok := e.resolveFirst(body, sc, e.plan.fbType); ok {
+			if st, en, ok := str(body, vi); ok && equalFoldASCII(trimSpace(body[st:en]), "fault") {
+				o = catalog.OutcomeFailure
+			}
+		}
+	case catalog.Netop:
+		if vi, ok := e.resolveFirst(body, sc, e.plan.result); ok {
+			if n, ok := intValue(body, vi); ok {
+				if n == 0 {
+					o = catalog.OutcomeSuccess
+				} else if n > 0 {
+					o = catalog.OutcomeFailure
+				}
+			}
+		}
+	case catalog.PrivX:
+		if vi, ok := e.resolveFirst(body, sc, e.plan.severity); ok {
+			if lvl, ok := severityValue(body, vi); ok {
+				s = lvl
+			}
+		}
+	}
+	return o, s
+}
+
+// intValue reads an integer, or a string of digits, at vi.
+func intValue(body []byte, vi int) (int64, bool) {
+	kind, s, n, _, _ := scalar(body, vi)
+	switch kind {
+	case kindInt:
+		return n, true
+	case kindString:
+		return parseDigits(trimSpace(s))
+	}
+	return 0, false
+}
+
+func parseDigits(s []byte) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// syslogNames are the RFC 5424 severity names, by number, with the short
+// forms PrivX and syslog daemons also print.
+var syslogNames = [8][2]string{
+	{"emergency", "emerg"}, {"alert", "alert"}, {"critical", "crit"}, {"error", "err"},
+	{"warning", "warn"}, {"notice", "notice"}, {"info", "informational"}, {"debug", "debug"},
+}
+
+// severityValue reads a PrivX severity: 6, "6", "Info(6)", "WARNING".
+func severityValue(body []byte, vi int) (catalog.Severity, bool) {
+	kind, s, n, _, _ := scalar(body, vi)
+	switch kind {
+	case kindInt:
+		return catalog.SyslogSeverity(n)
+	case kindString:
+		s = trimSpace(s)
+		if open := indexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
+			if n, ok := parseDigits(s[open+1 : len(s)-1]); ok {
+				return catalog.SyslogSeverity(n)
+			}
+			s = s[:open]
+		}
+		if n, ok := parseDigits(s); ok {
+			return catalog.SyslogSeverity(n)
+		}
+		for i, names := range syslogNames {
+			if equalFoldASCII(s, names[0]) || equalFoldASCII(s, names[1]) {
+				return catalog.SyslogSeverity(int64(i))
+			}
+		}
+	}
+	return catalog.SeverityUnset, false
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		x, y := b[i], s[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

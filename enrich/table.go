@@ -1,0 +1,141 @@
+package enrich
+
+import (
+	"github.com/auditx/auditx/catalog"
+)
+
+// The ECS event fields auditx adds, in the order it writes them. A record's
+// fields are an array indexed by these, so that merging into an existing
+// event map can tell which ones the record already has.
+const (
+	fKind = iota
+	fModule
+	fDataset
+	fCode
+	fAction
+	fReason
+	fCategory
+	fType
+	fOutcome
+	fSeverity
+	numEventFields
+)
+
+var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity"}
+
+// The flat schema's fields.
+const (
+	flVendor = iota
+	flProduct
+	flModule
+	flCode
+	flName
+	flDescription
+	flGroup
+	flCategory
+	flType
+	flOutcome
+	flSeverity
+	flSeverityLevel
+	numFlatFields
+)
+
+var flatFieldNames = [numFlatFields]string{"vendor", "product", "module", "code", "name", "description", "group", "category", "type", "outcome", "severity", "severity_level"}
+
+// encEntry holds one catalog entry's fields pre-encoded (key and value), so
+// that enriching a record appends bytes instead of encoding strings.
+type encEntry struct {
+	entry *catalog.Entry
+	event [numEventFields][]byte // fOutcome and fSeverity are per record
+	flat  [numFlatFields][]byte  // flOutcome, flSeverity, flSeverityLevel are per record
+}
+
+// encVendor holds a vendor's pre-encoded fields.
+type encVendor struct {
+	kind, module, dataset []byte // event pairs
+	observer              []byte // the whole observer map's pairs: vendor, product
+	flatVendor, flatProd  []byte
+	flatModule            []byte
+}
+
+// table is the immutable pre-encoded form of a catalog; an Enricher swaps
+// it atomically when the catalog changes.
+type table struct {
+	cat     *catalog.Catalog
+	entries []encEntry
+	vendors [catalog.NumVendors]encVendor
+}
+
+var (
+	// outcomeEvent and outcomeFlat are the pre-encoded "outcome" pairs, by catalog.Outcome.
+	outcomeEvent [4][]byte
+	outcomeFlat  [4][]byte
+	keySeverity  = appendStr(nil, "severity")
+	keySevLevel  = appendStr(nil, "severity_level")
+	keyCode      = appendStr(nil, "code")
+	keyEvent     = appendStr(nil, "event")
+	keyObserver  = appendStr(nil, "observer")
+	keyTags      = appendStr(nil, "tags")
+	tagMarker    = appendStr(nil, MarkerTag)
+	tagUnknown   = appendStr(nil, UnknownCodeTag)
+	severityWord [5][]byte
+)
+
+func init() {
+	for o := catalog.OutcomeSuccess; o <= catalog.OutcomeUnknown; o++ {
+		outcomeEvent[o] = appendStr(appendStr(nil, "outcome"), o.String())
+		outcomeFlat[o] = outcomeEvent[o]
+	}
+	for s := catalog.SeverityLow; s <= catalog.SeverityCritical; s++ {
+		severityWord[s] = appendStr(keySevLevel[:len(keySevLevel):len(keySevLevel)], s.String())
+	}
+}
+
+func pair(key, value string) []byte { return appendStr(appendStr(nil, key), value) }
+
+func pairList(key string, values []string) []byte {
+	b := appendStr(nil, key)
+	b = appendArrayHeader(b, len(values))
+	for _, v := range values {
+		b = appendStr(b, v)
+	}
+	return b
+}
+
+// newTable pre-encodes every entry of cat.
+func newTable(cat *catalog.Catalog) *table {
+	t := &table{cat: cat}
+	for _, v := range catalog.Vendors() {
+		info := v.Info()
+		t.vendors[v] = encVendor{
+			kind:       pair("kind", "event"),
+			module:     pair("module", info.ID),
+			dataset:    pair("dataset", info.ID+".audit"),
+			observer:   append(pair("vendor", info.Company), pair("product", info.Product)...),
+			flatVendor: pair("vendor", info.Company),
+			flatProd:   pair("product", info.Product),
+			flatModule: pair("module", info.ID),
+		}
+	}
+	entries := cat.Entries()
+	t.entries = make([]encEntry, len(entries))
+	for _, e := range entries {
+		v := &t.vendors[e.Vendor]
+		enc := &t.entries[e.Index]
+		enc.entry = e
+		enc.event[fKind], enc.event[fModule], enc.event[fDataset] = v.kind, v.module, v.dataset
+		enc.event[fCode] = pair("code", e.Code)
+		enc.event[fAction] = pair("action", e.Name)
+		enc.event[fReason] = pair("reason", e.Description)
+		enc.event[fCategory] = pairList("category", e.Category)
+		enc.event[fType] = pairList("type", e.Type)
+		enc.flat[flVendor], enc.flat[flProduct], enc.flat[flModule] = v.flatVendor, v.flatProd, v.flatModule
+		enc.flat[flCode] = enc.event[fCode]
+		enc.flat[flName] = pair("name", e.Name)
+		enc.flat[flDescription] = pair("description", e.Description)
+		enc.flat[flGroup] = pair("group", e.Group)
+		enc.flat[flCategory] = enc.event[fCategory]
+		enc.flat[flType] = enc.event[fType]
+	}
+	return t
+}

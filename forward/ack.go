@@ -1,0 +1,91 @@
+package forward
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tinylib/msgp/msgp"
+)
+
+// maxAckBytes bounds the peer's answer. in_forward's send_ack (fw_prot.c)
+// writes {"ack": <chunk>}: a fixmap, the 3-byte key and the echoed 24-byte
+// id, 30 bytes in all; anything much longer is not an ack.
+const maxAckBytes = 256
+
+// maxShownID bounds how much of a wrong ack id an error quotes.
+const maxShownID = 64
+
+// readAck reads exactly one msgpack object from r into buf, however the
+// peer splits it across reads, and checks that it is {"ack": want}. The
+// caller sets the read deadline. Bytes after the object are a protocol error:
+// with one message in flight per connection nothing else may arrive.
+func readAck(r io.Reader, buf []byte, want []byte) error {
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if n > 0 {
+			rest, serr := msgp.Skip(buf[:n])
+			switch {
+			case serr == nil && len(rest) != 0:
+				return fmt.Errorf("%w: %d unexpected bytes after the ack", ErrBadAck, len(rest))
+			case serr == nil:
+				return checkAck(buf[:n], want)
+			case !errors.Is(serr, msgp.ErrShortBytes):
+				return fmt.Errorf("%w: %v", ErrBadAck, serr)
+			case n == len(buf):
+				return fmt.Errorf("%w: answer longer than %d bytes", ErrBadAck, len(buf))
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("connection closed by peer before the ack (%d of it read): %w", n, err)
+			}
+			return err
+		}
+	}
+}
+
+// checkAck checks that obj, one complete msgpack object, is a map whose
+// "ack" value (str or bin) equals want.
+func checkAck(obj []byte, want []byte) error {
+	sz, b, err := msgp.ReadMapHeaderBytes(obj)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAck, err)
+	}
+	for i := uint32(0); i < sz; i++ {
+		var key []byte
+		key, b, err = msgp.ReadMapKeyZC(b)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadAck, err)
+		}
+		if string(key) != AckKey {
+			if b, err = msgp.Skip(b); err != nil {
+				return fmt.Errorf("%w: %v", ErrBadAck, err)
+			}
+			continue
+		}
+		var got []byte
+		switch msgp.NextType(b) {
+		case msgp.StrType:
+			got, _, err = msgp.ReadStringZC(b)
+		case msgp.BinType:
+			got, _, err = msgp.ReadBytesZC(b)
+		default:
+			return fmt.Errorf("%w: ack value is a %s, want str", ErrBadAck, msgp.NextType(b))
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrBadAck, err)
+		}
+		if !bytes.Equal(got, want) {
+			if len(got) > maxShownID {
+				got = got[:maxShownID]
+			}
+			return fmt.Errorf("%w: sent %q, got %q", ErrAckMismatch, want, got)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: no %q key", ErrBadAck, AckKey)
+}

@@ -1,0 +1,409 @@
+package forward
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Sender is what the plugin needs from the Forward hop; tests of other
+// packages use hand-written fakes. [*Client] implements it.
+type Sender interface {
+	// Send delivers events (concatenated msgpack Fluent Bit events, each
+	// [[EventTime, metadata], body] or [time, body]) under tag as ONE
+	// PackedForward message; count is the number of events (sent as the
+	// "size" option). It returns nil only once the peer has acknowledged
+	// (RequireAck) or the write completed (no ack).
+	Send(tag string, events []byte, count int) error
+	// Close releases the connections; later Sends fail.
+	Close() error
+}
+
+var _ Sender = (*Client)(nil)
+
+// Stats is a snapshot of a Client's counters, taken by [Client.Stats].
+// Counters only grow; OpenConns is a gauge.
+type Stats struct {
+	// Sent counts messages delivered: acknowledged (RequireAck) or written.
+	Sent uint64
+	// SentEvents sums the count argument of delivered messages.
+	SentEvents uint64
+	// Bytes sums the encoded size (after compression) of delivered messages.
+	Bytes uint64
+	// Dials counts connections established.
+	Dials uint64
+	// DialErrors counts failed connection attempts.
+	DialErrors uint64
+	// WriteErrors counts failed message writes.
+	WriteErrors uint64
+	// AckTimeouts counts acks not received within the timeout.
+	AckTimeouts uint64
+	// AckMismatches counts acks carrying another chunk id.
+	AckMismatches uint64
+	// AckErrors counts other ack failures: connection closed by the peer, a
+	// malformed answer, a read error.
+	AckErrors uint64
+	// StaleConns counts idle connections found closed by the peer (or holding
+	// unexpected bytes) and discarded before use.
+	StaleConns uint64
+	// PoolTimeouts counts Sends that found no free connection in time.
+	PoolTimeouts uint64
+	// Rejected counts Sends refused without I/O: too large, invalid
+	// arguments, client closed.
+	Rejected uint64
+	// OpenConns is the number of connections open now.
+	OpenConns int64
+}
+
+// counters are the live, atomically updated Stats.
+type counters struct {
+	sent, sentEvents, bytes               atomic.Uint64
+	dials, dialErrors, writeErrors        atomic.Uint64
+	ackTimeouts, ackMismatches, ackErrors atomic.Uint64
+	staleConns, poolTimeouts, rejected    atomic.Uint64
+	openConns                             atomic.Int64
+}
+
+// slot is one unit of the connection pool: at most one connection plus the
+// buffers a Send needs. A Send owns its slot exclusively from take to put.
+type slot struct {
+	conn         net.Conn
+	raw          syscall.RawConn // for checkIdle; nil if the conn has no fd
+	readDeadline bool            // a read deadline is set on conn
+
+	probeFn  func(uintptr) bool
+	probeBuf [1]byte
+	probeN   int
+	probeErr error
+
+	enc  encoder
+	vec  [3][]byte   // head, payload, tail
+	bufs net.Buffers // view of vec consumed by WriteTo (writev)
+	ack  [maxAckBytes]byte
+}
+
+// Client is a Forward protocol client with a small connection pool. It is
+// safe for concurrent use by many goroutines (one per Fluent Bit worker).
+// It starts no goroutines: every Send does its own dial, write and ack wait
+// on a connection it holds exclusively, bounded by [Config.Timeout] at each
+// step.
+type Client struct {
+	cfg  Config
+	addr string
+	ids  *idGen
+
+	live  chan *slot // idle slots holding a connection, preferred by take
+	empty chan *slot // idle slots without a connection
+	done  chan struct{}
+
+	mu     sync.Mutex // orders put against Close
+	closed atomic.Bool
+
+	st counters
+}
+
+// NewClient validates cfg and returns a Client. It does not dial: the first
+// Send does, so a peer that is not up yet is not an error here. Invalid
+// settings give a non-retryable [*Error] with Op "config" naming the field.
+func NewClient(cfg Config) (*Client, error) {
+	cfg, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := newIDGen()
+	if err != nil {
+		return nil, &Error{Op: OpConfig, Addr: cfg.Network + ":" + cfg.Address, Err: err}
+	}
+	c := &Client{
+		cfg:   cfg,
+		addr:  cfg.Network + ":" + cfg.Address,
+		ids:   ids,
+		live:  make(chan *slot, cfg.MaxConns),
+		empty: make(chan *slot, cfg.MaxConns),
+		done:  make(chan struct{}),
+	}
+	for range cfg.MaxConns {
+		c.empty <- &slot{}
+	}
+	return c, nil
+}
+
+// MaxPayload is the largest events argument that Send accepts for any tag of
+// up to MaxTagBytes: [Config.MaxMessageBytes] minus HeaderAllowance. The
+// caller splits larger batches at event boundaries. With Compress the same
+// bound applies to the uncompressed events, since in_forward also limits
+// the inflated size.
+func (c *Client) MaxPayload() int { return c.cfg.MaxMessageBytes - HeaderAllowance }
+
+// Stats returns a snapshot of the counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Sent:          c.st.sent.Load(),
+		SentEvents:    c.st.sentEvents.Load(),
+		Bytes:         c.st.bytes.Load(),
+		Dials:         c.st.dials.Load(),
+		DialErrors:    c.st.dialErrors.Load(),
+		WriteErrors:   c.st.writeErrors.Load(),
+		AckTimeouts:   c.st.ackTimeouts.Load(),
+		AckMismatches: c.st.ackMismatches.Load(),
+		AckErrors:     c.st.ackErrors.Load(),
+		StaleConns:    c.st.staleConns.Load(),
+		PoolTimeouts:  c.st.poolTimeouts.Load(),
+		Rejected:      c.st.rejected.Load(),
+		OpenConns:     c.st.openConns.Load(),
+	}
+}
+
+// Send delivers events (concatenated msgpack Fluent Bit events, passed
+// through byte for byte) under tag as one PackedForward message
+// [tag, bin(events), {"chunk": id, "size": count}] — gzip-compressed with
+// "compressed":"gzip" when [Config.Compress] is set.
+//
+// With [Config.RequireAck] it returns nil only once the peer acknowledged
+// this message's unique chunk id; without it, once the write completed
+// (at-most-once: a peer that drops the connection can lose the message).
+// Empty events are a no-op returning nil.
+//
+// Errors are [*Error] values: Op "pool", "dial", "write" and "ack" are
+// retryable (the connection involved is closed and discarded, so a late ack
+// can never match a later message; the next Send dials again); Op "size",
+// "encode" and "closed" are not. Send keeps no reference to events after it
+// returns.
+func (c *Client) Send(tag string, events []byte, count int) error {
+	if c.closed.Load() {
+		c.st.rejected.Add(1)
+		return &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
+	}
+	if tag == "" || count < 0 {
+		c.st.rejected.Add(1)
+		return &Error{Op: OpEncode, Addr: c.addr, Err: errBadArgs}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	if len(events) > c.cfg.MaxMessageBytes {
+		c.st.rejected.Add(1)
+		return c.tooLarge()
+	}
+	s, err := c.take()
+	if err != nil {
+		return err
+	}
+	err = c.send(s, tag, events, count)
+	c.put(s)
+	return err
+}
+
+// errBadArgs is the cause of an OpEncode error for invalid Send arguments.
+var errBadArgs = errors.New("invalid arguments: tag must not be empty and count must be >= 0")
+
+func (c *Client) tooLarge() error {
+	return &Error{Op: OpSize, Addr: c.addr, Err: ErrTooLarge}
+}
+
+// send does one Send on the slot it owns.
+func (c *Client) send(s *slot, tag string, events []byte, count int) error {
+	if c.closed.Load() {
+		c.st.rejected.Add(1)
+		return &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
+	}
+
+	// Encode: envelope, payload (maybe compressed), options.
+	payload := events
+	if c.cfg.Compress {
+		z, err := s.enc.compress(events)
+		if err != nil {
+			c.st.rejected.Add(1)
+			return &Error{Op: OpEncode, Addr: c.addr, Err: err}
+		}
+		payload = z
+	}
+	var id []byte
+	if c.cfg.RequireAck {
+		c.ids.next(&s.enc.id)
+		id = s.enc.id[:]
+	}
+	s.enc.head = appendHead(s.enc.head[:0], tag, len(payload))
+	s.enc.tail = appendOptions(s.enc.tail[:0], id, count, c.cfg.Compress)
+	total := len(s.enc.head) + len(payload) + len(s.enc.tail)
+	if total > c.cfg.MaxMessageBytes {
+		c.st.rejected.Add(1)
+		return c.tooLarge()
+	}
+
+	// Connection: reuse a healthy idle one, or dial.
+	if s.conn != nil {
+		if s.readDeadline {
+			if err := s.conn.SetReadDeadline(time.Time{}); err != nil {
+				c.st.staleConns.Add(1)
+				c.discard(s)
+			}
+			s.readDeadline = false
+		}
+	}
+	if s.conn != nil {
+		if err := s.checkIdle(); err != nil {
+			c.st.staleConns.Add(1)
+			c.discard(s)
+		}
+	}
+	if s.conn == nil {
+		if err := c.dial(s); err != nil {
+			return err
+		}
+	}
+
+	// Write head, payload and tail with one writev.
+	s.vec = [3][]byte{s.enc.head, payload, s.enc.tail}
+	s.bufs = s.vec[:]
+	err := s.conn.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
+	if err == nil {
+		_, err = s.bufs.WriteTo(s.conn)
+	}
+	s.vec = [3][]byte{}
+	s.bufs = nil
+	if err != nil {
+		c.st.writeErrors.Add(1)
+		c.discard(s)
+		return &Error{Op: OpWrite, Addr: c.addr, Err: err}
+	}
+
+	if c.cfg.RequireAck {
+		err := s.conn.SetReadDeadline(time.Now().Add(c.cfg.Timeout))
+		s.readDeadline = true
+		if err == nil {
+			err = readAck(s.conn, s.ack[:], id)
+		}
+		if err != nil {
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				c.st.ackTimeouts.Add(1)
+			case errors.Is(err, ErrAckMismatch):
+				c.st.ackMismatches.Add(1)
+			default:
+				c.st.ackErrors.Add(1)
+			}
+			c.discard(s)
+			return &Error{Op: OpAck, Addr: c.addr, Err: err}
+		}
+	}
+
+	c.st.sent.Add(1)
+	c.st.sentEvents.Add(uint64(count))
+	c.st.bytes.Add(uint64(total))
+	return nil
+}
+
+// dial connects the slot, bounded by the timeout.
+func (c *Client) dial(s *slot) error {
+	d := net.Dialer{Timeout: c.cfg.Timeout}
+	conn, err := d.Dial(c.cfg.Network, c.cfg.Address)
+	if err != nil {
+		c.st.dialErrors.Add(1)
+		return &Error{Op: OpDial, Addr: c.addr, Err: err}
+	}
+	c.st.dials.Add(1)
+	c.st.openConns.Add(1)
+	s.conn = conn
+	s.readDeadline = false
+	s.raw = nil
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			s.raw = raw
+		}
+	}
+	if s.probeFn == nil {
+		s.probeFn = s.probe
+	}
+	return nil
+}
+
+// discard closes the slot's connection, if any, and forgets it.
+func (c *Client) discard(s *slot) error {
+	if s.conn == nil {
+		return nil
+	}
+	err := s.conn.Close()
+	s.conn = nil
+	s.raw = nil
+	s.readDeadline = false
+	c.st.openConns.Add(-1)
+	return err
+}
+
+// take returns an idle slot, preferring one with a live connection, or
+// waits up to the timeout for one to be put back.
+func (c *Client) take() (*slot, error) {
+	select {
+	case s := <-c.live:
+		return s, nil
+	default:
+	}
+	select {
+	case s := <-c.live:
+		return s, nil
+	case s := <-c.empty:
+		return s, nil
+	default:
+	}
+	t := time.NewTimer(c.cfg.Timeout)
+	defer t.Stop()
+	select {
+	case s := <-c.live:
+		return s, nil
+	case s := <-c.empty:
+		return s, nil
+	case <-c.done:
+		c.st.rejected.Add(1)
+		return nil, &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
+	case <-t.C:
+		c.st.poolTimeouts.Add(1)
+		return nil, &Error{Op: OpPool, Addr: c.addr, Err: ErrPoolTimeout}
+	}
+}
+
+// put returns a slot to the pool; after Close its connection is closed.
+// The channels hold MaxConns slots each and exactly MaxConns exist, so the
+// sends never block.
+func (c *Client) put(s *slot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		_ = c.discard(s)
+	}
+	if s.conn != nil {
+		c.live <- s
+	} else {
+		c.empty <- s
+	}
+}
+
+// Close closes the idle connections at once and makes those in use by a
+// Send close when it returns; Sends waiting for a connection and later Sends
+// fail with a non-retryable Op "closed" error. Close is idempotent and
+// returns the first error met while closing idle connections.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return nil
+	}
+	c.closed.Store(true)
+	close(c.done)
+	var first error
+	for {
+		select {
+		case s := <-c.live:
+			if err := c.discard(s); err != nil && first == nil {
+				first = &Error{Op: OpClosed, Addr: c.addr, Err: err}
+			}
+			c.empty <- s
+		default:
+			return first
+		}
+	}
+}

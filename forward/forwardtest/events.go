@@ -1,0 +1,204 @@
+package forwardtest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tinylib/msgp/msgp"
+)
+
+// Mode is the Forward protocol mode a message arrived in.
+type Mode string
+
+// The Forward protocol v1 message modes.
+const (
+	// ModeMessage is [tag, time, record, option?].
+	ModeMessage Mode = "Message"
+	// ModeForward is [tag, [[time, record], ...], option?].
+	ModeForward Mode = "Forward"
+	// ModePackedForward is [tag, bin|str(concatenated events), option?].
+	ModePackedForward Mode = "PackedForward"
+	// ModeCompressedPackedForward is PackedForward with a gzip payload.
+	ModeCompressedPackedForward Mode = "CompressedPackedForward"
+)
+
+// EventTime wire format (Forward protocol spec v1 "EventTime Ext Format"):
+// fixext 8 (0xd7), type 0, uint32 BE seconds, uint32 BE nanoseconds.
+const (
+	eventTimeExtType = 0
+	eventTimeLen     = 8
+	mfixext8         = 0xd7
+	mext8            = 0xc7
+)
+
+// Event is one event as the server received it.
+type Event struct {
+	// Tag is the message's tag.
+	Tag string
+	// Mode is the message mode the event came in.
+	Mode Mode
+	// Chunk is the message's "chunk" option, "" if none.
+	Chunk string
+	// Raw is the event's bytes exactly as received ([time, body] or
+	// [[time, meta], body]); in Message mode, where the event is not one
+	// msgpack object, a fixarray(2) header followed by the received time and
+	// record bytes.
+	Raw []byte
+	// Time is the event time (EventTime keeps nanoseconds; seconds are read
+	// unsigned, so group markers show as 0xFFFFFFFF / 0xFFFFFFFE).
+	Time time.Time
+	// Meta is the v2 metadata map; nil for v1 events. In Message mode it is
+	// the "metadata" option, if any.
+	Meta map[string]any
+	// Body is the record.
+	Body map[string]any
+}
+
+// SplitEvents splits a PackedForward payload (concatenated msgpack events)
+// into events, each keeping its exact bytes, with Tag and Mode set as given.
+// Useful to check what a plugin would send without a server.
+func SplitEvents(tag string, mode Mode, payload []byte) ([]Event, error) {
+	var out []Event
+	for i := 0; len(payload) > 0; i++ {
+		rest, err := msgp.Skip(payload)
+		if err != nil {
+			return out, fmt.Errorf("event %d: %w", i, err)
+		}
+		raw := payload[:len(payload)-len(rest)]
+		ev, err := DecodeEvent(raw)
+		if err != nil {
+			return out, fmt.Errorf("event %d: %w", i, err)
+		}
+		ev.Tag, ev.Mode = tag, mode
+		out = append(out, ev)
+		payload = rest
+	}
+	return out, nil
+}
+
+// DecodeEvent decodes one event, v1 [time, body] or v2 [[time, meta], body],
+// that must span all of raw. Raw in the result is a copy of raw.
+func DecodeEvent(raw []byte) (Event, error) {
+	ev := Event{Raw: append([]byte(nil), raw...)}
+	n, b, err := msgp.ReadArrayHeaderBytes(raw)
+	if err != nil {
+		return ev, fmt.Errorf("event: %w", err)
+	}
+	if n != 2 {
+		return ev, fmt.Errorf("event: array of %d elements, want 2", n)
+	}
+	if msgp.NextType(b) == msgp.ArrayType {
+		var hn uint32
+		hn, b, err = msgp.ReadArrayHeaderBytes(b)
+		if err != nil {
+			return ev, fmt.Errorf("event header: %w", err)
+		}
+		if hn != 2 {
+			return ev, fmt.Errorf("event header: array of %d elements, want 2 [time, metadata]", hn)
+		}
+		if ev.Time, b, err = ReadTime(b); err != nil {
+			return ev, err
+		}
+		if msgp.NextType(b) != msgp.MapType {
+			return ev, fmt.Errorf("event metadata: %s, want map", msgp.NextType(b))
+		}
+		if ev.Meta, b, err = msgp.ReadMapStrIntfBytes(b, nil); err != nil {
+			return ev, fmt.Errorf("event metadata: %w", err)
+		}
+	} else if ev.Time, b, err = ReadTime(b); err != nil {
+		return ev, err
+	}
+	if msgp.NextType(b) != msgp.MapType {
+		return ev, fmt.Errorf("event body: %s, want map", msgp.NextType(b))
+	}
+	if ev.Body, b, err = msgp.ReadMapStrIntfBytes(b, nil); err != nil {
+		return ev, fmt.Errorf("event body: %w", err)
+	}
+	if len(b) != 0 {
+		return ev, fmt.Errorf("event: %d trailing bytes", len(b))
+	}
+	return ev, nil
+}
+
+// ReadTime reads an event time the way Fluent Bit's
+// flb_log_event_decoder_decode_timestamp accepts it: an integer (seconds), a
+// float (seconds) or an EventTime ext 0 (seconds and nanoseconds).
+func ReadTime(b []byte) (time.Time, []byte, error) {
+	if len(b) == 0 {
+		return time.Time{}, b, fmt.Errorf("event time: %w", msgp.ErrShortBytes)
+	}
+	switch msgp.NextType(b) {
+	case msgp.UintType:
+		u, o, err := msgp.ReadUint64Bytes(b)
+		if err != nil {
+			return time.Time{}, b, fmt.Errorf("event time: %w", err)
+		}
+		if u > math.MaxInt64 {
+			return time.Time{}, b, fmt.Errorf("event time: %d out of range", u)
+		}
+		return time.Unix(int64(u), 0), o, nil
+	case msgp.IntType:
+		i, o, err := msgp.ReadInt64Bytes(b)
+		if err != nil {
+			return time.Time{}, b, fmt.Errorf("event time: %w", err)
+		}
+		return time.Unix(i, 0), o, nil
+	case msgp.Float64Type, msgp.Float32Type:
+		f, o, err := msgp.ReadFloat64Bytes(b)
+		if err != nil {
+			return time.Time{}, b, fmt.Errorf("event time: %w", err)
+		}
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)), o, nil
+	}
+	// EventTime: fixext 8 or ext 8 with length 8, type 0.
+	var data []byte
+	switch {
+	case b[0] == mfixext8 && len(b) >= 2+eventTimeLen:
+		if int8(b[1]) != eventTimeExtType {
+			return time.Time{}, b, fmt.Errorf("event time: ext type %d, want %d", int8(b[1]), eventTimeExtType)
+		}
+		data, b = b[2:2+eventTimeLen], b[2+eventTimeLen:]
+	case b[0] == mext8 && len(b) >= 3+eventTimeLen && b[1] == eventTimeLen:
+		if int8(b[2]) != eventTimeExtType {
+			return time.Time{}, b, fmt.Errorf("event time: ext type %d, want %d", int8(b[2]), eventTimeExtType)
+		}
+		data, b = b[3:3+eventTimeLen], b[3+eventTimeLen:]
+	default:
+		return time.Time{}, b, fmt.Errorf("event time: %s (0x%02x), want int, float or EventTime", msgp.NextType(b), b[0])
+	}
+	sec := binary.BigEndian.Uint32(data[:4])
+	nsec := binary.BigEndian.Uint32(data[4:])
+	return time.Unix(int64(sec), int64(nsec)), b, nil
+}
+
+// AppendEventTime appends t as an EventTime (fixext 8, type 0) for building
+// fixtures.
+func AppendEventTime(b []byte, t time.Time) []byte {
+	b = append(b, mfixext8, eventTimeExtType)
+	b = binary.BigEndian.AppendUint32(b, uint32(t.Unix()))
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
+}
+
+// AppendEvent appends one v2 event [[EventTime(t), meta], body] for building
+// fixtures; meta and body are encoded with msgp.AppendMapStrIntf (so their
+// key order follows Go's map iteration).
+func AppendEvent(b []byte, t time.Time, meta, body map[string]any) ([]byte, error) {
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	b = msgp.AppendArrayHeader(b, 2)
+	b = msgp.AppendArrayHeader(b, 2)
+	b = AppendEventTime(b, t)
+	b, err := msgp.AppendMapStrIntf(b, meta)
+	if err != nil {
+		return b, err
+	}
+	return msgp.AppendMapStrIntf(b, body)
+}
+
+// errProtocol marks errors that make the server close the connection.
+var errProtocol = errors.New("forwardtest: protocol error")

@@ -1,0 +1,342 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/config"
+	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/forward"
+)
+
+// Code is a Fluent Bit flush return code (fluent-bit-go output/flb_plugin.h).
+type Code int
+
+// Fluent Bit's return codes.
+const (
+	Error Code = 0 // FLB_ERROR: the chunk is dropped
+	OK    Code = 1 // FLB_OK
+	Retry Code = 2 // FLB_RETRY: Fluent Bit keeps the chunk and flushes it again later
+)
+
+// String names the code as Fluent Bit does.
+func (c Code) String() string {
+	switch c {
+	case OK:
+		return "FLB_OK"
+	case Retry:
+		return "FLB_RETRY"
+	}
+	return "FLB_ERROR"
+}
+
+// Emitter delivers a batch of events (concatenated msgpack) under a tag.
+// forward.Client is the production one; tests use fakes.
+type Emitter interface {
+	Send(tag string, events []byte, count int) error
+	Close() error
+}
+
+// Deps are an instance's collaborators; zero fields get production defaults.
+type Deps struct {
+	// Emitter overrides the emitter built from the config.
+	Emitter Emitter
+	// NoAckEmitter is used when a flush must not wait for an ack (see
+	// Flush); built from the config when nil.
+	NoAckEmitter Emitter
+	// Stdout receives emit=stdout lines (default os.Stdout).
+	Stdout io.Writer
+	// Log receives log lines (default: standard error at info level).
+	Log *Logger
+	// ThreadID returns the calling OS thread's id (default syscall.Gettid).
+	ThreadID func() int
+	// SelfListening reports whether this process listens on the address
+	// (default: from /proc).
+	SelfListening func(network, address string) bool
+}
+
+// Instance is one [OUTPUT] auditx section. Flush is safe for concurrent use.
+type Instance struct {
+	Name string
+	cfg  *config.Config
+	enr  *enrich.Enricher
+	emit Emitter
+	log  *Logger
+	deps Deps
+
+	noAckOnce sync.Once
+	selfOnce  sync.Once
+	self      bool
+	noAck     Emitter
+	initTID   int
+	maxBatch  int
+
+	bufs sync.Pool // *buffers, one in use per concurrent flush
+
+	stats   counters
+	reload  *reloader
+	metrics *metricsServer
+	closed  atomic.Bool
+}
+
+type buffers struct {
+	out  []byte
+	ends []int
+}
+
+type counters struct {
+	flushes, flushOK, flushRetry, flushError atomic.Uint64
+	emitted, emitErrors, engineThread        atomic.Uint64
+	loops, panics, oversize                  atomic.Uint64
+	latency                                  histogram
+}
+
+// New builds an instance from cfg: the catalog with the user files, the
+// enricher and the emitter. Anything that cannot be built is an error here,
+// never a nil met in Flush.
+func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
+	if deps.Log == nil {
+		deps.Log = NewLogger(stderr(), name, LevelInfo)
+	}
+	if deps.ThreadID == nil {
+		deps.ThreadID = syscall.Gettid
+	}
+	if deps.SelfListening == nil {
+		deps.SelfListening = selfListening
+	}
+	cat, err := catalog.Load(cfg.CatalogFiles...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog_files: %w", err)
+	}
+	enr, err := enrich.New(cat, cfg.Enrich)
+	if err != nil {
+		return nil, err
+	}
+	in := &Instance{Name: name, cfg: cfg, enr: enr, log: deps.Log, deps: deps, initTID: deps.ThreadID()}
+	in.bufs.New = func() any { return &buffers{} }
+	in.emit = deps.Emitter
+	in.maxBatch = cfg.MaxMessageBytes - forward.HeaderAllowance
+	if in.emit == nil {
+		switch cfg.Emit {
+		case config.EmitStdout:
+			in.emit = newStdoutEmitter(deps.Stdout)
+		default:
+			c, err := forward.NewClient(forwardConfig(cfg, cfg.RequireAck))
+			if err != nil {
+				return nil, err
+			}
+			in.emit = c
+			in.maxBatch = c.MaxPayload()
+		}
+	}
+	if len(cfg.CatalogFiles) > 0 && cfg.CatalogReload > 0 {
+		in.reload = startReloader(in, cfg.CatalogFiles, cfg.CatalogReload)
+	}
+	if cfg.MetricsListen != "" {
+		if in.metrics, err = startMetrics(in, cfg.MetricsListen); err != nil {
+			in.Close()
+			return nil, fmt.Errorf("metrics_listen %q: %w", cfg.MetricsListen, err)
+		}
+	}
+	in.log.Infof("vendor=%s schema=%s emit=%s target=%s:%s tag=%s require_ack=%v catalog=%d entries%s",
+		vendorName(cfg.Enrich.Vendor), cfg.Enrich.Schema, cfg.Emit, cfg.ForwardNetwork, cfg.ForwardAddress,
+		cfg.EmitTag, cfg.RequireAck, cat.Len(), filesNote(cfg.CatalogFiles))
+	return in, nil
+}
+
+func forwardConfig(cfg *config.Config, ack bool) forward.Config {
+	return forward.Config{
+		Network: cfg.ForwardNetwork, Address: cfg.ForwardAddress, RequireAck: ack,
+		Timeout: cfg.Timeout, MaxConns: cfg.MaxConnections, Compress: cfg.Compress,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+	}
+}
+
+func vendorName(v catalog.Vendor) string {
+	if v == catalog.NoVendor {
+		return "auto"
+	}
+	return v.String()
+}
+
+func filesNote(files []string) string {
+	if len(files) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (with %d user file(s))", len(files))
+}
+
+// Enricher returns the instance's enricher (for counters and tests).
+func (in *Instance) Enricher() *enrich.Enricher { return in.enr }
+
+// Flush enriches one chunk and emits it under the emit tag.
+//
+// Contract (the return codes Fluent Bit acts on):
+//   - OK once the emit target has every record of the chunk (acknowledged
+//     with require_ack on; written with it off).
+//   - Retry when the target is unreachable, times out or refuses: Fluent Bit
+//     keeps the chunk and flushes it again, so nothing is lost
+//     (at-least-once; a chunk split over several messages may be re-sent in
+//     part). Also after a recovered panic.
+//   - Error only where a retry can never help: an emitter closed for good.
+//
+// Malformed records, records without a code and entries that are not events
+// are counted and passed on untouched: they never fail a flush.
+func (in *Instance) Flush(chunk []byte, tag string) (code Code) {
+	start := time.Now()
+	in.stats.flushes.Add(1)
+	defer func() {
+		if r := recover(); r != nil {
+			in.stats.panics.Add(1)
+			in.log.Limitf(LevelError, "panic", "flush panicked, chunk kept for retry: %v", r)
+			code = Retry
+		}
+		switch code {
+		case OK:
+			in.stats.flushOK.Add(1)
+		case Retry:
+			in.stats.flushRetry.Add(1)
+		default:
+			in.stats.flushError.Add(1)
+		}
+		in.stats.latency.observe(time.Since(start))
+	}()
+	if in.closed.Load() {
+		return Retry
+	}
+	if len(chunk) == 0 {
+		return OK
+	}
+	if p := in.cfg.TagPrefix(); p != "" && len(tag) >= len(p) && tag[:len(p)] == p {
+		in.stats.loops.Add(1)
+		in.log.Limitf(LevelError, "loop", "records tagged %q came back to auditx: its Match also matches its own emit_tag %q (a loop); exclude the emitted tag from Match (e.g. Match_Regex ^(?!%s).*)",
+			Truncate(tag, 128), in.cfg.EmitTag, regexpQuote(p))
+	}
+	b := in.bufs.Get().(*buffers)
+	defer in.bufs.Put(b)
+	var trailing int
+	if in.cfg.Passthrough {
+		b.out, b.ends, trailing = enrich.Passthrough(b.out[:0], b.ends[:0], chunk)
+	} else {
+		var st enrich.Stats
+		b.out, b.ends, st = in.enr.Chunk(b.out[:0], b.ends[:0], chunk)
+		trailing = int(st.TrailingBytes)
+		if st.Malformed+st.BadEvents > 0 {
+			in.log.Limitf(LevelWarn, "malformed", "%d malformed record(s) and %d non-event entries passed on untouched", st.Malformed, st.BadEvents)
+		}
+	}
+	if trailing > 0 {
+		in.log.Limitf(LevelError, "trailing", "chunk ends with %d bytes that are not a complete msgpack object; they were dropped", trailing)
+	}
+	emitter := in.emit
+	if in.cfg.Emit == config.EmitForward && in.cfg.RequireAck && in.deps.ThreadID() == in.initTID && in.selfTarget() {
+		// workers 0: this flush runs on Fluent Bit's engine thread, the one
+		// that must also read the socket and send the ack: waiting would
+		// deadlock. Write without waiting, and say how to fix it.
+		in.stats.engineThread.Add(1)
+		in.log.Limitf(LevelError, "engine-thread", "the flush runs on Fluent Bit's engine thread (workers 0) and the forward target %s is this Fluent Bit's own in_forward: waiting for its ack would deadlock, so records are sent WITHOUT ack (at-most-once). Fix: set 'workers 1' on this [OUTPUT] (or 'threaded on' on the [INPUT] forward)", in.cfg.ForwardAddress)
+		if emitter = in.noAckEmitter(); emitter == nil {
+			return Retry
+		}
+	}
+	return in.send(emitter, in.cfg.Tag(tag), b.out, b.ends)
+}
+
+// send emits out in batches of whole events no larger than maxBatch.
+func (in *Instance) send(em Emitter, tag string, out []byte, ends []int) Code {
+	start, count := 0, 0
+	for i, end := range ends {
+		count++
+		if i+1 < len(ends) && ends[i+1]-start <= in.maxBatch {
+			continue
+		}
+		if count == 1 && end-start > in.maxBatch {
+			// One event bigger than the target accepts in a message
+			// (in_forward closes the connection): it can never be delivered.
+			in.stats.oversize.Add(1)
+			in.log.Limitf(LevelError, "oversize", "an event of %d bytes exceeds max_message_size (%d) and was dropped; raise max_message_size together with in_forward's buffer_max_size", end-start, in.cfg.MaxMessageBytes)
+			start, count = end, 0
+			continue
+		}
+		if err := em.Send(tag, out[start:end], count); err != nil {
+			in.stats.emitErrors.Add(1)
+			var cls interface{ Retryable() bool }
+			if errors.As(err, &cls) && !cls.Retryable() {
+				in.log.Limitf(LevelError, "emit-fatal", "emit failed and cannot succeed on retry, the chunk is dropped: %v", err)
+				return Error
+			}
+			in.log.Limitf(LevelWarn, "emit", "emit failed, Fluent Bit will retry the chunk: %v", err)
+			return Retry
+		}
+		in.stats.emitted.Add(uint64(count))
+		start, count = end, 0
+	}
+	return OK
+}
+
+// selfTarget reports, once per instance, whether the forward target is an
+// in_forward of this very process that runs on the engine thread: its
+// listening socket belongs to this process and no threaded forward input
+// ("threaded on": a thread named flb-in-forward...) exists.
+func (in *Instance) selfTarget() bool {
+	in.selfOnce.Do(func() {
+		in.self = in.deps.SelfListening(in.cfg.ForwardNetwork, in.cfg.ForwardAddress)
+	})
+	return in.self
+}
+
+func (in *Instance) noAckEmitter() Emitter {
+	in.noAckOnce.Do(func() {
+		in.noAck = in.deps.NoAckEmitter
+		if in.noAck == nil {
+			c, err := forward.NewClient(forwardConfig(in.cfg, false))
+			if err != nil {
+				in.log.Errorf("cannot build the no-ack emitter: %v", err)
+				return
+			}
+			in.noAck = c
+		}
+	})
+	return in.noAck
+}
+
+// Close stops background work and closes the emitters; idempotent. It logs
+// a summary of the counters.
+func (in *Instance) Close() {
+	if in.closed.Swap(true) {
+		return
+	}
+	if in.reload != nil {
+		in.reload.stop()
+	}
+	if in.metrics != nil {
+		in.metrics.stop()
+	}
+	if in.emit != nil {
+		in.emit.Close()
+	}
+	if in.noAck != nil {
+		in.noAck.Close()
+	}
+	s := in.enr.Stats()
+	in.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d emitted=%d flushes=%d retries=%d errors=%d",
+		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched,
+		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load())
+}
+
+func regexpQuote(s string) string {
+	out := make([]byte, 0, len(s)+4)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '.' || c == '*' || c == '+' || c == '?' || c == '(' || c == ')' || c == '[' || c == ']' || c == '\\' || c == '^' || c == '$' || c == '|' {
+			out = append(out, '\\')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}

@@ -1,0 +1,136 @@
+package instance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// histogram is a fixed-bucket latency histogram (Prometheus semantics:
+// cumulative buckets, sum, count), lock-free.
+type histogram struct {
+	buckets [len(latencyBuckets) + 1]atomic.Uint64
+	sumNs   atomic.Uint64
+	count   atomic.Uint64
+}
+
+// latencyBuckets are the upper bounds, in seconds, of the flush latency
+// histogram: 100 µs to 10 s.
+var latencyBuckets = [...]float64{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
+
+func (h *histogram) observe(d time.Duration) {
+	s := d.Seconds()
+	i := 0
+	for i < len(latencyBuckets) && s > latencyBuckets[i] {
+		i++
+	}
+	h.buckets[i].Add(1)
+	h.sumNs.Add(uint64(d.Nanoseconds()))
+	h.count.Add(1)
+}
+
+// Counters is a snapshot of an instance's counters, as exposed in metrics.
+type Counters struct {
+	Flushes, FlushOK, FlushRetry, FlushError uint64
+	Emitted, EmitErrors, EngineThreadFlushes uint64
+	Loops, Panics, Oversize                  uint64
+	CatalogReloads, CatalogReloadErrors      uint64
+	CatalogEntries                           int
+}
+
+// Counters returns the instance's counters.
+func (in *Instance) Counters() Counters {
+	c := Counters{
+		Flushes: in.stats.flushes.Load(), FlushOK: in.stats.flushOK.Load(), FlushRetry: in.stats.flushRetry.Load(),
+		FlushError: in.stats.flushError.Load(), Emitted: in.stats.emitted.Load(), EmitErrors: in.stats.emitErrors.Load(),
+		EngineThreadFlushes: in.stats.engineThread.Load(), Loops: in.stats.loops.Load(), Panics: in.stats.panics.Load(),
+		Oversize: in.stats.oversize.Load(), CatalogEntries: in.enr.Catalog().Len(),
+	}
+	if in.reload != nil {
+		c.CatalogReloads, c.CatalogReloadErrors = in.reload.reloads.Load(), in.reload.failures.Load()
+	}
+	return c
+}
+
+// WriteMetrics writes the instance's metrics in the Prometheus text format.
+func (in *Instance) WriteMetrics(w io.Writer) {
+	s := in.enr.Stats()
+	c := in.Counters()
+	lbl := fmt.Sprintf(`{instance=%q}`, in.Name)
+	counter := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
+	}
+	counter("records_total", "Record bodies seen (group markers excluded).", s.Records)
+	counter("records_enriched_total", "Records with a known vendor and code, fully enriched.", s.Enriched)
+	counter("records_unknown_code_total", "Records of a known vendor with a code the catalog does not know.", s.Unknown)
+	counter("records_no_code_total", "Records with no recognisable vendor or code, passed untouched.", s.NoCode)
+	counter("records_invalid_code_total", "Records whose code has a type that cannot be a code, passed untouched.", s.InvalidCode)
+	counter("records_malformed_total", "Records or entries that are not valid maps or events, passed untouched.", s.Malformed+s.BadEvents)
+	counter("records_already_enriched_total", "Records that already carried auditx's marker, passed untouched.", s.AlreadyEnriched)
+	counter("field_conflicts_total", "Existing non-map event/observer or non-array tags kept (override off).", s.Conflicts)
+	counter("group_markers_total", "Group start/end events passed on.", s.GroupMarkers)
+	counter("emitted_records_total", "Records delivered to the emit target.", c.Emitted)
+	counter("emit_errors_total", "Failed emit attempts (the chunk is retried by Fluent Bit).", c.EmitErrors)
+	counter("flushes_total", "Flush calls.", c.Flushes)
+	counter("flush_retries_total", "Flushes answered with FLB_RETRY.", c.FlushRetry)
+	counter("flush_errors_total", "Flushes answered with FLB_ERROR.", c.FlushError)
+	counter("engine_thread_flushes_total", "Flushes sent without ack because they ran on the engine thread (workers 0).", c.EngineThreadFlushes)
+	counter("loops_total", "Flushes of records carrying auditx's own emit tag prefix.", c.Loops)
+	counter("oversize_dropped_total", "Single events larger than max_message_size, dropped.", c.Oversize)
+	counter("catalog_reloads_total", "Successful catalog reloads.", c.CatalogReloads)
+	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", c.CatalogReloadErrors)
+	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, c.CatalogEntries)
+	h := &in.stats.latency
+	fmt.Fprintf(w, "# HELP auditx_flush_duration_seconds Time spent in one flush (enrich and emit).\n# TYPE auditx_flush_duration_seconds histogram\n")
+	var cum uint64
+	for i, le := range latencyBuckets {
+		cum += h.buckets[i].Load()
+		fmt.Fprintf(w, "auditx_flush_duration_seconds_bucket{instance=%q,le=\"%g\"} %d\n", in.Name, le, cum)
+	}
+	cum += h.buckets[len(latencyBuckets)].Load()
+	fmt.Fprintf(w, "auditx_flush_duration_seconds_bucket{instance=%q,le=\"+Inf\"} %d\n", in.Name, cum)
+	fmt.Fprintf(w, "auditx_flush_duration_seconds_sum%s %g\n", lbl, float64(h.sumNs.Load())/1e9)
+	fmt.Fprintf(w, "auditx_flush_duration_seconds_count%s %d\n", lbl, h.count.Load())
+}
+
+// metricsServer serves /metrics for one instance.
+type metricsServer struct {
+	srv *http.Server
+	ln  net.Listener
+	wg  sync.WaitGroup
+}
+
+func startMetrics(in *Instance, addr string) (*metricsServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		in.WriteMetrics(w)
+	})
+	m := &metricsServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.srv.Serve(ln)
+	}()
+	in.log.Infof("metrics on http://%s/metrics", ln.Addr())
+	return m, nil
+}
+
+// Addr returns the listener's address.
+func (m *metricsServer) Addr() string { return m.ln.Addr().String() }
+
+func (m *metricsServer) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	m.srv.Shutdown(ctx)
+	m.wg.Wait()
+}

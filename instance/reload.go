@@ -1,0 +1,109 @@
+package instance
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// reloader polls the user catalog files and swaps a new catalog in when one
+// changed. A reload replaces, never merges: the new catalog is built from the
+// embedded tables and the files as they are now. A broken file keeps the old
+// catalog, logs file and line, and is counted.
+type reloader struct {
+	in       *Instance
+	files    []string
+	interval time.Duration
+	done     chan struct{}
+	wg       sync.WaitGroup
+	last     []fileStamp
+	reloads  atomic.Uint64
+	failures atomic.Uint64
+	mu       sync.Mutex // serialises check (ticker and tests)
+}
+
+// fileStamp identifies a file's content cheaply. os.Stat follows symlinks,
+// so a Kubernetes ConfigMap update (an atomic swap of the ..data symlink)
+// shows up as a new inode and mtime.
+type fileStamp struct {
+	ok    bool
+	size  int64
+	mtime time.Time
+	ino   uint64
+}
+
+func stampOf(path string) fileStamp {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return fileStamp{ok: true, size: st.Size(), mtime: st.ModTime(), ino: inode(st)}
+}
+
+func startReloader(in *Instance, files []string, interval time.Duration) *reloader {
+	r := &reloader{in: in, files: files, interval: interval, done: make(chan struct{})}
+	for _, f := range files {
+		r.last = append(r.last, stampOf(f))
+	}
+	r.wg.Add(1)
+	go r.loop()
+	return r
+}
+
+func (r *reloader) loop() {
+	defer r.wg.Done()
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-t.C:
+			r.check()
+		}
+	}
+}
+
+// check reloads when any file's stamp changed; it reports whether a new
+// catalog was swapped in.
+func (r *reloader) check() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	changed := false
+	now := make([]fileStamp, len(r.files))
+	for i, f := range r.files {
+		now[i] = stampOf(f)
+		changed = changed || now[i] != r.last[i]
+	}
+	if !changed {
+		return false
+	}
+	r.last = now
+	cat, err := catalog.Load(r.files...)
+	if err != nil {
+		r.failures.Add(1)
+		r.in.log.Errorf("catalog reload failed, keeping the current catalog (%d entries): %v", r.in.enr.Catalog().Len(), err)
+		return false
+	}
+	r.in.enr.SetCatalog(cat)
+	r.reloads.Add(1)
+	r.in.log.Infof("catalog reloaded: %d entries", cat.Len())
+	return true
+}
+
+func (r *reloader) stop() {
+	close(r.done)
+	r.wg.Wait()
+}
+
+// ReloadNow checks the user catalog files at once (what the interval
+// does); it reports whether a new catalog is in use.
+func (in *Instance) ReloadNow() bool {
+	if in.reload == nil {
+		return false
+	}
+	return in.reload.check()
+}

@@ -1,0 +1,120 @@
+package instance
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// selfListening reports whether this process holds a listening socket for
+// the forward target: a unix socket bound to the path, or a TCP socket
+// listening on the port. It reads /proc (proc(5): /proc/net/unix,
+// /proc/net/tcp{,6}, /proc/self/fd), so it needs no privileges.
+func selfListening(network, address string) bool {
+	if threadedForwardInput() {
+		return false
+	}
+	inodes := socketInodes()
+	if len(inodes) == 0 {
+		return false
+	}
+	switch network {
+	case "unix":
+		return unixListening(address, inodes)
+	case "tcp":
+		_, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return false
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return false
+		}
+		return tcpListening("/proc/net/tcp", p, inodes) || tcpListening("/proc/net/tcp6", p, inodes)
+	}
+	return false
+}
+
+// socketInodes returns the inodes of this process's sockets.
+func socketInodes() map[string]bool {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range ents {
+		target, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err == nil && strings.HasPrefix(target, "socket:[") {
+			out[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
+		}
+	}
+	return out
+}
+
+// unixListening: /proc/net/unix lines are
+// "Num RefCount Protocol Flags Type St Inode Path"; Flags 00010000 is
+// __SO_ACCEPTCON (listening).
+func unixListening(path string, inodes map[string]bool) bool {
+	f, err := os.Open("/proc/net/unix")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 8 || fields[7] != path {
+			continue
+		}
+		if fields[3] == "00010000" && inodes[fields[6]] {
+			return true
+		}
+	}
+	return false
+}
+
+// tcpListening: /proc/net/tcp lines are "sl local_address rem_address st
+// ... inode"; st 0A is LISTEN, the port is hex after the colon, the inode is
+// field 9.
+func tcpListening(file string, port int, inodes map[string]bool) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 || fields[3] != "0A" {
+			continue
+		}
+		i := strings.LastIndexByte(fields[1], ':')
+		if i < 0 {
+			continue
+		}
+		p, err := strconv.ParseUint(fields[1][i+1:], 16, 32)
+		if err == nil && int(p) == port && inodes[fields[9]] {
+			return true
+		}
+	}
+	return false
+}
+
+// threadedForwardInput reports whether a thread of this process is a
+// threaded forward input: Fluent Bit names them "flb-in-<instance>-w<N>"
+// (src/flb_input_thread.c), truncated to 15 characters by the kernel.
+func threadedForwardInput() bool {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return false
+	}
+	for _, t := range tasks {
+		comm, err := os.ReadFile("/proc/self/task/" + t.Name() + "/comm")
+		if err == nil && strings.HasPrefix(string(comm), "flb-in-forward") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,163 @@
+// Command out_auditx is the Fluent Bit output plugin auditx, built with
+// `go build -buildmode=c-shared -o out_auditx.so ./plugin`.
+//
+// This file is the cgo door and only translates: Fluent Bit's calls to a
+// *instance.Instance kept per [OUTPUT] section with the Ctx API, Go results
+// to FLB_* codes. Every export recovers panics: one escaping into Fluent Bit
+// would abort the whole process.
+package main
+
+/*
+#include <stdlib.h>
+#include "configmap.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/fluent/fluent-bit-go/output"
+
+	"github.com/auditx/auditx/config"
+	"github.com/auditx/auditx/instance"
+)
+
+// pluginName is the output name users write in [OUTPUT] Name.
+const pluginName = "auditx"
+
+// instances numbers the instances of this process for their default names
+// (auditx.0, auditx.1, ...), like Fluent Bit names its own.
+var instances atomic.Int64
+
+// FLBPluginRegister registers the output and its config map (so Fluent Bit
+// itself rejects unknown keys). It returns 0, or -1 on failure.
+//
+//export FLBPluginRegister
+func FLBPluginRegister(def unsafe.Pointer) (ret C.int) {
+	defer recoverTo("register", &ret, -1)
+	output.FLBPluginRegister(def, pluginName, "auditx: enrich vendor audit codes with ECS fields and re-emit into the pipeline")
+	m := C.auditx_config_map_new(C.int(len(config.Keys)))
+	if m == nil {
+		return -1
+	}
+	for i, k := range config.Keys {
+		flags := C.int(0)
+		if k.RawValue {
+			flags = C.AUDITX_FLB_CONFIG_MAP_DYNAMIC_ENV
+		}
+		var def *C.char
+		if k.Default != "" {
+			def = C.CString(k.Default)
+		}
+		C.auditx_config_map_set(m, C.int(i), C.CString(k.Name), def, C.CString(k.Description), flags)
+	}
+	C.auditx_def_set_config_map(def, m)
+	return 0
+}
+
+// FLBPluginInit builds one instance from its section's keys. It returns
+// FLB_OK, or FLB_ERROR (Fluent Bit then stops) with the bad key named.
+//
+//export FLBPluginInit
+func FLBPluginInit(plugin unsafe.Pointer) (ret C.int) {
+	defer recoverTo("init", &ret, output.FLB_ERROR)
+	props := config.Map{}
+	for _, k := range config.Keys {
+		if v := output.FLBPluginConfigKey(plugin, k.Name); v != "" {
+			props[k.Name] = v
+		}
+	}
+	name := fmt.Sprintf("%s.%d", pluginName, instances.Add(1)-1)
+	if id := props.Get("id"); id != "" {
+		name = id
+	}
+	cfg, err := config.Parse(props)
+	if err != nil {
+		logLine("error", name, err.Error())
+		return output.FLB_ERROR
+	}
+	in, err := instance.New(name, cfg, instance.Deps{})
+	if err != nil {
+		logLine("error", name, err.Error())
+		return output.FLB_ERROR
+	}
+	output.FLBPluginSetContext(plugin, in)
+	return output.FLB_OK
+}
+
+// FLBPluginFlushCtx enriches and re-emits one chunk. The chunk is read in
+// place (never kept past the return). Return codes: see instance.Flush.
+//
+//export FLBPluginFlushCtx
+func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) (ret C.int) {
+	defer recoverTo("flush", &ret, output.FLB_RETRY)
+	in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance)
+	if !ok {
+		logLine("error", pluginName, "flush without an instance: init did not run")
+		return output.FLB_ERROR
+	}
+	var chunk []byte
+	if data != nil && length > 0 {
+		chunk = unsafe.Slice((*byte)(data), int(length))
+	}
+	return C.int(in.Flush(chunk, C.GoString(tag)))
+}
+
+// FLBPluginFlush is the single-instance flush; Fluent Bit prefers
+// FLBPluginFlushCtx, so this is only a guard.
+//
+//export FLBPluginFlush
+func FLBPluginFlush(data unsafe.Pointer, length C.size_t, tag *C.char) C.int {
+	logLine("error", pluginName, "FLBPluginFlush called: this Fluent Bit does not support FlushCtx")
+	return output.FLB_ERROR
+}
+
+// FLBPluginExitCtx tears one instance down (connections, reloader,
+// metrics listener) and logs its counters.
+//
+//export FLBPluginExitCtx
+func FLBPluginExitCtx(ctx unsafe.Pointer) (ret C.int) {
+	defer recoverTo("exit", &ret, output.FLB_ERROR)
+	if in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance); ok {
+		in.Close()
+	}
+	return output.FLB_OK
+}
+
+// FLBPluginExit is called when the plugin is unloaded without contexts.
+//
+//export FLBPluginExit
+func FLBPluginExit() C.int { return output.FLB_OK }
+
+// FLBPluginUnregister frees what Register allocated.
+//
+//export FLBPluginUnregister
+func FLBPluginUnregister(def unsafe.Pointer) {
+	defer recoverTo("unregister", nil, 0)
+	m := C.auditx_def_config_map(def)
+	C.auditx_def_set_config_map(def, nil)
+	output.FLBPluginUnregister(def)
+	C.auditx_config_map_free(m)
+}
+
+// recoverTo turns a panic into a logged error and the given return code.
+func recoverTo(where string, ret *C.int, code C.int) {
+	if r := recover(); r != nil {
+		logLine("error", pluginName, fmt.Sprintf("panic in %s recovered: %v", where, r))
+		if ret != nil {
+			*ret = code
+		}
+	}
+}
+
+// logLine writes a line in Fluent Bit's log format to standard error.
+func logLine(level, name, msg string) {
+	fmt.Fprintf(os.Stderr, "[%s] [%5s] [output:%s:%s] %s\n", time.Now().Format("2006/01/02 15:04:05"), level, pluginName, name, strings.TrimSpace(msg))
+}
+
+func main() {}
