@@ -123,8 +123,8 @@ const (
 	MinTimeout         = 100 * time.Millisecond
 	MaxTimeout         = 5 * time.Minute
 	MaxConnectionsMax  = 64
-	MinMessageBytes    = 64 << 10
-	MaxMessageBytesMax = 64 << 20
+	MinMessageBytes    = 64 * 1000
+	MaxMessageBytesMax = 64 * 1000 * 1000
 	MinCatalogReload   = time.Second
 )
 
@@ -323,7 +323,8 @@ func (p *parser) duration(key string, def, lo, hi time.Duration, zeroOK bool) ti
 	return d
 }
 
-// size accepts bytes with an optional K, M or G suffix (powers of 1024).
+// size accepts bytes with an optional K, M or G suffix, decimal like Fluent
+// Bit's own sizes (flb_utils_size_to_bytes: 6M is 6,000,000 bytes).
 func (p *parser) size(key string, def, lo, hi int) int {
 	v := p.str(key)
 	if v == "" {
@@ -334,11 +335,11 @@ func (p *parser) size(key string, def, lo, hi int) int {
 	num = strings.TrimSuffix(num, "B")
 	switch {
 	case strings.HasSuffix(num, "K"):
-		mult, num = 1<<10, strings.TrimSuffix(num, "K")
+		mult, num = 1000, strings.TrimSuffix(num, "K")
 	case strings.HasSuffix(num, "M"):
-		mult, num = 1<<20, strings.TrimSuffix(num, "M")
+		mult, num = 1000*1000, strings.TrimSuffix(num, "M")
 	case strings.HasSuffix(num, "G"):
-		mult, num = 1<<30, strings.TrimSuffix(num, "G")
+		mult, num = 1000*1000*1000, strings.TrimSuffix(num, "G")
 	}
 	n, err := strconv.Atoi(num)
 	if err != nil || n < 0 || n > hi/mult || n*mult < lo {

@@ -90,7 +90,7 @@ type slot struct {
 // safe for concurrent use by many goroutines (one per Fluent Bit worker).
 // It starts no goroutines: every Send does its own dial, write and ack wait
 // on a connection it holds exclusively, bounded by [Config.Timeout] at each
-// step.
+// step. Build it with [NewClient]; the zero value is not usable.
 type Client struct {
 	cfg  Config
 	addr string

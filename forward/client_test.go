@@ -187,8 +187,8 @@ type scenario struct {
 var scenarios = []scenario{
 	{
 		name: "ack timeout discards the conn, next send succeeds",
-		opts: forwardtest.Options{AckDelay: 500 * time.Millisecond},
-		cfg:  func(c *Config) { c.Timeout = 100 * time.Millisecond },
+		opts: forwardtest.Options{AckDelay: time.Second},
+		cfg:  func(c *Config) { c.Timeout = 250 * time.Millisecond },
 		run: func(t *testing.T, s *forwardtest.Server, c *Client) {
 			ev, n := testEvents(0, 2, 10)
 			err := c.Send(testTag, ev, n)
@@ -209,7 +209,7 @@ var scenarios = []scenario{
 	},
 	{
 		name: "lost ack gives a retryable error and a duplicate on retry",
-		cfg:  func(c *Config) { c.Timeout = 100 * time.Millisecond },
+		cfg:  func(c *Config) { c.Timeout = 250 * time.Millisecond },
 		run: func(t *testing.T, s *forwardtest.Server, c *Client) {
 			s.DropNextAcks(1)
 			ev, n := testEvents(0, 1, 10)
@@ -464,7 +464,7 @@ func TestConcurrentSends(t *testing.T) {
 
 func TestPoolTimeout(t *testing.T) {
 	s := forwardtest.Start(t, forwardtest.Options{})
-	c := newTestClient(t, s, func(cfg *Config) { cfg.Timeout = 50 * time.Millisecond })
+	c := newTestClient(t, s, func(cfg *Config) { cfg.Timeout = 200 * time.Millisecond })
 	held, err := c.take() // the only slot is busy
 	require.NoError(t, err)
 	ev, n := testEvents(0, 1, 1)

@@ -230,6 +230,7 @@ func (c *cli) fail(name string, format string, a ...any) int {
 // listFlag collects a repeatable string flag (--catalog a --catalog b).
 type listFlag []string
 
+// String joins the values with commas.
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
 // Set appends one value.
@@ -248,6 +249,7 @@ type vendorFlag struct {
 	auto bool
 }
 
+// String returns the vendor id, "auto" or "".
 func (f *vendorFlag) String() string {
 	if f == nil || f.v == catalog.NoVendor {
 		if f != nil && f.auto {
@@ -281,6 +283,7 @@ type choiceFlag struct {
 	accepted []string
 }
 
+// String returns the chosen word.
 func (f *choiceFlag) String() string {
 	if f == nil {
 		return ""

@@ -72,7 +72,35 @@ func (c *Converter) Decode(mp []byte) (any, error) {
 	if err := codec.NewDecoderBytes(mp, &c.mp).Decode(&v); err != nil {
 		return nil, fmt.Errorf("invalid msgpack: %w", err)
 	}
-	return v, nil
+	return stringKeys(v), nil
+}
+
+// stringKeys turns the map[any]any that msgpack decoding yields into
+// map[string]any, recursively (non-string keys are printed).
+func stringKeys(v any) any {
+	switch t := v.(type) {
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			ks, ok := k.(string)
+			if !ok {
+				ks = fmt.Sprint(k)
+			}
+			m[ks] = stringKeys(x)
+		}
+		return m
+	case map[string]any:
+		for k, x := range t {
+			t[k] = stringKeys(x)
+		}
+		return t
+	case []any:
+		for i, x := range t {
+			t[i] = stringKeys(x)
+		}
+		return t
+	}
+	return v
 }
 
 // Encode encodes a Go value to msgpack.

@@ -1,0 +1,174 @@
+package enrich
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tinylib/msgp/msgp"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+// groupStart is a v2 group start marker [[EventTime(0xFFFFFFFF, 0), {}], {}]:
+//
+//	0x92 0x92                         event, header
+//	0xd7 0x00 0xff 0xff 0xff 0xff     EventTime seconds 0xFFFFFFFF (FLB_LOG_EVENT_GROUP_START)
+//	0x00 0x00 0x00 0x00               nanoseconds 0
+//	0x81 0xa4 'n' 'a' 'm' 'e' 0xa1 'g' group metadata {"name":"g"}
+//	0x80                              group attributes {}
+var groupStart = []byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,
+	0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa1, 'g', 0x80}
+
+// groupEnd is [[EventTime(0xFFFFFFFE, 0), {}], {}] (FLB_LOG_EVENT_GROUP_END).
+var groupEnd = []byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0, 0x80, 0x80}
+
+func TestChunkKeepsTimeAndMetadata(t *testing.T) {
+	e := newEnricher(t, Options{})
+	meta := mp(t, `{"source":"privx.log","otel":{"trace":"abc"}}`)
+	body := mp(t, `{"event_id":"302","event_name":"Connection-rejected"}`)
+	legacy := mp(t, `{"event_type":"4002"}`)
+	var chunk []byte
+	chunk = append(chunk, groupStart...)
+	chunk = append(chunk, eventV2(1763626443, 123456789, meta, body)...)
+	chunk = append(chunk, eventV1Int(1763626444, legacy)...)
+	chunk = append(chunk, groupEnd...)
+
+	out, ends, st := e.Chunk(nil, nil, chunk)
+	require.Len(t, ends, 4)
+	assert.EqualValues(t, 2, st.Records)
+	assert.EqualValues(t, 2, st.Enriched)
+	assert.EqualValues(t, 2, st.GroupMarkers)
+	assert.Equal(t, len(out), ends[3])
+
+	// group markers pass byte for byte
+	assert.Equal(t, groupStart, out[:ends[0]])
+	assert.Equal(t, groupEnd, out[ends[2]:ends[3]])
+	// the v2 header (time and metadata) is copied byte for byte
+	ev := out[ends[0]:ends[1]]
+	hdr := eventV2(1763626443, 123456789, meta, nil)
+	require.True(t, bytes.HasPrefix(ev, hdr), "time and metadata intact")
+	m := decode(t, ev[len(hdr):])
+	assert.Equal(t, "Connection-rejected", get(m, "event", "action"))
+	// the legacy [int, body] event keeps its integer time
+	ev1 := out[ends[1]:ends[2]]
+	require.True(t, bytes.HasPrefix(ev1, eventV1Int(1763626444, nil)))
+	assert.Equal(t, "4002", get(decode(t, ev1[6:]), "event", "code"))
+}
+
+func TestChunkOddEntries(t *testing.T) {
+	e := newEnricher(t, Options{})
+	body := mp(t, `{"Code":"054"}`)
+	tests := []struct {
+		name     string
+		chunk    []byte
+		events   int
+		bad      uint64
+		trailing uint64
+		records  uint64
+	}{
+		{"empty chunk", nil, 0, 0, 0, 0},
+		{"not an array", []byte{0xa1, 'x'}, 1, 1, 0, 0},
+		{"array of three", []byte{0x93, 0x01, 0x02, 0x03}, 1, 1, 0, 0},
+		{"non-map body", eventV2(1, 0, emptyMap, []byte{0xa3, 'a', 'b', 'c'}), 1, 0, 0, 1},
+		{"truncated tail", append(eventV2(1, 0, emptyMap, body), 0x92, 0x92), 1, 0, 2, 1},
+		{"int group end", []byte{0x92, 0x92, 0xfe, 0x80, 0x80}, 1, 0, 0, 0},
+		{"negative int time group start", append([]byte{0x92, 0x92, 0xff, 0x80}, 0x80), 1, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.Stats()
+			out, ends, st := e.Chunk(nil, nil, tt.chunk)
+			assert.Len(t, ends, tt.events)
+			assert.Equal(t, tt.bad, st.BadEvents)
+			assert.Equal(t, tt.trailing, st.TrailingBytes)
+			assert.Equal(t, tt.records, st.Records)
+			if tt.trailing == 0 && st.Enriched == 0 {
+				assert.True(t, bytes.Equal(tt.chunk, out), "passed untouched")
+			}
+			after := e.Stats()
+			assert.Equal(t, before.Records+st.Records, after.Records, "instance counters follow")
+		})
+	}
+}
+
+func TestPassthrough(t *testing.T) {
+	chunk := append(eventV2(1, 2, emptyMap, mp(t, `{"a":1}`)), groupEnd...)
+	out, ends, trailing := Passthrough(nil, nil, append(chunk, 0x92))
+	assert.Equal(t, chunk, out)
+	assert.Equal(t, []int{len(chunk) - len(groupEnd), len(chunk)}, ends)
+	assert.Equal(t, 1, trailing)
+}
+
+// Concurrent chunks and catalog swaps are race-free (run with -race) and a
+// record sees one catalog or the other.
+func TestConcurrentChunksAndSwap(t *testing.T) {
+	e := newEnricher(t, Options{})
+	chunk := sampleChunk(t)
+	c1, _ := catalog.Embedded()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out []byte
+			var ends []int
+			for i := 0; i < 50; i++ {
+				out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		e.SetCatalog(c1)
+	}
+	wg.Wait()
+	assert.EqualValues(t, 4*50*countRecords(t, chunk), e.Stats().Records)
+}
+
+func sampleChunk(t testing.TB) []byte {
+	var chunk []byte
+	sec := uint32(1763626443)
+	for _, v := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		for _, b := range sampleBodies(t, v) {
+			chunk = append(chunk, eventV2(sec, 0, emptyMap, b)...)
+			sec++
+		}
+	}
+	return chunk
+}
+
+func countRecords(t testing.TB, chunk []byte) int {
+	n := 0
+	for len(chunk) > 0 {
+		rest, err := msgp.Skip(chunk)
+		require.NoError(t, err)
+		chunk = rest
+		n++
+	}
+	return n
+}
+
+// skip agrees with tinylib/msgp's Skip on valid input.
+func TestSkipMatchesMsgp(t *testing.T) {
+	chunk := sampleChunk(t)
+	i := 0
+	for i < len(chunk) {
+		end, err := skip(chunk, i)
+		require.NoError(t, err)
+		rest, err := msgp.Skip(chunk[i:])
+		require.NoError(t, err)
+		require.Equal(t, len(chunk)-len(rest), end)
+		i = end
+	}
+}
+
+// Deep nesting is walked without recursion: a million nested arrays.
+func TestSkipDeepNesting(t *testing.T) {
+	deep := bytes.Repeat([]byte{0x91}, 1_000_000)
+	_, err := skip(append(deep, 0x01), 0)
+	require.NoError(t, err)
+	_, err = skip(deep, 0)
+	require.Error(t, err, "truncated")
+}

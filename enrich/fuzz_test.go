@@ -1,0 +1,120 @@
+package enrich
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tinylib/msgp/msgp"
+)
+
+// maxFuzzInput caps fuzz inputs: large enough for 1 MB-string cases seeded
+// below to be truncated variants, small enough to keep iterations fast.
+const maxFuzzInput = 1 << 20
+
+func seedChunks(f *testing.F) {
+	chunk := sampleChunk(f)
+	f.Add(chunk)
+	f.Add(chunk[:len(chunk)/2]) // truncated
+	f.Add(append(append([]byte{}, groupStart...), groupEnd...))
+	f.Add(eventV1Int(1, []byte{0x91, 0x01}))
+	f.Add(eventV2(1, 0, emptyMap, bytes.Repeat([]byte{0x91}, 1000)))
+	big := append([]byte{0x81, 0xaa}, "event_type"...)
+	big = append(big, 0xdb, 0x00, 0x0f, 0x42, 0x40) // str32 of 1,000,000 bytes
+	big = append(big, bytes.Repeat([]byte{'7'}, 1_000_000)...)
+	f.Add(eventV2(1, 0, emptyMap, big))
+	f.Add(eventV2(1, 0, emptyMap, []byte{0x82, 0xa4, 'c', 'o', 'd', 'e', 0xa1, '1', 0xa4, 'c', 'o', 'd', 'e', 0xa1, '2'})) // duplicate keys
+	f.Add(eventV2(1, 0, emptyMap, []byte{0x81, 0xa4, 'C', 'o', 'd', 'e', 0xa2, 0xff, 0xfe}))                              // invalid UTF-8
+	f.Add([]byte{})
+}
+
+// FuzzChunk: any chunk is framed without panicking; every complete entry
+// comes out (enriched or untouched), in order, and the output is valid msgpack.
+func FuzzChunk(f *testing.F) {
+	seedChunks(f)
+	e := newEnricher(f, Options{})
+	f.Fuzz(func(t *testing.T, chunk []byte) {
+		if len(chunk) > maxFuzzInput {
+			return
+		}
+		out, ends, st := e.Chunk(nil, nil, chunk)
+		entries := 0
+		rest := chunk
+		for len(rest) > 0 {
+			r, err := msgp.Skip(rest)
+			if err != nil {
+				break
+			}
+			rest = r
+			entries++
+		}
+		require.Len(t, ends, entries, "one output event per complete input entry")
+		require.EqualValues(t, len(rest), st.TrailingBytes)
+		prev := 0
+		for _, end := range ends {
+			next, err := skip(out, prev)
+			require.NoError(t, err, "output event is valid msgpack")
+			require.Equal(t, end, next)
+			prev = end
+		}
+		require.Equal(t, len(out), prev)
+		require.Equal(t, st.Records, st.Enriched+st.Unknown+st.NoCode+st.InvalidCode+st.Malformed+st.AlreadyEnriched, "every record counted once")
+	})
+}
+
+// FuzzRecord: any body either passes untouched or comes out as a map with
+// the original pairs first and the marker tag.
+func FuzzRecord(f *testing.F) {
+	for _, v := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		for _, b := range sampleBodies(f, v)[:3] {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte{0x81, 0xa5, 'e', 'v', 'e', 'n', 't', 0xa1, 'x'})
+	f.Add([]byte{0x83, 0xaa, 'e', 'v', 'e', 'n', 't', '_', 't', 'y', 'p', 'e', 0xcb, 0x40, 0xaf, 0x44, 0, 0, 0, 0, 0, 0xa4, 't', 'a', 'g', 's', 0x90, 0xa8, 'o', 'b', 's', 'e', 'r', 'v', 'e', 'r', 0xc0})
+	e := newEnricher(f, Options{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > maxFuzzInput {
+			return
+		}
+		out, r := e.Record(nil, body)
+		switch r {
+		case ResultEnriched, ResultUnknown:
+			end, err := skip(out, 0)
+			require.NoError(t, err)
+			require.Equal(t, len(out), end, "one complete map")
+			n, _, ok := mapHeader(out, 0)
+			require.True(t, ok)
+			n0, _, _ := mapHeader(body, 0)
+			require.GreaterOrEqual(t, n, n0, "no pair removed")
+			again, r2 := e.Record(nil, out)
+			require.Equal(t, ResultAlreadyEnriched, r2, "enriched output carries the marker")
+			require.Equal(t, out, again)
+		default:
+			require.True(t, bytes.Equal(body, out), "passes untouched")
+		}
+	})
+}
+
+// FuzzSkip: skip agrees with tinylib/msgp on what is one object.
+func FuzzSkip(f *testing.F) {
+	seedChunks(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > maxFuzzInput {
+			return
+		}
+		end, err := skip(b, 0)
+		rest, err2 := msgp.Skip(b)
+		if err2 == nil && err == nil {
+			require.Equal(t, len(b)-len(rest), end)
+		}
+		if err == nil {
+			require.LessOrEqual(t, end, len(b))
+		}
+		// skip may reject objects msgp accepts only when a container claims
+		// more elements than bytes remain (msgp walks until it runs out).
+		if err != nil && err2 == nil {
+			t.Fatalf("skip rejected a valid object: %x", b[:min(len(b), 64)])
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package enrich
+
+import (
+	"bytes"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/catalog"
+)
+
+func TestRecordVendorsAndCodes(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		in      string
+		result  Result
+		module  string
+		code    string
+		action  string
+		outcome string
+		sev     any
+	}{
+		{"filingbox string code", Options{}, `{"Type":"info","Code":"054"}`, ResultEnriched, "filingbox", "054", "Server Login (Succeeded)", "success", int64(21)},
+		{"filingbox unpadded", Options{}, `{"Code":"54"}`, ResultEnriched, "filingbox", "054", "Server Login (Succeeded)", "success", nil},
+		{"filingbox int code", Options{}, `{"code":54}`, ResultEnriched, "filingbox", "054", "", "", nil},
+		{"filingbox event_code", Options{}, `{"event_code":"56"}`, ResultEnriched, "filingbox", "056", "Server Login (Failed)", "failure", nil},
+		{"filingbox fault type", Options{}, `{"Type":"fault","Code":"054"}`, ResultEnriched, "filingbox", "054", "", "failure", nil},
+		{"filingbox corrected name", Options{}, `{"Code":"153"}`, ResultEnriched, "filingbox", "153", "Email Notification (Succeeded)", "", nil},
+		{"plusauth string", Options{}, `{"event_type":"4002","level":"warn"}`, ResultEnriched, "plusauth", "4002", "Failed Login (Invalid Password)", "failure", int64(73)},
+		{"plusauth int", Options{}, `{"event_type":2001,"level":"error"}`, ResultEnriched, "plusauth", "2001", "Successful Login", "success", nil},
+		{"privx", Options{}, `{"event_id":"302","event_name":"Connection-rejected"}`, ResultEnriched, "privx", "302", "Connection-rejected", "failure", nil},
+		{"privx int and service_name", Options{}, `{"event_id":100,"service_name":"AUTH"}`, ResultEnriched, "privx", "100", "User-logged-in", "success", int64(21)},
+		{"privx severity number", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"2"}}`, ResultEnriched, "privx", "100", "", "", int64(99)},
+		{"privx severity docs form", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"Warning(4)"}}`, ResultEnriched, "privx", "100", "", "", int64(47)},
+		{"privx severity name", Options{}, `{"event_id":"100","event_name":"x","severity":"ERROR"}`, ResultEnriched, "privx", "100", "", "", int64(73)},
+		{"privx event_id alone", Options{}, `{"event_id":"100"}`, ResultEnriched, "privx", "100", "", "", nil},
+		{"netop snake", Options{}, `{"entity_type":"DEVICE","action":"CONNECT","result_code":0}`, ResultEnriched, "netop", "DEVICE.CONNECT", "Device Connect", "success", nil},
+		{"netop spaced and camel", Options{}, `{"Entity Type":"device","Action":"connect","Result Code":"2"}`, ResultEnriched, "netop", "DEVICE.CONNECT", "", "failure", nil},
+		{"netop camel", Options{}, `{"entityType":"USER","action":"LOGIN","resultCode":1}`, ResultEnriched, "netop", "USER.LOGIN", "", "failure", nil},
+		{"unknown code", Options{}, `{"event_id":"9999","event_name":"x"}`, ResultUnknown, "privx", "9999", "", "unknown", nil},
+		{"unknown netop stays unknown outcome", Options{}, `{"entity_type":"DEVICE","action":"TELEPORT","result_code":0}`, ResultUnknown, "netop", "DEVICE.TELEPORT", "", "unknown", nil},
+		{"no vendor", Options{}, `{"message":"hello"}`, ResultNoCode, "", "", "", "", nil},
+		{"fixed vendor no code", Options{Vendor: catalog.PrivX}, `{"Code":"054"}`, ResultNoCode, "", "", "", "", nil},
+		{"fixed vendor", Options{Vendor: catalog.FilingBox}, `{"Code":"054","event_id":"1"}`, ResultEnriched, "filingbox", "054", "", "", nil},
+		{"code_key nested", Options{Vendor: catalog.PlusAuth, CodeKey: "details.code"}, `{"details":{"code":"4002"}}`, ResultEnriched, "plusauth", "4002", "", "", nil},
+		{"code_regex", Options{Vendor: catalog.FilingBox, CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"[054] Server Login"}`, ResultEnriched, "filingbox", "054", "", "", nil},
+		{"code_regex no match", Options{Vendor: catalog.FilingBox, CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"no code here"}`, ResultNoCode, "", "", "", "", nil},
+		{"float code", Options{}, `{"event_type":4002.0}`, ResultEnriched, "plusauth", "4002", "", "", nil},
+		{"fractional code", Options{}, `{"event_type":4002.5}`, ResultInvalidCode, "", "", "", "", nil},
+		{"map code", Options{}, `{"event_type":{"a":1}}`, ResultInvalidCode, "", "", "", "", nil},
+		{"array code", Options{}, `{"event_type":[1]}`, ResultInvalidCode, "", "", "", "", nil},
+		{"bool code", Options{}, `{"event_type":true}`, ResultInvalidCode, "", "", "", "", nil},
+		{"nil code", Options{}, `{"event_type":null}`, ResultInvalidCode, "", "", "", "", nil},
+		{"negative code", Options{}, `{"event_type":-5}`, ResultInvalidCode, "", "", "", "", nil},
+		{"huge code", Options{}, `{"event_type":18446744073709551615}`, ResultInvalidCode, "", "", "", "", nil},
+		{"empty code", Options{}, `{"event_type":"  "}`, ResultNoCode, "", "", "", "", nil},
+		{"already enriched", Options{}, `{"event_type":"4002","tags":["x","auditx"]}`, ResultAlreadyEnriched, "", "", "", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnricher(t, tt.opts)
+			in := mp(t, tt.in)
+			out, r := e.Record(nil, in)
+			require.Equal(t, tt.result, r)
+			if tt.module == "" {
+				assert.Equal(t, in, out, "a record that is not enriched passes byte for byte")
+				return
+			}
+			m := decode(t, out)
+			assert.Equal(t, tt.module, get(m, "event", "module"))
+			assert.Equal(t, tt.module+".audit", get(m, "event", "dataset"))
+			assert.Equal(t, "event", get(m, "event", "kind"))
+			assert.Equal(t, tt.code, get(m, "event", "code"))
+			if tt.action != "" {
+				assert.Equal(t, tt.action, get(m, "event", "action"))
+			}
+			if tt.outcome != "" {
+				assert.Equal(t, tt.outcome, get(m, "event", "outcome"))
+			}
+			if tt.sev != nil {
+				assert.EqualValues(t, tt.sev, get(m, "event", "severity"))
+			}
+			assert.NotEmpty(t, get(m, "observer", "vendor"))
+			assert.NotEmpty(t, get(m, "observer", "product"))
+			tags := get(m, "tags").([]any)
+			assert.Contains(t, tags, MarkerTag)
+			if r == ResultUnknown {
+				assert.Contains(t, tags, UnknownCodeTag)
+				assert.Nil(t, get(m, "event", "action"))
+			} else {
+				assert.NotContains(t, tags, UnknownCodeTag)
+				assert.NotEmpty(t, get(m, "event", "reason"))
+				assert.NotEmpty(t, get(m, "event", "category"))
+				assert.NotEmpty(t, get(m, "event", "type"))
+			}
+			// every original field survives
+			for k, v := range decode(t, in) {
+				if k == "tags" || k == "event" || k == "observer" {
+					continue
+				}
+				assert.Equal(t, v, m[k], "original field %s", k)
+			}
+		})
+	}
+}
+
+// Without merges, the output is a new map header, the original pairs byte
+// for byte, then the added pairs.
+func TestOriginalPairsVerbatim(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for _, vendor := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		for i, body := range sampleBodies(t, vendor) {
+			out, r := e.Record(nil, body)
+			if r != ResultEnriched && r != ResultUnknown {
+				assert.Equal(t, body, out)
+				continue
+			}
+			n, first, ok := mapHeader(body, 0)
+			require.True(t, ok)
+			n2, first2, ok := mapHeader(out, 0)
+			require.True(t, ok)
+			assert.Equal(t, n+3, n2, "%s line %d: event, observer and tags added", vendor, i+1)
+			require.True(t, bytes.HasPrefix(out[first2:], body[first:]), "%s line %d: original pairs copied byte for byte", vendor, i+1)
+		}
+	}
+}
+
+func TestMergeIntoExistingMaps(t *testing.T) {
+	in := `{"event_type":"4002","event":{"code":"theirs","id":"abc"},"observer":{"hostname":"idp-1"},"tags":["prod"]}`
+	t.Run("keep existing", func(t *testing.T) {
+		e := newEnricher(t, Options{})
+		out, r := e.Record(nil, mp(t, in))
+		require.Equal(t, ResultEnriched, r)
+		m := decode(t, out)
+		assert.Len(t, m, 4, "no new top-level key: merged")
+		assert.Equal(t, "theirs", get(m, "event", "code"), "existing key kept")
+		assert.Equal(t, "abc", get(m, "event", "id"))
+		assert.Equal(t, "Failed Login (Invalid Password)", get(m, "event", "action"))
+		assert.Equal(t, "idp-1", get(m, "observer", "hostname"))
+		assert.Equal(t, "PlusAuth", get(m, "observer", "vendor"))
+		assert.Equal(t, []any{"prod", "auditx"}, get(m, "tags"))
+	})
+	t.Run("override", func(t *testing.T) {
+		e := newEnricher(t, Options{Override: true})
+		out, _ := e.Record(nil, mp(t, in))
+		m := decode(t, out)
+		assert.Equal(t, "4002", get(m, "event", "code"), "override replaces")
+		assert.Equal(t, "abc", get(m, "event", "id"), "other keys kept")
+	})
+	t.Run("non-map event kept without override", func(t *testing.T) {
+		e := newEnricher(t, Options{})
+		out, r := e.Record(nil, mp(t, `{"event_type":"4002","event":"login"}`))
+		require.Equal(t, ResultEnriched, r)
+		m := decode(t, out)
+		assert.Equal(t, "login", m["event"])
+		assert.Equal(t, "PlusAuth", get(m, "observer", "vendor"))
+		assert.EqualValues(t, 1, e.Stats().Conflicts)
+	})
+	t.Run("non-map event replaced with override", func(t *testing.T) {
+		e := newEnricher(t, Options{Override: true})
+		out, _ := e.Record(nil, mp(t, `{"event_type":"4002","event":"login"}`))
+		m := decode(t, out)
+		assert.Equal(t, "4002", get(m, "event", "code"))
+		assert.Len(t, m, 4)
+	})
+}
+
+func TestFlatSchema(t *testing.T) {
+	e := newEnricher(t, Options{Schema: SchemaFlat, FlatKey: "ax"})
+	in := mp(t, `{"event_id":"302","event_name":"Connection-rejected","event":"kept"}`)
+	out, r := e.Record(nil, in)
+	require.Equal(t, ResultEnriched, r)
+	m := decode(t, out)
+	assert.Equal(t, "kept", m["event"])
+	assert.Equal(t, "302", get(m, "ax", "code"))
+	assert.Equal(t, "Connection-rejected", get(m, "ax", "name"))
+	assert.Equal(t, "SSH Communications Security", get(m, "ax", "vendor"))
+	assert.Equal(t, "failure", get(m, "ax", "outcome"))
+	assert.Equal(t, "high", get(m, "ax", "severity_level"))
+	again, r := e.Record(nil, out)
+	assert.Equal(t, ResultAlreadyEnriched, r)
+	assert.Equal(t, out, again)
+}
+
+// Enriching twice gives the same bytes as enriching once (the marker).
+func TestNotEnrichedTwice(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for _, body := range sampleBodies(t, "privx") {
+		once, _ := e.Record(nil, body)
+		twice, r := e.Record(nil, once)
+		if bytes.Equal(once, body) {
+			continue
+		}
+		assert.Equal(t, ResultAlreadyEnriched, r)
+		assert.Equal(t, once, twice)
+	}
+}
+
+func TestMalformedBodies(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for name, body := range map[string][]byte{
+		"array":            {0x91, 0x01},
+		"string":           {0xa1, 'x'},
+		"truncated map":    {0x82, 0xa1, 'a'},
+		"map too long":     {0x81, 0xa1, 'a', 0x01, 0x02},
+		"empty":            {},
+		"bad byte":         {0xc1},
+		"huge claimed map": {0xdf, 0xff, 0xff, 0xff, 0xff},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, r := e.Record(nil, body)
+			assert.Equal(t, ResultMalformed, r)
+			assert.True(t, bytes.Equal(body, out), "passed untouched")
+		})
+	}
+	assert.EqualValues(t, 7, e.Stats().Malformed)
+}
+
+func TestOptionsValidation(t *testing.T) {
+	c, _ := catalog.Embedded()
+	_, err := New(c, Options{CodeKey: "a.b"})
+	assert.ErrorContains(t, err, "needs a fixed vendor")
+	_, err = New(c, Options{Vendor: catalog.PrivX, CodeKey: "a..b"})
+	assert.ErrorContains(t, err, "empty segment")
+	_, err = New(c, Options{Vendor: catalog.PrivX, CodeRegex: regexp.MustCompile(`(a)(b)`)})
+	assert.ErrorContains(t, err, "at most 1")
+	_, err = New(nil, Options{})
+	assert.Error(t, err)
+}
+
+func TestRecordDoesNotAllocate(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for _, vendor := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		bodies := sampleBodies(t, vendor)
+		dst := make([]byte, 0, 1<<16)
+		allocs := testing.AllocsPerRun(50, func() {
+			for _, b := range bodies {
+				dst, _ = e.Record(dst[:0], b)
+			}
+		})
+		assert.Zero(t, allocs, "%s: allocations per %d records", vendor, len(bodies))
+	}
+}
