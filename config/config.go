@@ -208,8 +208,9 @@ func Parse(g Getter) (*Config, error) {
 	c.MaxConnections = p.integer("max_connections", 8, 1, MaxConnectionsMax)
 	c.MaxMessageBytes = p.size("max_message_size", DefaultMaxMessageBytes, MinMessageBytes, MaxMessageBytesMax)
 	c.MetricsListen = p.str("metrics_listen")
+	metricsRemote := p.boolean("metrics_allow_remote", false)
 	if c.MetricsListen != "" {
-		p.checkAddress("metrics_listen", c.MetricsListen, p.boolean("metrics_allow_remote", false))
+		p.checkAddress("metrics_listen", c.MetricsListen, metricsRemote)
 	}
 	c.ID = p.str("id")
 	if p.err != nil {
@@ -356,8 +357,12 @@ func (p *parser) checkAddress(key, addr string, allowRemote bool) {
 		p.fail(key, addr, "host:port, e.g. 127.0.0.1:24224", err)
 		return
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		p.fail(key, addr, "a port from 1 to 65535", nil)
+	lowest := 1
+	if key == "metrics_listen" {
+		lowest = 0 // any free port; the log line says which
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < lowest || n > 65535 {
+		p.fail(key, addr, fmt.Sprintf("a port from %d to 65535", lowest), nil)
 		return
 	}
 	if allowRemote {

@@ -9,9 +9,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"time"
 
+	"github.com/tinylib/msgp/msgp"
 	"github.com/ugorji/go/codec"
 )
 
@@ -112,38 +111,69 @@ func (c *Converter) Encode(v any) ([]byte, error) {
 
 // EventsToJSONLines turns concatenated Fluent Bit events into JSON lines
 // {"tag": tag, "time": seconds.fraction, "metadata": {...}, "record": {...}}.
-// Events that cannot be decoded become {"tag": tag, "error": "..."} lines.
+// An entry that cannot be decoded becomes a {"tag": tag, "error": "..."}
+// line, never a silent gap.
 func EventsToJSONLines(c *Converter, tag string, events []byte) ([][]byte, error) {
 	var lines [][]byte
-	dec := codec.NewDecoderBytes(events, &c.mp)
-	for {
-		var ev []any
-		if err := dec.Decode(&ev); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			line, _ := c.jsonLine(map[string]any{"tag": tag, "error": "undecodable event: " + err.Error()})
+	var firstErr error
+	for len(events) > 0 {
+		rest, err := msgp.Skip(events)
+		if err != nil {
+			line, _ := c.jsonLine(map[string]any{"tag": tag, "error": fmt.Sprintf("%d undecodable bytes: %v", len(events), err)})
 			return append(lines, line), err
 		}
-		obj := map[string]any{"tag": tag}
-		if len(ev) == 2 {
-			hdr := ev[0]
-			if h, ok := hdr.([]any); ok && len(h) == 2 {
-				hdr = h[0]
-				obj["metadata"] = h[1]
+		obj, err := c.event(events[:len(events)-len(rest)])
+		if err != nil {
+			obj = map[string]any{"tag": tag, "error": "undecodable event: " + err.Error()}
+			if firstErr == nil {
+				firstErr = err
 			}
-			obj["time"] = timeValue(hdr)
-			obj["record"] = ev[1]
-		} else {
-			obj["entry"] = ev
 		}
+		obj["tag"] = tag
 		line, err := c.jsonLine(obj)
 		if err != nil {
 			line, _ = c.jsonLine(map[string]any{"tag": tag, "error": "unencodable event: " + err.Error()})
 		}
 		lines = append(lines, line)
+		events = rest
 	}
-	return lines, nil
+	return lines, firstErr
+}
+
+// event decodes one [[time, metadata], body] or [time, body] event.
+func (c *Converter) event(ev []byte) (map[string]any, error) {
+	n, rest, err := msgp.ReadArrayHeaderBytes(ev)
+	if err != nil || n != 2 {
+		return nil, fmt.Errorf("not an [header, body] event")
+	}
+	obj := map[string]any{}
+	hdr := rest
+	if hn, h, err := msgp.ReadArrayHeaderBytes(rest); err == nil && hn == 2 {
+		timeEnd, err := msgp.Skip(h)
+		if err != nil {
+			return nil, err
+		}
+		obj["time"] = timeValue(h[:len(h)-len(timeEnd)])
+		metaEnd, err := msgp.Skip(timeEnd)
+		if err != nil {
+			return nil, err
+		}
+		if obj["metadata"], err = c.Decode(timeEnd[:len(timeEnd)-len(metaEnd)]); err != nil {
+			return nil, err
+		}
+		rest = metaEnd
+	} else {
+		timeEnd, err := msgp.Skip(rest)
+		if err != nil {
+			return nil, err
+		}
+		obj["time"] = timeValue(hdr[:len(hdr)-len(timeEnd)])
+		rest = timeEnd
+	}
+	if obj["record"], err = c.Decode(rest); err != nil {
+		return nil, err
+	}
+	return obj, nil
 }
 
 func (c *Converter) jsonLine(v any) ([]byte, error) {
@@ -152,18 +182,23 @@ func (c *Converter) jsonLine(v any) ([]byte, error) {
 	return out, err
 }
 
-// timeValue renders an event time (EventTime ext, integer or float) as
-// float seconds.
-func timeValue(v any) any {
-	switch t := v.(type) {
-	case time.Time:
-		return float64(t.UnixNano()) / 1e9
-	case []byte:
-		if len(t) == 8 {
-			sec := binary.BigEndian.Uint32(t)
-			nsec := binary.BigEndian.Uint32(t[4:])
-			return float64(sec) + float64(nsec)/1e9
-		}
+// timeValue renders an encoded event time (EventTime ext 0: fixext8 with
+// big-endian seconds and nanoseconds; or an integer or float) as float
+// seconds.
+func timeValue(raw []byte) any {
+	if len(raw) == 10 && raw[0] == 0xd7 && raw[1] == 0x00 {
+		sec := binary.BigEndian.Uint32(raw[2:])
+		nsec := binary.BigEndian.Uint32(raw[6:])
+		return float64(sec) + float64(nsec)/1e9
 	}
-	return v
+	if f, _, err := msgp.ReadFloat64Bytes(raw); err == nil {
+		return f
+	}
+	if i, _, err := msgp.ReadInt64Bytes(raw); err == nil {
+		return i
+	}
+	if u, _, err := msgp.ReadUint64Bytes(raw); err == nil {
+		return u
+	}
+	return nil
 }

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/enrich"
+)
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse(Map{})
+	require.NoError(t, err)
+	assert.Equal(t, catalog.NoVendor, c.Enrich.Vendor, "vendor auto")
+	assert.Equal(t, enrich.SchemaECS, c.Enrich.Schema)
+	assert.Equal(t, "auditx", c.Enrich.FlatKey)
+	assert.False(t, c.Enrich.Override)
+	assert.False(t, c.Passthrough)
+	assert.Equal(t, EmitForward, c.Emit)
+	assert.Equal(t, "tcp", c.ForwardNetwork)
+	assert.Equal(t, "127.0.0.1:24224", c.ForwardAddress)
+	assert.Equal(t, "enriched.${TAG}", c.EmitTag)
+	assert.True(t, c.RequireAck)
+	assert.Equal(t, 5*time.Second, c.Timeout)
+	assert.Equal(t, 60*time.Second, c.CatalogReload)
+	assert.Equal(t, 8, c.MaxConnections)
+	assert.Equal(t, 6144000, c.MaxMessageBytes)
+	assert.Equal(t, "enriched.audit.privx", c.Tag("audit.privx"))
+}
+
+func TestValues(t *testing.T) {
+	c, err := Parse(Map{
+		"Vendor": "PrivX", "code_key": "message.code", "code_regex": `^(\d+)`, "catalog_files": " a.csv, b.csv ,",
+		"schema": "flat", "flat_key": "ax", "override": "on", "enrich": "off", "emit": "stdout",
+		"forward_path": "/run/fb.sock", "emit_tag": "x.$TAG", "require_ack": "false", "timeout": "250ms",
+		"compress": "gzip", "max_connections": "2", "max_message_size": "1M", "catalog_reload_interval": "0",
+		"metrics_listen": "127.0.0.1:0", "id": "privx-audit",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, catalog.PrivX, c.Enrich.Vendor)
+	assert.Equal(t, "message.code", c.Enrich.CodeKey)
+	assert.Equal(t, `^(\d+)`, c.Enrich.CodeRegex.String())
+	assert.Equal(t, []string{"a.csv", "b.csv"}, c.CatalogFiles)
+	assert.Equal(t, enrich.SchemaFlat, c.Enrich.Schema)
+	assert.Equal(t, "ax", c.Enrich.FlatKey)
+	assert.True(t, c.Enrich.Override)
+	assert.True(t, c.Passthrough)
+	assert.Equal(t, EmitStdout, c.Emit)
+	assert.Equal(t, "unix", c.ForwardNetwork)
+	assert.Equal(t, "/run/fb.sock", c.ForwardAddress)
+	assert.Equal(t, "x.t", c.Tag("t"))
+	assert.Equal(t, "x.", c.TagPrefix())
+	assert.False(t, c.RequireAck)
+	assert.Equal(t, 250*time.Millisecond, c.Timeout)
+	assert.True(t, c.Compress)
+	assert.Equal(t, 2, c.MaxConnections)
+	assert.Equal(t, 1000000, c.MaxMessageBytes, "decimal like Fluent Bit")
+	assert.Zero(t, c.CatalogReload, "0 switches reloading off")
+	assert.Equal(t, "privx-audit", c.ID)
+}
+
+// Every key: empty (default), wrong type, out of range. The message names
+// the key, the value and what is accepted.
+func TestBadValues(t *testing.T) {
+	tests := []struct {
+		key, value, want string
+	}{
+		{"vendor", "cisco", "accepted: auto, filingbox, plusauth, privx, netop"},
+		{"code_key", "a.b", "needs a fixed vendor"},
+		{"code_regex", "([", "a Go regular expression"},
+		{"schema", "xml", "accepted: ecs, flat"},
+		{"flat_key", "a.b", "without dots"},
+		{"override", "maybe", "accepted: on, off"},
+		{"enrich", "2", "accepted: on, off"},
+		{"emit", "kafka", "accepted: forward, stdout"},
+		{"forward_address", "nohost", "host:port"},
+		{"forward_address", "127.0.0.1:99999", "a port from 1 to 65535"},
+		{"forward_address", "10.0.0.1:24224", "loopback"},
+		{"emit_tag", "has space", "without spaces"},
+		{"emit_tag", "enriched.", "does not end with '.'"},
+		{"require_ack", "yesplease", "accepted: on, off"},
+		{"timeout", "-1", "a duration"},
+		{"timeout", "1h", "a duration from 100ms to 5m0s"},
+		{"timeout", "soon", "a duration"},
+		{"compress", "zstd", "accepted: off, gzip"},
+		{"max_connections", "0", "an integer from 1 to 64"},
+		{"max_connections", "many", "an integer from 1 to 64"},
+		{"max_message_size", "1K", "a size from 64000"},
+		{"max_message_size", "1T", "a size"},
+		{"catalog_reload_interval", "10ms", "or 0 to switch it off"},
+		{"metrics_listen", "0.0.0.0:9100", "metrics_allow_remote"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			_, err := Parse(Map{tt.key: tt.value})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "'"+tt.key+"'", "names the key")
+			assert.Contains(t, err.Error(), tt.want)
+			var ce *Error
+			require.True(t, errors.As(err, &ce))
+		})
+	}
+}
+
+func TestForwardPathAndAddressExclusive(t *testing.T) {
+	_, err := Parse(Map{"forward_path": "/s", "forward_address": "127.0.0.1:1"})
+	require.ErrorContains(t, err, "either forward_path or forward_address")
+}
+
+func TestRemoteAllowed(t *testing.T) {
+	c, err := Parse(Map{"forward_address": "10.0.0.1:24224", "forward_allow_remote": "on"})
+	require.NoError(t, err)
+	assert.Equal(t, "10.0.0.1:24224", c.ForwardAddress)
+	_, err = Parse(Map{"forward_address": "localhost:24224"})
+	require.NoError(t, err)
+	_, err = Parse(Map{"forward_address": "[::1]:24224"})
+	require.NoError(t, err)
+}
+
+// Every key Parse reads is registered (Fluent Bit rejects the others), and
+// every registered key is documented with a description.
+func TestKeysRegistered(t *testing.T) {
+	names := map[string]bool{}
+	for _, k := range Keys {
+		assert.NotEmpty(t, k.Description, k.Name)
+		assert.False(t, names[k.Name], "duplicate key %s", k.Name)
+		names[k.Name] = true
+	}
+	rec := recorder{}
+	_, _ = Parse(rec)
+	for k := range rec {
+		assert.True(t, names[k], "Parse reads %q but it is not in Keys", k)
+	}
+	for k := range names {
+		assert.True(t, rec[k], "Keys has %q but Parse never reads it", k)
+	}
+	// Fluent Bit's reserved keys never reach a Go plugin (FLUENT-BIT-GO.md §4).
+	for _, reserved := range []string{"host", "port", "workers", "match", "alias", "log_level", "retry_limit", "tls", "name"} {
+		assert.False(t, names[reserved], "%s is reserved by Fluent Bit", reserved)
+	}
+}
+
+type recorder map[string]bool
+
+func (r recorder) Get(key string) string { r[key] = true; return "" }

@@ -1,0 +1,371 @@
+package instance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/config"
+	"github.com/auditx/auditx/forward"
+	"github.com/auditx/auditx/internal/mpjson"
+)
+
+// fakeEmitter records what it is sent and fails on demand.
+type fakeEmitter struct {
+	mu     sync.Mutex
+	sends  []sent
+	err    error
+	panics bool
+	closed int
+}
+
+type sent struct {
+	tag    string
+	events []byte
+	count  int
+}
+
+func (f *fakeEmitter) Send(tag string, events []byte, count int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.panics {
+		panic("emitter exploded")
+	}
+	if f.err != nil {
+		return f.err
+	}
+	f.sends = append(f.sends, sent{tag, bytes.Clone(events), count})
+	return nil
+}
+
+func (f *fakeEmitter) Close() error { f.mu.Lock(); f.closed++; f.mu.Unlock(); return nil }
+
+func (f *fakeEmitter) events() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, s := range f.sends {
+		n += s.count
+	}
+	return n
+}
+
+type harness struct {
+	in    *Instance
+	em    *fakeEmitter
+	noAck *fakeEmitter
+	log   *bytes.Buffer
+}
+
+func newHarness(t *testing.T, props config.Map, mutate ...func(*Deps)) *harness {
+	t.Helper()
+	cfg, err := config.Parse(props)
+	require.NoError(t, err)
+	h := &harness{em: &fakeEmitter{}, noAck: &fakeEmitter{}, log: &bytes.Buffer{}}
+	deps := Deps{Emitter: h.em, NoAckEmitter: h.noAck, Log: NewLogger(&syncWriter{w: h.log}, "test", LevelDebug),
+		ThreadID: func() int { return 1 }, SelfListening: func(string, string) bool { return false }}
+	for _, m := range mutate {
+		m(&deps)
+	}
+	h.in, err = New("test", cfg, deps)
+	require.NoError(t, err)
+	t.Cleanup(h.in.Close)
+	return h
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+var cv = mpjson.New()
+
+// event builds [[EventTime(sec, 0), {}], body] from a JSON body.
+func event(t testing.TB, sec uint32, js string) []byte {
+	body, err := cv.ToMsgpack([]byte(js))
+	require.NoError(t, err)
+	b := []byte{0x92, 0x92, 0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), 0, 0, 0, 0, 0x80}
+	return append(b, body...)
+}
+
+func chunkOf(t testing.TB, n int) []byte {
+	var c []byte
+	for i := 0; i < n; i++ {
+		c = append(c, event(t, uint32(1763626443+i), fmt.Sprintf(`{"event_id":"%d","event_name":"x","seq":%d}`, 100+i%3, i))...)
+	}
+	return c
+}
+
+func TestFlushEnrichesAndEmits(t *testing.T) {
+	h := newHarness(t, config.Map{})
+	require.Equal(t, OK, h.in.Flush(chunkOf(t, 10), "audit.privx"))
+	require.Len(t, h.em.sends, 1, "one message per flush")
+	s := h.em.sends[0]
+	assert.Equal(t, "enriched.audit.privx", s.tag)
+	assert.Equal(t, 10, s.count)
+	assert.Contains(t, string(s.events), "User-logged-in")
+	st := h.in.Enricher().Stats()
+	assert.EqualValues(t, 10, st.Records)
+	assert.EqualValues(t, 7, st.Enriched) // 100 and 102 are known, 101 is a PrivX v24 gap
+	assert.EqualValues(t, 3, st.Unknown)
+	assert.EqualValues(t, 10, h.in.Counters().Emitted)
+	assert.Equal(t, OK, h.in.Flush(nil, "audit.privx"), "empty chunk")
+}
+
+func TestFlushReturnCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Code
+	}{
+		{"retryable transport error", &forward.Error{Op: forward.OpDial, Err: errors.New("refused")}, Retry},
+		{"ack timeout", &forward.Error{Op: forward.OpAck, Err: errors.New("timeout")}, Retry},
+		{"closed for good", &forward.Error{Op: forward.OpClosed, Err: forward.ErrClosed}, Error},
+		{"unclassified error is retried", errors.New("disk full"), Retry},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Map{})
+			h.em.err = tt.err
+			assert.Equal(t, tt.want, h.in.Flush(chunkOf(t, 3), "a"))
+			assert.EqualValues(t, 1, h.in.Counters().EmitErrors)
+			assert.NotContains(t, h.log.String(), "event_name", "no record content in logs")
+		})
+	}
+}
+
+func TestFlushRecoversPanic(t *testing.T) {
+	h := newHarness(t, config.Map{})
+	h.em.panics = true
+	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 2), "a"))
+	assert.EqualValues(t, 1, h.in.Counters().Panics)
+	assert.Contains(t, h.log.String(), "flush panicked")
+}
+
+// A flush bigger than max_message_size goes out in several messages of
+// whole events, none over the limit, all in order.
+func TestFlushSplitsAtEventBoundaries(t *testing.T) {
+	h := newHarness(t, config.Map{"max_message_size": "64K"})
+	chunk := chunkOf(t, 3000)
+	require.Equal(t, OK, h.in.Flush(chunk, "a"))
+	require.Greater(t, len(h.em.sends), 1)
+	total := 0
+	var all []byte
+	for _, s := range h.em.sends {
+		assert.LessOrEqual(t, len(s.events), 64000-forward.HeaderAllowance)
+		total += s.count
+		all = append(all, s.events...)
+	}
+	assert.Equal(t, 3000, total)
+	out, ends, _ := h.in.Enricher().Chunk(nil, nil, chunk)
+	assert.Len(t, ends, 3000)
+	assert.Equal(t, len(out), len(all))
+}
+
+func TestOversizeEventDropped(t *testing.T) {
+	h := newHarness(t, config.Map{"max_message_size": "64K"})
+	big := event(t, 1, `{"event_id":"100","event_name":"x","blob":"`+strings.Repeat("x", 70000)+`"}`)
+	chunk := append(chunkOf(t, 2), big...)
+	chunk = append(chunk, chunkOf(t, 1)...)
+	assert.Equal(t, OK, h.in.Flush(chunk, "a"))
+	assert.Equal(t, 3, h.em.events(), "the others are delivered")
+	assert.EqualValues(t, 1, h.in.Counters().Oversize)
+	assert.Contains(t, h.log.String(), "exceeds max_message_size")
+}
+
+// workers 0: the flush runs on the thread that ran Init (Fluent Bit's
+// engine thread) and the target is this process's in_forward.
+func TestEngineThreadTrap(t *testing.T) {
+	self := func(d *Deps) { d.SelfListening = func(string, string) bool { return true } }
+	t.Run("same thread, own socket", func(t *testing.T) {
+		h := newHarness(t, config.Map{}, self)
+		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Empty(t, h.em.sends, "the ack-waiting emitter is not used")
+		assert.Equal(t, 2, h.noAck.events(), "sent without waiting for the ack")
+		assert.Contains(t, h.log.String(), "engine thread (workers 0)")
+		assert.Contains(t, h.log.String(), "set 'workers 1'")
+		assert.EqualValues(t, 1, h.in.Counters().EngineThreadFlushes)
+	})
+	t.Run("worker thread", func(t *testing.T) {
+		tid := 1
+		h := newHarness(t, config.Map{}, self, func(d *Deps) { d.ThreadID = func() int { tid++; return tid } })
+		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Equal(t, 2, h.em.events())
+		assert.Empty(t, h.noAck.sends)
+	})
+	t.Run("require_ack off", func(t *testing.T) {
+		h := newHarness(t, config.Map{"require_ack": "off"}, self)
+		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Equal(t, 2, h.em.events())
+		assert.NotContains(t, h.log.String(), "engine thread")
+	})
+}
+
+func TestLoopWarning(t *testing.T) {
+	h := newHarness(t, config.Map{})
+	assert.Equal(t, OK, h.in.Flush(chunkOf(t, 1), "enriched.audit.x"))
+	assert.EqualValues(t, 1, h.in.Counters().Loops)
+	assert.Contains(t, h.log.String(), "a loop")
+	assert.Equal(t, "enriched.enriched.audit.x", h.em.sends[0].tag)
+}
+
+func TestPassthrough(t *testing.T) {
+	h := newHarness(t, config.Map{"enrich": "off"})
+	chunk := chunkOf(t, 5)
+	require.Equal(t, OK, h.in.Flush(chunk, "a"))
+	assert.Equal(t, chunk, h.em.sends[0].events, "unchanged")
+	assert.Zero(t, h.in.Enricher().Stats().Records)
+}
+
+func TestConcurrentFlushes(t *testing.T) {
+	h := newHarness(t, config.Map{})
+	chunk := chunkOf(t, 50)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				assert.Equal(t, OK, h.in.Flush(chunk, "a"))
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 4*25*50, h.em.events())
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	h := newHarness(t, config.Map{})
+	h.in.Close()
+	h.in.Close()
+	assert.Equal(t, 1, h.em.closed)
+	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
+	assert.Contains(t, h.log.String(), "exit: records=")
+}
+
+func TestStdoutEmitter(t *testing.T) {
+	var out bytes.Buffer
+	h := newHarness(t, config.Map{"emit": "stdout"}, func(d *Deps) { d.Emitter = nil; d.Stdout = &out })
+	require.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "audit.privx"))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2)
+	v, err := cv.ToMsgpack([]byte(lines[0]))
+	require.NoError(t, err)
+	m, _ := cv.Decode(v)
+	obj := m.(map[string]any)
+	assert.Equal(t, "enriched.audit.privx", obj["tag"])
+	assert.InDelta(t, 1763626443, obj["time"], 1)
+	assert.Equal(t, "User-logged-in", obj["record"].(map[string]any)["event"].(map[string]any)["action"])
+}
+
+const userCatalogHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"
+
+// A reload replaces, never merges; a broken file keeps the old catalog.
+func TestCatalogReload(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "site.csv")
+	write := func(body string) {
+		tmp := file + ".tmp"
+		require.NoError(t, os.WriteFile(tmp, []byte(body), 0o644))
+		require.NoError(t, os.Rename(tmp, file)) // an atomic swap, as ConfigMaps do
+	}
+	write(userCatalogHeader + "privx,9001,Site-event-one,,First site event.,,site,configuration,change,success,low,\n")
+	h := newHarness(t, config.Map{"catalog_files": file, "catalog_reload_interval": "1h"})
+	flush := func(code string) string {
+		h.em.sends = nil
+		require.Equal(t, OK, h.in.Flush(event(t, 1, `{"event_id":"`+code+`","event_name":"x"}`), "a"))
+		return string(h.em.sends[0].events)
+	}
+	assert.Contains(t, flush("9001"), "Site-event-one")
+	assert.False(t, h.in.ReloadNow(), "unchanged file: no reload")
+
+	write(userCatalogHeader + "privx,9002,Site-event-two,,Second site event.,,site,configuration,change,success,low,\n")
+	require.True(t, h.in.ReloadNow())
+	assert.Contains(t, flush("9002"), "Site-event-two")
+	assert.Contains(t, flush("9001"), UnknownTagForTest, "an entry deleted from the file is gone")
+
+	write(userCatalogHeader + "privx,9003,Broken,,,,,,,,,\n")
+	assert.False(t, h.in.ReloadNow())
+	assert.Contains(t, h.log.String(), "site.csv:2")
+	assert.Contains(t, flush("9002"), "Site-event-two", "old catalog kept")
+	c := h.in.Counters()
+	assert.EqualValues(t, 1, c.CatalogReloads)
+	assert.EqualValues(t, 1, c.CatalogReloadErrors)
+}
+
+const UnknownTagForTest = "auditx_unknown_code"
+
+func TestMetricsEndpoint(t *testing.T) {
+	h := newHarness(t, config.Map{"metrics_listen": "127.0.0.1:0"})
+	require.Equal(t, OK, h.in.Flush(chunkOf(t, 3), "a"))
+	resp, err := http.Get("http://" + h.in.metrics.Addr() + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	text := string(body)
+	assert.Contains(t, text, `auditx_records_total{instance="test"} 3`)
+	assert.Contains(t, text, `auditx_emitted_records_total{instance="test"} 3`)
+	assert.Contains(t, text, `auditx_catalog_entries{instance="test"} 347`)
+	assert.Contains(t, text, `auditx_flush_duration_seconds_count{instance="test"} 1`)
+	assert.Contains(t, text, `# TYPE auditx_flush_duration_seconds histogram`)
+}
+
+func TestBadCatalogFileFailsNew(t *testing.T) {
+	cfg, err := config.Parse(config.Map{"catalog_files": "/nonexistent/site.csv"})
+	require.NoError(t, err)
+	_, err = New("x", cfg, Deps{Emitter: &fakeEmitter{}, Log: NewLogger(io.Discard, "x", LevelError)})
+	require.ErrorContains(t, err, "/nonexistent/site.csv")
+}
+
+func TestSelfListening(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "in.sock")
+	ln, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	defer ln.Close()
+	assert.True(t, selfListening("unix", sock))
+	assert.False(t, selfListening("unix", sock+".other"))
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer tl.Close()
+	assert.True(t, selfListening("tcp", tl.Addr().String()))
+	port := tl.Addr().(*net.TCPAddr).Port
+	tl.Close()
+	time.Sleep(10 * time.Millisecond)
+	assert.False(t, selfListening("tcp", fmt.Sprintf("127.0.0.1:%d", port)))
+}
+
+func TestLoggerRateLimit(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewLogger(&buf, "x", LevelInfo)
+	now := time.Unix(0, 0)
+	l.now = func() time.Time { return now }
+	for i := 0; i < 5; i++ {
+		l.Limitf(LevelWarn, "k", "bad thing")
+	}
+	now = now.Add(LimitInterval)
+	l.Limitf(LevelWarn, "k", "bad thing")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 2)
+	assert.Contains(t, lines[1], "(4 similar messages suppressed)")
+	l.Debugf("invisible")
+	assert.NotContains(t, buf.String(), "invisible")
+	assert.Equal(t, "abc...(6 bytes)", Truncate("abcdef", 3))
+}
