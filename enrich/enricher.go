@@ -18,6 +18,7 @@ type Enricher struct {
 	flatNorm string
 	tab      atomic.Pointer[table]
 	counters counters
+	unknown  unknownCodes
 }
 
 // New returns an Enricher over cat.

@@ -187,6 +187,7 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Res
 		e.writeECS(dst, body, &sc, st, t, v, enc, code, outcome, sev)
 	}
 	if enc == nil {
+		e.unknown.add(v, code)
 		return ResultUnknown
 	}
 	return ResultEnriched

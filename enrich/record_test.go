@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -243,4 +244,29 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 		})
 		assert.Zero(t, allocs, "%s: allocations per %d records", vendor, len(bodies))
 	}
+}
+
+func TestUnknownCodesTopN(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for i := 0; i < 3; i++ {
+		e.Record(nil, mp(t, `{"event_id":"9999","event_name":"x"}`))
+	}
+	e.Record(nil, mp(t, `{"event_type":"7777"}`))
+	e.Record(nil, mp(t, `{"Code":"7"}`))
+	e.Record(nil, mp(t, `{"event_id":"100","event_name":"x"}`)) // known: not counted
+	top, other := e.UnknownCodes(2)
+	require.Len(t, top, 2)
+	assert.Equal(t, CodeCount{Vendor: catalog.PrivX, Code: "9999", Count: 3}, top[0])
+	assert.Equal(t, CodeCount{Vendor: catalog.FilingBox, Code: "007", Count: 1}, top[1], "canonical form, ties by vendor")
+	assert.Zero(t, other)
+}
+
+func TestUnknownCodesBounded(t *testing.T) {
+	e := newEnricher(t, Options{})
+	for i := 0; i < MaxTrackedCodes+10; i++ {
+		e.Record(nil, mp(t, fmt.Sprintf(`{"event_type":"%d"}`, 10000+i)))
+	}
+	top, other := e.UnknownCodes(5000)
+	assert.Len(t, top, MaxTrackedCodes)
+	assert.EqualValues(t, 10, other)
 }

@@ -254,11 +254,13 @@ func TestConcurrentFlushes(t *testing.T) {
 
 func TestCloseIdempotent(t *testing.T) {
 	h := newHarness(t, config.Map{})
+	require.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
 	h.in.Close()
 	h.in.Close()
 	assert.Equal(t, 1, h.em.closed)
 	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
 	assert.Contains(t, h.log.String(), "exit: records=")
+	assert.Contains(t, h.log.String(), "top unknown codes: privx/101(1)")
 }
 
 func TestStdoutEmitter(t *testing.T) {
@@ -326,6 +328,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	assert.Contains(t, text, `auditx_catalog_entries{instance="test"} 347`)
 	assert.Contains(t, text, `auditx_flush_duration_seconds_count{instance="test"} 1`)
 	assert.Contains(t, text, `# TYPE auditx_flush_duration_seconds histogram`)
+	assert.Contains(t, text, `auditx_unknown_code_records_total{instance="test",vendor="privx",code="101"} 1`)
 }
 
 func TestBadCatalogFileFailsNew(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,6 +86,14 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 	counter("catalog_reloads_total", "Successful catalog reloads.", c.CatalogReloads)
 	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", c.CatalogReloadErrors)
 	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, c.CatalogEntries)
+	top, other := in.enr.UnknownCodes(TopUnknownCodes)
+	fmt.Fprintf(w, "# HELP auditx_unknown_code_records_total Records per code the catalog does not know (the %d most frequent; add them to a catalog file).\n# TYPE auditx_unknown_code_records_total counter\n", TopUnknownCodes)
+	for _, u := range top {
+		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=%q,code=%q} %d\n", in.Name, u.Vendor.String(), u.Code, u.Count)
+	}
+	if other > 0 {
+		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=\"other\",code=\"other\"} %d\n", in.Name, other)
+	}
 	h := &in.stats.latency
 	fmt.Fprintf(w, "# HELP auditx_flush_duration_seconds Time spent in one flush (enrich and emit).\n# TYPE auditx_flush_duration_seconds histogram\n")
 	var cum uint64
@@ -96,6 +105,23 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 	fmt.Fprintf(w, "auditx_flush_duration_seconds_bucket{instance=%q,le=\"+Inf\"} %d\n", in.Name, cum)
 	fmt.Fprintf(w, "auditx_flush_duration_seconds_sum%s %g\n", lbl, float64(h.sumNs.Load())/1e9)
 	fmt.Fprintf(w, "auditx_flush_duration_seconds_count%s %d\n", lbl, h.count.Load())
+}
+
+// TopUnknownCodes is how many unknown codes the metrics and the exit log list.
+const TopUnknownCodes = 20
+
+// unknownSummary lists the most frequent unknown codes for a log line.
+func (in *Instance) unknownSummary(n int) string {
+	top, _ := in.enr.UnknownCodes(n)
+	if len(top) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" top unknown codes:")
+	for _, u := range top {
+		fmt.Fprintf(&b, " %s/%s(%d)", u.Vendor, Truncate(u.Code, 64), u.Count)
+	}
+	return b.String()
 }
 
 // metricsServer serves /metrics for one instance.
