@@ -50,10 +50,22 @@ func (st *Stats) count(r Result) {
 // dst. A body that is not enriched (no code, malformed, already enriched) is
 // appended unchanged. The counters are updated.
 func (e *Enricher) Record(dst, body []byte) ([]byte, Result) {
-	var st Stats
-	dst, r := e.record(dst, body, &st, e.tab.Load())
-	e.counters.add(&st)
+	dst, r, _ := e.RecordVendor(dst, body)
 	return dst, r
+}
+
+// RecordVendor is Record that also says which vendor the record was taken
+// for (catalog.NoVendor when none was recognised).
+func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, catalog.Vendor) {
+	var st Stats
+	st.Records++
+	r, v := e.enrichInto(&dst, body, &st, e.tab.Load())
+	st.count(r)
+	if r != ResultEnriched && r != ResultUnknown {
+		dst = append(dst, body...)
+	}
+	e.counters.add(&st)
+	return dst, r, v
 }
 
 // span locates one key/value pair of a map: key at k, value at v..end.
@@ -72,7 +84,7 @@ type scanned struct {
 
 func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result) {
 	st.Records++
-	r := e.enrichInto(&dst, body, st, t)
+	r, _ := e.enrichInto(&dst, body, st, t)
 	st.count(r)
 	if r != ResultEnriched && r != ResultUnknown {
 		dst = append(dst, body...)
@@ -81,24 +93,25 @@ func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result
 }
 
 // enrichInto appends the enriched body to *dst and returns ResultEnriched or
-// ResultUnknown; for any other result it appends nothing.
-func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Result {
+// ResultUnknown; for any other result it appends nothing. It also returns the
+// vendor the record was taken for.
+func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, catalog.Vendor) {
 	var sc scanned
 	if !e.scan(body, &sc) {
-		return ResultMalformed
+		return ResultMalformed, catalog.NoVendor
 	}
 	if e.opts.Schema == SchemaFlat {
 		if sc.flat.set {
-			return ResultAlreadyEnriched
+			return ResultAlreadyEnriched, catalog.NoVendor
 		}
 	} else if sc.tags.set && hasMarker(body, sc.tags.v) {
-		return ResultAlreadyEnriched
+		return ResultAlreadyEnriched, catalog.NoVendor
 	}
 	v := e.opts.Vendor
 	if v == catalog.NoVendor {
 		v = e.detect(&sc)
 		if v == catalog.NoVendor {
-			return ResultNoCode
+			return ResultNoCode, v
 		}
 	}
 
@@ -110,27 +123,27 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Res
 		ei, eok := e.resolveFirst(body, &sc, e.plan.entity)
 		ai, aok := e.resolveFirst(body, &sc, e.plan.action)
 		if !eok || !aok {
-			return ResultNoCode
+			return ResultNoCode, v
 		}
 		es, ee, sok1 := str(body, ei)
 		as, ae, sok2 := str(body, ai)
 		if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
-			return ResultInvalidCode
+			return ResultInvalidCode, v
 		}
 		if len(trimSpace(body[es:ee])) == 0 || len(trimSpace(body[as:ae])) == 0 {
-			return ResultNoCode
+			return ResultNoCode, v
 		}
 		entry = t.cat.LookupPair(body[es:ee], body[as:ae])
 		code = catalog.CanonicalPair(codeBuf[:0], body[es:ee], body[as:ae])
 	} else {
 		vi, ok := e.resolveFirst(body, &sc, e.plan.code[v])
 		if !ok {
-			return ResultNoCode
+			return ResultNoCode, v
 		}
 		kind, s, n, _, f := scalar(body, vi)
 		if kind == kindFloat {
 			if f != math.Trunc(f) || math.Abs(f) > 1e15 {
-				return ResultInvalidCode
+				return ResultInvalidCode, v
 			}
 			kind, n = kindInt, int64(f)
 		}
@@ -140,7 +153,7 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Res
 				var m [4]int
 				loc := re.FindSubmatchIndex(s) // allocates only when configured
 				if loc == nil {
-					return ResultNoCode
+					return ResultNoCode, v
 				}
 				copy(m[:], loc)
 				if len(loc) >= 4 && loc[2] >= 0 {
@@ -151,21 +164,21 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Res
 			}
 			s = trimSpace(s)
 			if len(s) == 0 {
-				return ResultNoCode
+				return ResultNoCode, v
 			}
 			if len(s) > catalog.MaxCodeLen {
-				return ResultInvalidCode
+				return ResultInvalidCode, v
 			}
 			entry = t.cat.Lookup(v, s)
 			code = catalog.CanonicalBytes(codeBuf[:0], v, s)
 		case kindInt:
 			if n < 0 {
-				return ResultInvalidCode
+				return ResultInvalidCode, v
 			}
 			entry = t.cat.LookupInt(v, n)
 			code = catalog.CanonicalInt(codeBuf[:0], v, n)
 		default: // map, array, bool, nil, ext, integers beyond int64
-			return ResultInvalidCode
+			return ResultInvalidCode, v
 		}
 	}
 
@@ -188,9 +201,9 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) Res
 	}
 	if enc == nil {
 		e.unknown.add(v, code)
-		return ResultUnknown
+		return ResultUnknown, v
 	}
-	return ResultEnriched
+	return ResultEnriched, v
 }
 
 // scan walks the top-level pairs of body once, noting the watched keys.
