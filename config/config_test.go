@@ -2,6 +2,9 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,3 +150,18 @@ func TestKeysRegistered(t *testing.T) {
 type recorder map[string]bool
 
 func (r recorder) Get(key string) string { r[key] = true; return "" }
+
+// The README's configuration reference lists every key with its default.
+func TestREADMEDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	for _, k := range Keys {
+		row := "| `" + k.Name + "` | "
+		require.Contains(t, string(readme), row, "README configuration reference lacks %s", k.Name)
+		if k.Default != "" {
+			line := string(readme)[strings.Index(string(readme), row):]
+			line = line[:strings.Index(line, "\n")]
+			assert.Contains(t, line, "`"+k.Default+"`", "README default of %s", k.Name)
+		}
+	}
+}
