@@ -144,9 +144,13 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 			return nil, fmt.Errorf("metrics_listen %q: %w", cfg.MetricsListen, err)
 		}
 	}
-	in.log.Infof("vendor=%s schema=%s emit=%s target=%s:%s tag=%s require_ack=%v catalog=%d entries%s",
-		vendorName(cfg.Enrich.Vendor), cfg.Enrich.Schema, cfg.Emit, cfg.ForwardNetwork, cfg.ForwardAddress,
-		cfg.EmitTag, cfg.RequireAck, cat.Len(), filesNote(cfg.CatalogFiles))
+	target := fmt.Sprintf(" target=%s:%s require_ack=%v", cfg.ForwardNetwork, cfg.ForwardAddress, cfg.RequireAck)
+	if cfg.Emit == config.EmitStdout {
+		target = ""
+	}
+	in.log.Infof("vendor=%s schema=%s enrich=%v emit=%s%s tag=%s catalog=%d entries%s",
+		vendorName(cfg.Enrich.Vendor), cfg.Enrich.Schema, !cfg.Passthrough, cfg.Emit, target,
+		cfg.EmitTag, cat.Len(), filesNote(cfg.CatalogFiles))
 	return in, nil
 }
 

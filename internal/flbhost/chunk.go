@@ -1,0 +1,184 @@
+package flbhost
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tinylib/msgp/msgp"
+
+	"github.com/auditx/auditx/internal/mpjson"
+)
+
+// EventTime wire format (Forward protocol spec v1 "EventTime Ext Format";
+// Fluent Bit v5.1.1 src/flb_log_event_encoder_primitives.c
+// flb_log_event_encoder_append_forward_v1_timestamp): fixext 8, ext type 0,
+// uint32 big-endian seconds, uint32 big-endian nanoseconds.
+const (
+	msgpackFixext8   = 0xd7
+	eventTimeExtType = 0x00
+)
+
+// Group marker seconds (include/fluent-bit/flb_log_event.h
+// FLB_LOG_EVENT_GROUP_START -1 and GROUP_END -2, written as EventTime
+// seconds 0xFFFFFFFF and 0xFFFFFFFE; src/flb_log_event_decoder.c maps them
+// back).
+const (
+	GroupStartSeconds uint32 = 0xFFFFFFFF
+	GroupEndSeconds   uint32 = 0xFFFFFFFE
+)
+
+// emptyMap is the msgpack fixmap with 0 entries.
+var emptyMap = []byte{0x80}
+
+// AppendEventTime appends an EventTime (fixext 8, type 0) to b.
+func AppendEventTime(b []byte, sec, nsec uint32) []byte {
+	b = append(b, msgpackFixext8, eventTimeExtType)
+	b = binary.BigEndian.AppendUint32(b, sec)
+	return binary.BigEndian.AppendUint32(b, nsec)
+}
+
+// EventV2 returns one Fluent Bit v2 event [[EventTime(sec, nsec), meta],
+// body]. meta and body are encoded msgpack maps (see Map); a nil meta is
+// the empty map.
+func EventV2(sec, nsec uint32, meta, body []byte) []byte {
+	if meta == nil {
+		meta = emptyMap
+	}
+	b := make([]byte, 0, 2+10+len(meta)+len(body))
+	b = append(b, 0x92, 0x92) // fixarray(2) [header, body]; fixarray(2) [time, meta]
+	b = AppendEventTime(b, sec, nsec)
+	b = append(b, meta...)
+	return append(b, body...)
+}
+
+// EventV1 returns one legacy event [EventTime(sec, nsec), body].
+func EventV1(sec, nsec uint32, body []byte) []byte {
+	b := make([]byte, 0, 1+10+len(body))
+	b = append(b, 0x92) // fixarray(2) [time, body]
+	b = AppendEventTime(b, sec, nsec)
+	return append(b, body...)
+}
+
+// EventIntTime returns one legacy event [sec, body] with an integer time
+// (msgpack uint), as old Forward clients send it.
+func EventIntTime(sec uint64, body []byte) []byte {
+	b := []byte{0x92} // fixarray(2) [time, body]
+	b = msgp.AppendUint64(b, sec)
+	return append(b, body...)
+}
+
+// GroupStart returns a group start record [[EventTime(0xFFFFFFFF, 0),
+// meta], attrs] (src/flb_log_event_encoder.c
+// flb_log_event_encoder_group_init); nil maps are empty.
+func GroupStart(meta, attrs []byte) []byte {
+	if attrs == nil {
+		attrs = emptyMap
+	}
+	return EventV2(GroupStartSeconds, 0, meta, attrs)
+}
+
+// GroupEnd returns a group end record [[EventTime(0xFFFFFFFE, 0), {}], {}]
+// (flb_log_event_encoder_group_end).
+func GroupEnd() []byte {
+	return EventV2(GroupEndSeconds, 0, emptyMap, emptyMap)
+}
+
+// Map encodes m as a msgpack map with keys sorted at every level (through
+// mpjson), so fixtures are deterministic.
+func Map(m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append([]byte(nil), emptyMap...), nil
+	}
+	return mpjson.New().Encode(m)
+}
+
+// MustMap is Map that panics on error, for fixtures.
+func MustMap(m map[string]any) []byte {
+	b, err := Map(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Sample is a chunk built from a JSON lines file.
+type Sample struct {
+	// Path is the file read.
+	Path string
+	// Chunk holds the v2 events, concatenated, as Fluent Bit flushes them.
+	Chunk []byte
+	// Events describes each event of Chunk, in order.
+	Events []SampleEvent
+}
+
+// SampleEvent is one event of a Sample.
+type SampleEvent struct {
+	// Line is the 1-based line of the file the body came from.
+	Line int
+	// Sec and Nsec are the event's EventTime.
+	Sec, Nsec uint32
+	// Meta is the encoded metadata map: {"source": <file base name>}.
+	Meta []byte
+	// Body is the encoded record: the JSON line as msgpack.
+	Body []byte
+	// Raw is the whole encoded event, as found in Chunk.
+	Raw []byte
+}
+
+// SampleEpoch is the EventTime seconds of a Sample's first event
+// (2026-11-20T08:14:00Z, the day of the sample logs); event i has seconds
+// SampleEpoch+i and nanoseconds 1000*i+1, so every event's time is distinct
+// and increasing and a lost nanosecond field shows.
+const SampleEpoch uint32 = 1795162440
+
+// ChunkFromJSONLines reads a JSON lines file (one record per line, blank
+// lines skipped; testdata/samples/<vendor>.log) and returns it as a chunk of
+// v2 events with increasing times and metadata {"source": <file base name>},
+// the bodies converted by mpjson.
+func ChunkFromJSONLines(path string) (*Sample, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	conv := mpjson.New()
+	meta, err := conv.Encode(map[string]any{"source": filepath.Base(path)})
+	if err != nil {
+		return nil, err
+	}
+	s := &Sample{Path: path}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		body, err := conv.ToMsgpack(text)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if msgp.NextType(body) != msgp.MapType {
+			return nil, fmt.Errorf("%s:%d: record is a %s, want a JSON object", path, line, msgp.NextType(body))
+		}
+		i := uint32(len(s.Events))
+		ev := SampleEvent{Line: line, Sec: SampleEpoch + i, Nsec: 1000*i + 1, Meta: meta, Body: body}
+		ev.Raw = EventV2(ev.Sec, ev.Nsec, meta, body)
+		s.Chunk = append(s.Chunk, ev.Raw...)
+		s.Events = append(s.Events, ev)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// Raw slices point into Chunk only once it stops growing.
+	off := 0
+	for i := range s.Events {
+		n := len(s.Events[i].Raw)
+		s.Events[i].Raw = s.Chunk[off : off+n]
+		off += n
+	}
+	return s, nil
+}
