@@ -22,6 +22,10 @@ type path struct {
 type plan struct {
 	slots map[string]int // normalised top-level key -> slot
 	n     int
+	// byLen indexes the watched keys by length: most keys of a record have
+	// a length no watched key has and cost no comparison, and the others a
+	// memcmp or two, cheaper than hashing every key.
+	byLen [maxKeyLen + 1][]slotKey
 
 	// Detection and extraction, per vendor: alternatives, first present wins.
 	code     [catalog.NumVendors][]path
@@ -37,14 +41,30 @@ type plan struct {
 	custom                          bool // code comes from Options.CodeKey
 }
 
+type slotKey struct {
+	key  string
+	slot int
+}
+
 func (p *plan) slot(key string) int {
 	key = normKeyString(key)
 	if s, ok := p.slots[key]; ok {
 		return s
 	}
 	p.slots[key] = p.n
+	p.byLen[len(key)] = append(p.byLen[len(key)], slotKey{key, p.n})
 	p.n++
 	return p.n - 1
+}
+
+// lookup returns the slot of a normalised key.
+func (p *plan) lookup(nk []byte) (int, bool) {
+	for _, sk := range p.byLen[len(nk)] {
+		if string(nk) == sk.key {
+			return sk.slot, true
+		}
+	}
+	return 0, false
 }
 
 func (p *plan) path(dotted string) path {

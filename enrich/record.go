@@ -251,7 +251,7 @@ func (e *Enricher) scan(body []byte, sc *scanned) bool {
 			}
 			var nb [maxKeyLen]byte
 			if nk, ok := normKey(key, &nb); ok {
-				if s, ok := e.plan.slots[string(nk)]; ok && !sc.slots[s].set {
+				if s, ok := e.plan.lookup(nk); ok && !sc.slots[s].set {
 					sc.slots[s] = sp
 				}
 			}
