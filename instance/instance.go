@@ -329,9 +329,14 @@ func (in *Instance) Close() {
 		in.noAck.Close()
 	}
 	s := in.enr.Stats()
-	in.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d emitted=%d flushes=%d retries=%d errors=%d%s",
+	in.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d emitted=%d flushes=%d retries=%d errors=%d",
 		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched,
-		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load(), in.unknownSummary(5))
+		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load())
+	if sum := in.unknownSummary(5); sum != "" {
+		// Codes are record content: only at debug level (the metrics
+		// endpoint lists them too).
+		in.log.Debugf("exit:%s", sum)
+	}
 }
 
 func regexpQuote(s string) string {

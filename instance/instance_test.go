@@ -260,7 +260,7 @@ func TestCloseIdempotent(t *testing.T) {
 	assert.Equal(t, 1, h.em.closed)
 	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
 	assert.Contains(t, h.log.String(), "exit: records=")
-	assert.Contains(t, h.log.String(), "top unknown codes: privx/101(1)")
+	assert.Contains(t, h.log.String(), `exit: top unknown codes: privx/"101"(1)`, "at debug level only")
 }
 
 func TestStdoutEmitter(t *testing.T) {

@@ -119,7 +119,7 @@ func (in *Instance) unknownSummary(n int) string {
 	var b strings.Builder
 	b.WriteString(" top unknown codes:")
 	for _, u := range top {
-		fmt.Fprintf(&b, " %s/%s(%d)", u.Vendor, Truncate(u.Code, 64), u.Count)
+		fmt.Fprintf(&b, " %s/%q(%d)", u.Vendor, Truncate(u.Code, 64), u.Count)
 	}
 	return b.String()
 }

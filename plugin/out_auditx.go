@@ -50,11 +50,10 @@ func FLBPluginRegister(def unsafe.Pointer) (ret C.int) {
 		if k.RawValue {
 			flags = C.AUDITX_FLB_CONFIG_MAP_DYNAMIC_ENV
 		}
-		var def *C.char
-		if k.Default != "" {
-			def = C.CString(k.Default)
-		}
-		C.auditx_config_map_set(m, C.int(i), C.CString(k.Name), def, C.CString(k.Description), flags)
+		// No default value: Fluent Bit does not hand defaults to Go plugins
+		// (config.Parse applies them), and it would expand the ${TAG} of
+		// emit_tag's default from the environment with a warning.
+		C.auditx_config_map_set(m, C.int(i), C.CString(k.Name), nil, C.CString(k.Description), flags)
 	}
 	C.auditx_def_set_config_map(def, m)
 	return 0
