@@ -69,9 +69,18 @@ func (r *reloader) loop() {
 
 // check reloads when any file's stamp changed; it reports whether a new
 // catalog was swapped in.
-func (r *reloader) check() bool {
+func (r *reloader) check() (swapped bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() {
+		// A panic here runs on auditx's own goroutine: unrecovered, it would
+		// abort Fluent Bit. Keep the old catalog instead.
+		if p := recover(); p != nil {
+			r.failures.Add(1)
+			r.in.log.Errorf("catalog reload panicked, keeping the current catalog: %v", p)
+			swapped = false
+		}
+	}()
 	changed := false
 	now := make([]fileStamp, len(r.files))
 	for i, f := range r.files {
