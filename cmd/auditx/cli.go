@@ -47,10 +47,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.version(args[1:])
 	case "coverage":
 		return c.coverage(args[1:])
+	case "template":
+		return c.template(args[1:])
 	case "help", "-h", "-help", "--help":
 		return c.help(args[1:])
 	}
-	fmt.Fprintf(stderr, "auditx: unknown command %q (accepted: enrich, catalog, coverage, version, help)\n\n%s", args[0], mainUsage)
+	fmt.Fprintf(stderr, "auditx: unknown command %q (accepted: enrich, catalog, coverage, template, version, help)\n\n%s", args[0], mainUsage)
 	return exitUsage
 }
 
@@ -64,6 +66,7 @@ Usage:
   auditx catalog export --format F [flags]        export as csv, json or markdown
   auditx catalog diff [--base FILE]... FILE...    what user files change in the catalog
   auditx coverage [flags] FILE...                 what the catalog recognises in real logs
+  auditx template [flags]                         print the Elasticsearch index template
   auditx version                                  print the version and the catalog size
   auditx help [COMMAND]                           print the usage of a command
 
@@ -77,7 +80,7 @@ func (c *cli) help(args []string) int {
 		return exitOK
 	}
 	switch args[0] {
-	case "enrich", "catalog", "coverage", "version":
+	case "enrich", "catalog", "coverage", "template", "version":
 		return run(append(append([]string{}, args...), "-h"), c.stdin, c.stdout, c.stderr)
 	}
 	fmt.Fprintf(c.stderr, "auditx help: unknown command %q (accepted: enrich, catalog, version)\n", args[0])
