@@ -50,7 +50,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // entries, validated: known vendor, canonical code, no duplicate code in the
 // file, non-empty name and description, ECS categorization, outcome and
 // severity words. name is used in errors. A UTF-8 BOM and CRLF line ends are
-// accepted. On any error no entry is returned.
+// accepted; a file with the header and no entries is valid. On any error no
+// entry is returned.
 func Parse(name string, data []byte) ([]*Entry, error) {
 	fail := func(line int, col string, err error) ([]*Entry, error) {
 		return nil, &FileError{File: name, Line: line, Column: col, Err: err}
@@ -111,9 +112,8 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 		e.Source, e.Line = name, line
 		entries = append(entries, e)
 	}
-	if len(entries) == 0 {
-		return fail(0, "", errors.New("file has a header but no entries"))
-	}
+	// A header without entries is a valid, empty overlay: emptying a user
+	// file (or a ConfigMap) removes its entries on the next reload.
 	return entries, nil
 }
 

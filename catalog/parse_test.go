@@ -60,7 +60,6 @@ func TestUserFileErrors(t *testing.T) {
 		line    int
 	}{
 		{"empty file", "", "file is empty", 0},
-		{"header only", header, "no entries", 0},
 		{"wrong header", "vendor,code\n" + ok, "header is", 1},
 		{"too few columns", header + "privx,9000,E\n", "3 columns, expected 12", 2},
 		{"unknown vendor", header + strings.Replace(ok, "privx", "cisco", 1), `unknown vendor "cisco"`, 2},
@@ -89,6 +88,12 @@ func TestUserFileErrors(t *testing.T) {
 			assert.Equal(t, tt.line, fe.Line, "the error names the line")
 		})
 	}
+}
+
+func TestHeaderOnlyFileIsAnEmptyOverlay(t *testing.T) {
+	c, err := Load(writeFile(t, "empty.csv", header))
+	require.NoError(t, err)
+	assert.Equal(t, 347, c.Len())
 }
 
 func TestUserFileBOMAndCRLF(t *testing.T) {
