@@ -226,7 +226,12 @@ func Parse(g Getter) (*Config, error) {
 const (
 	DefaultForwardAddress  = "127.0.0.1:24224"
 	DefaultEmitTag         = "enriched." + TagPlaceholder
-	DefaultMaxMessageBytes = 6144000 // in_forward's default buffer_max_size (plugins/in_forward/fw_conn.h, v5.1.1)
+	// DefaultMaxMessageBytes is in_forward's default buffer_chunk_size
+	// (1024000, plugins/in_forward/fw.c, v5.1.1) rounded down: a message that
+	// fits one read is parsed once, while fw_prot_process re-parses a bigger
+	// one from its start on every read (measured: C fell from 11.4 s to 7.5 s
+	// for 1M records with 1,000,000 instead of 6,144,000, the buffer_max_size).
+	DefaultMaxMessageBytes = 1000000
 )
 
 func enrichCheck(c *Config) error {

@@ -31,7 +31,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 5*time.Second, c.Timeout)
 	assert.Equal(t, 60*time.Second, c.CatalogReload)
 	assert.Equal(t, 8, c.MaxConnections)
-	assert.Equal(t, 6144000, c.MaxMessageBytes)
+	assert.Equal(t, 1000000, c.MaxMessageBytes)
 	assert.Equal(t, "enriched.audit.privx", c.Tag("audit.privx"))
 }
 

@@ -31,7 +31,7 @@ var Keys = []Key{
 	{"timeout", "5s", "bound of each connect, write and ack wait", false},
 	{"compress", "off", "off or gzip (CompressedPackedForward)", false},
 	{"max_connections", "8", "most connections to the in_forward (one is used per concurrent flush)", false},
-	{"max_message_size", "6144000", "largest Forward message; bigger flushes are split (in_forward's buffer_max_size)", false},
+	{"max_message_size", "1000000", "largest Forward message; bigger flushes are split at event boundaries (at most in_forward's buffer_max_size; one read of its buffer_chunk_size is fastest)", false},
 	{"metrics_listen", "", "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on", false},
 	{"metrics_allow_remote", "off", "allow a non-loopback metrics_listen", false},
 	{"id", "", "instance name used in auditx's logs and metrics (default: auditx.N)", false},
