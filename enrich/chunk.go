@@ -16,20 +16,55 @@ func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, S
 	t := e.tab.Load()
 	i := 0
 	for i < len(chunk) {
-		end, err := skip(chunk, i)
-		if err != nil {
-			st.TrailingBytes += uint64(len(chunk) - i)
-			break
+		var next int
+		var ok bool
+		if dst, next, ok = e.framedEvent(dst, chunk, i, &st, t); !ok {
+			end, err := skip(chunk, i)
+			if err != nil {
+				st.TrailingBytes += uint64(len(chunk) - i)
+				break
+			}
+			dst = e.event(dst, chunk[i:end], &st, t)
+			next = end
 		}
-		dst = e.event(dst, chunk[i:end], &st, t)
 		ends = append(ends, len(dst))
-		i = end
+		i = next
 	}
 	e.counters.add(&st)
 	return dst, ends, st
 }
 
-// event appends one enriched event.
+// framedEvent handles the common event, [header, map body], walking its
+// bytes once: the body's scan also finds where the event ends. ok is false
+// (and dst unchanged) for anything else, which event handles after framing
+// it with skip.
+func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([]byte, int, bool) {
+	n, hi, ok := arrayHeader(chunk, i)
+	if !ok || n != 2 {
+		return dst, 0, false
+	}
+	bi, err := skip(chunk, hi)
+	if err != nil || isGroupMarker(chunk, hi) {
+		return dst, 0, false
+	}
+	var sc scanned
+	end, ok := e.scan(chunk[bi:], &sc)
+	if !ok {
+		return dst, 0, false
+	}
+	body := chunk[bi : bi+end]
+	dst = append(dst, chunk[i:bi]...)
+	st.Records++
+	r, _ := e.enrichScanned(&dst, body, &sc, st, t)
+	st.count(r)
+	if r != ResultEnriched && r != ResultUnknown {
+		dst = append(dst, body...)
+	}
+	return dst, bi + end, true
+}
+
+// event appends one event framed by skip: a group marker, an entry that is
+// not an event, or an event whose body is not a complete map.
 func (e *Enricher) event(dst, ev []byte, st *Stats, t *table) []byte {
 	n, hi, ok := arrayHeader(ev, 0)
 	if !ok || n != 2 {

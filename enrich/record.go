@@ -97,9 +97,14 @@ func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result
 // vendor the record was taken for.
 func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, catalog.Vendor) {
 	var sc scanned
-	if !e.scan(body, &sc) {
+	if end, ok := e.scan(body, &sc); !ok || end != len(body) {
 		return ResultMalformed, catalog.NoVendor
 	}
+	return e.enrichScanned(dst, body, &sc, st, t)
+}
+
+// enrichScanned is enrichInto for a body that scan has walked already.
+func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor) {
 	if e.opts.Schema == SchemaFlat {
 		if sc.flat.set {
 			return ResultAlreadyEnriched, catalog.NoVendor
@@ -109,7 +114,7 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Re
 	}
 	v := e.opts.Vendor
 	if v == catalog.NoVendor {
-		v = e.detect(&sc)
+		v = e.detect(sc)
 		if v == catalog.NoVendor {
 			return ResultNoCode, v
 		}
@@ -120,8 +125,8 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Re
 	var code []byte
 	var entry *catalog.Entry
 	if v == catalog.Netop && !e.plan.custom {
-		ei, eok := e.resolveFirst(body, &sc, e.plan.entity)
-		ai, aok := e.resolveFirst(body, &sc, e.plan.action)
+		ei, eok := e.resolveFirst(body, sc, e.plan.entity)
+		ai, aok := e.resolveFirst(body, sc, e.plan.action)
 		if !eok || !aok {
 			return ResultNoCode, v
 		}
@@ -136,7 +141,7 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Re
 		entry = t.cat.LookupPair(body[es:ee], body[as:ae])
 		code = catalog.CanonicalPair(codeBuf[:0], body[es:ee], body[as:ae])
 	} else {
-		vi, ok := e.resolveFirst(body, &sc, e.plan.code[v])
+		vi, ok := e.resolveFirst(body, sc, e.plan.code[v])
 		if !ok {
 			return ResultNoCode, v
 		}
@@ -189,15 +194,15 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Re
 		enc = &t.entries[entry.Index]
 		outcome, sev = entry.Outcome, entry.Severity
 	}
-	o, sev := e.fromRecord(v, body, &sc, outcome, sev)
+	o, sev := e.fromRecord(v, body, sc, outcome, sev)
 	if enc != nil { // an unknown code stays outcome unknown, whatever the record says
 		outcome = o
 	}
 
 	if e.opts.Schema == SchemaFlat {
-		e.writeFlat(dst, body, &sc, t, v, enc, code, outcome, sev)
+		e.writeFlat(dst, body, sc, t, v, enc, code, outcome, sev)
 	} else {
-		e.writeECS(dst, body, &sc, st, t, v, enc, code, outcome, sev)
+		e.writeECS(dst, body, sc, st, t, v, enc, code, outcome, sev)
 	}
 	if enc == nil {
 		e.unknown.add(v, code)
@@ -206,11 +211,14 @@ func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Re
 	return ResultEnriched, v
 }
 
-// scan walks the top-level pairs of body once, noting the watched keys.
-func (e *Enricher) scan(body []byte, sc *scanned) bool {
+// scan walks the top-level pairs of the map at the start of body once,
+// noting the watched keys, and returns the offset just past the map; ok is
+// false when body does not start with a complete map. Bytes after the map
+// are not read (a chunk's next events).
+func (e *Enricher) scan(body []byte, sc *scanned) (end int, ok bool) {
 	n, i, ok := mapHeader(body, 0)
 	if !ok {
-		return false
+		return 0, false
 	}
 	sc.first, sc.nPairs = i, n
 	ecs := e.opts.Schema == SchemaECS
@@ -221,12 +229,12 @@ func (e *Enricher) scan(body []byte, sc *scanned) bool {
 		if !isStr {
 			var err error
 			if vi, err = skip(body, i); err != nil {
-				return false
+				return 0, false
 			}
 		}
 		end, err := skip(body, vi)
 		if err != nil {
-			return false
+			return 0, false
 		}
 		if isStr {
 			key := body[ks:ke]
@@ -258,7 +266,7 @@ func (e *Enricher) scan(body []byte, sc *scanned) bool {
 		}
 		i = end
 	}
-	return i == len(body)
+	return i, true
 }
 
 // detect recognises the vendor from the record's keys, in this order (the
