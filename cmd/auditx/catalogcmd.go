@@ -15,7 +15,7 @@ Commands:
   list [--vendor V] [--catalog FILE]...          list the entries
   show [--catalog FILE]... VENDOR CODE           show one entry (the code is normalised like lookups)
   lint FILE...                                   validate user catalog files
-  export --format csv|json|markdown [flags]      export the catalog
+  export --format csv|json|markdown|lua [flags]  export the catalog
   diff [--base FILE]... FILE...                  what user files change in the catalog
 
 Run "auditx help catalog COMMAND" for the flags of a command.

@@ -63,7 +63,7 @@ Usage:
   auditx catalog list [flags]                     list the catalog's entries
   auditx catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)
   auditx catalog lint FILE...                     validate user catalog files
-  auditx catalog export --format F [flags]        export as csv, json or markdown
+  auditx catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter
   auditx catalog diff [--base FILE]... FILE...    what user files change in the catalog
   auditx coverage [flags] FILE...                 what the catalog recognises in real logs
   auditx template [flags]                         print the Elasticsearch index template

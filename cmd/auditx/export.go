@@ -25,15 +25,18 @@ const docsRegenerate = "go run ./cmd/auditx catalog export --format markdown -o 
 
 // catalogExport runs "auditx catalog export".
 func (c *cli) catalogExport(args []string) int {
-	fs := c.flagSet("catalog export", "--format csv|json|markdown [--vendor VENDOR] [--catalog FILE]... [-o FILE]",
+	fs := c.flagSet("catalog export", "--format csv|json|markdown|lua [--vendor VENDOR] [--catalog FILE]... [-o FILE]",
 		`Export the catalog (embedded, overlaid with the --catalog files):
   csv       the catalog file format (docs/catalog-format.md), one header row
   json      an array of objects with every field of the entries
-  markdown  the reference tables of docs/catalog.md`)
-	format := choiceFlag{accepted: []string{formatCSV, formatJSON, formatMarkdown}}
+  markdown  the reference tables of docs/catalog.md
+  lua       a Fluent Bit Lua filter script (function auditx_enrich) doing auditx's
+            enrichment with the default code locations, for Fluent Bit without
+            Go plugins; with --vendor, that vendor only (auditx's vendor key)`)
+	format := choiceFlag{accepted: []string{formatCSV, formatJSON, formatMarkdown, formatLua}}
 	var vendor vendorFlag
 	var files listFlag
-	fs.Var(&format, "format", "the output `FORMAT`: csv, json or markdown (required)")
+	fs.Var(&format, "format", "the output `FORMAT`: csv, json, markdown or lua (required)")
 	fs.Var(&vendor, "vendor", "export only the entries of `VENDOR` ("+strings.Join(catalog.VendorIDs(), ", ")+")")
 	fs.Var(&files, "catalog", "overlay the user catalog `FILE` (repeatable; later files win)")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
@@ -75,8 +78,10 @@ func exportCatalog(w io.Writer, cat *catalog.Catalog, format string, v catalog.V
 		return writeJSON(w, selectEntries(cat, v))
 	case formatMarkdown:
 		return writeMarkdown(w, cat, v)
+	case formatLua:
+		return writeLua(w, cat, v)
 	}
-	return fmt.Errorf("unknown format %q (accepted: %s, %s, %s)", format, formatCSV, formatJSON, formatMarkdown)
+	return fmt.Errorf("unknown format %q (accepted: %s, %s, %s, %s)", format, formatCSV, formatJSON, formatMarkdown, formatLua)
 }
 
 // writeCSV writes a catalog file: catalog.Header and one row per entry.

@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# make bench-pipeline: the pipeline benchmark of auditx with the real Fluent
+# Bit. Runs, one after the other, on the same generated input
+# (bench/data/audit.log: N JSON lines of the four vendors, bench/gen):
+#
+#   A  tail (+json parser) -> counter                               the floor
+#   B  tail -> lua filter (auditx catalog export --format lua) -> counter
+#   P  tail -> auditx enrich off (pass-through) -> in_forward (unix socket) -> counter, workers 1
+#   C  tail -> auditx (enrich on)               -> in_forward (unix socket) -> counter, workers 1
+#   D  as C with workers 2
+#
+# and prints a markdown table: wall time from the start of fluent-bit until
+# the last output has counted all N records, the records/s, the ratios to A
+# and B, the peak RSS of the fluent-bit process (VmHWM, sampled when the
+# count is reached) and its CPU time (user + system, all threads).
+#
+# The end time is exact: the counter output prints one JSON object per flush
+# with the flush's wall-clock time ("ts") and its record count
+# ("log_records"); the script sums the counts (polling the output every
+# 0.1 s) and takes the ts of the flush that reached N. (Fluent Bit's HTTP
+# metrics refresh only about every 0.5 s: too coarse for runs of a few
+# seconds; they are read once at the end for dropped records and retries.)
+# A run fails the script when the counter did not count exactly N records (a
+# benchmark that loses or duplicates records is a failure): after the count
+# is reached it waits SETTLE seconds and checks that nothing more arrived,
+# and that no output dropped a record.
+#
+# Environment:
+#   N=1000000        records (bench/data/audit.log is generated when absent;
+#                    other N use bench/data/audit-N.log)
+#   REPEAT=1         runs per pipeline; the table shows medians
+#   PIPELINES="A B P C D"  which ones, in this order
+#   FLUSH=0.2        [SERVICE] Flush (seconds)
+#   MEM_BUF_LIMIT=64M  tail's Mem_Buf_Limit
+#   THREADED=off     tail's threaded
+#   FORWARD_THREADED=off  in_forward's threaded (P, C, D)
+#   SETTLE=1.5       seconds to wait after the count before checking it
+#   TIMEOUT=300      seconds before a run is declared stuck
+#   PROFILE=1        after the runs, run C once more under `perf record`
+#                    (cpu-clock, call graphs) and write bench/out/perf-C.txt
+#                    (self time by object and function), perf-C-dso.txt (by
+#                    object) and perf-C-callers.txt (inclusive time);
+#                    PROFILE="P C" profiles those pipelines (apt-get install
+#                    linux-perf; PIPELINES="" runs the profiles only)
+#   AUDITX_KEYS=""  more keys of the auditx outputs, "key value;key value"
+#                    (e.g. "max_message_size 1000000")
+#   KEEP=1           keep the run directories (configs, logs)
+#   FLUENT_BIT_BIN   the fluent-bit binary (else PATH, /opt/fluent-bit/bin)
+#
+# Results also go to bench/out/pipeline-<time>.tsv (one line per run) and
+# bench/out/pipeline-<time>.md (the table).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+N=${N:-1000000}
+REPEAT=${REPEAT:-1}
+PIPELINES=${PIPELINES-"A B P C D"}
+FLUSH=${FLUSH:-0.2}
+MEM_BUF_LIMIT=${MEM_BUF_LIMIT:-64M}
+THREADED=${THREADED:-off}
+FORWARD_THREADED=${FORWARD_THREADED:-off}
+SETTLE=${SETTLE:-1.5}
+TIMEOUT=${TIMEOUT:-300}
+PROFILE=${PROFILE:-}
+KEEP=${KEEP:-}
+OUT=bench/out
+SO=$ROOT/bin/out_auditx.so
+CLI=$ROOT/bin/auditx
+LUA=$ROOT/$OUT/auditx.lua
+
+# The fluent-bit (and perf) of the current run, stopped on any exit.
+CUR_PIDS=()
+cleanup() {
+  local p
+  for p in "${CUR_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${CUR_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+die() { echo "bench-pipeline: $*" >&2; exit 1; }
+log() { echo "bench-pipeline: $*" >&2; }
+
+FB=$(scripts/find-fluent-bit.sh)
+[ -n "$FB" ] || die "no Fluent Bit found (FLUENT_BIT_BIN, PATH, /opt/fluent-bit/bin/fluent-bit): install the official package or use the fluent/fluent-bit:5.1.1 image"
+for tool in curl jq; do
+  command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
+done
+[ -f "$SO" ] || die "$SO missing: run make bench-pipeline (it builds bin/out_auditx.so and bin/auditx)"
+[ -x "$CLI" ] || die "$CLI missing: run make bench-pipeline"
+mkdir -p "$OUT"
+
+# Input.
+if [ "$N" = 1000000 ]; then DATA=$ROOT/bench/data/audit.log; else DATA=$ROOT/bench/data/audit-$N.log; fi
+if [ ! -s "$DATA" ]; then
+  log "generating $N records into $DATA"
+  go run ./bench/gen -n "$N" -o "$DATA"
+fi
+lines=$(wc -l <"$DATA")
+[ "$lines" -eq "$N" ] || die "$DATA has $lines lines, not $N: remove it to regenerate"
+"$CLI" catalog export --format lua -o "$LUA"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+TSV=$OUT/pipeline-$STAMP.tsv
+MD=$OUT/pipeline-$STAMP.md
+printf 'pipeline\trun\twall_s\trecords\trss_kib\tcpu_s\tauditx_retries\tfirst_out_s\n' >"$TSV"
+CLK_TCK=$(getconf CLK_TCK)
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+    echo $((20000 + RANDOM % 20000))
+}
+
+describe() {
+  case $1 in
+    A) echo "tail → counter (floor)" ;;
+    B) echo "tail → lua filter → counter" ;;
+    P) echo "tail → auditx enrich off → in_forward → counter, workers 1" ;;
+    C) echo "tail → auditx → in_forward → counter, workers 1" ;;
+    D) echo "tail → auditx → in_forward → counter, workers 2" ;;
+  esac
+}
+
+# config PIPELINE DIR PORT: writes DIR/fluent-bit.conf.
+config() {
+  local p=$1 dir=$2 port=$3 sock=$2/fwd.sock
+  cat >"$dir/fluent-bit.conf" <<EOF
+[SERVICE]
+    Flush            $FLUSH
+    Grace            2
+    Log_Level        info
+    Parsers_File     $ROOT/build/parsers.conf
+    HTTP_Server      On
+    HTTP_Listen      127.0.0.1
+    HTTP_Port        $port
+
+[INPUT]
+    Name              tail
+    Tag               audit.bench
+    Path              $DATA
+    Parser            json
+    Read_from_Head    On
+    Buffer_Chunk_Size 512K
+    Buffer_Max_Size   4M
+    Mem_Buf_Limit     $MEM_BUF_LIMIT
+    Refresh_Interval  3600
+    threaded          $THREADED
+
+EOF
+  case $p in
+    A)
+      printf '[OUTPUT]\n    Name  counter\n    Alias sink\n    Match audit.*\n' >>"$dir/fluent-bit.conf" ;;
+    B)
+      cat >>"$dir/fluent-bit.conf" <<EOF
+[FILTER]
+    Name            lua
+    Match           audit.*
+    script          $LUA
+    call            auditx_enrich
+    enable_flb_null on
+
+[OUTPUT]
+    Name  counter
+    Alias sink
+    Match audit.*
+EOF
+      ;;
+    P | C | D)
+      local enrich=on workers=1
+      [ "$p" = P ] && enrich=off
+      [ "$p" = D ] && workers=2
+      cat >>"$dir/fluent-bit.conf" <<EOF
+[OUTPUT]
+    Name          auditx
+    Alias         auditx
+    Match         audit.*
+    vendor        auto
+    enrich        $enrich
+    forward_path  $sock
+    require_ack   on
+    timeout       10s
+    workers       $workers
+    Retry_Limit   no_limits
+$(auditx_keys)
+
+[INPUT]
+    Name       forward
+    unix_path  $sock
+    unix_perm  0600
+    threaded   $FORWARD_THREADED
+
+[OUTPUT]
+    Name  counter
+    Alias sink
+    Match enriched.*
+EOF
+      ;;
+    *) die "unknown pipeline $p" ;;
+  esac
+}
+
+# auditx_keys: the AUDITX_KEYS ("key value;key value") as config lines.
+auditx_keys() {
+  local kv
+  IFS=';' read -ra kvs <<<"${AUDITX_KEYS:-}"
+  for kv in "${kvs[@]}"; do
+    [ -n "${kv// /}" ] && printf '    %s\n' "$kv"
+  done
+  true
+}
+
+metrics() { curl -s --max-time 2 "http://127.0.0.1:$1/api/v1/metrics" || true; }
+
+# counted FILE: the records the counter output printed so far (it prints
+# one JSON object per flush: {"ts":<flush time>,"log_records":<records of
+# that flush>,...}), then the ts of the flush that reached N and of the
+# first flush.
+counted() {
+  awk -v n="$N" '/^\{"ts":/ {
+      ts = ""; c = 0
+      if (match($0, /"ts":[0-9.]+/)) ts = substr($0, RSTART + 5, RLENGTH - 5)
+      if (match($0, /"log_records":[0-9]+/)) c = substr($0, RSTART + 14, RLENGTH - 14)
+      if (first == "") first = ts
+      sum += c
+      if (sum >= n && done == "") done = ts
+    } END { printf "%d %s %s\n", sum, (done == "" ? "-" : done), (first == "" ? "-" : first) }' "$1"
+}
+
+# run PIPELINE RUN [perf]: one run; appends a line to $TSV.
+run() {
+  local p=$1 r=$2 prof=${3:-}
+  local dir port pid t0 t1 tfirst m count=0 rss cpu ticks threads extra=() retries=0 dropped
+  dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
+  port=$(free_port)
+  config "$p" "$dir" "$port"
+  case $p in P | C | D) extra=(-e "$SO") ;; esac
+  : >"$dir/stdout.log"
+  t0=$(date +%s.%N)
+  local perfpid=
+  if [ -n "$prof" ]; then
+    # perf starts fluent-bit, so that it follows every thread from the start
+    # (cpu-clock: virtual machines often lack the hardware cycle counter).
+    perf record -e cpu-clock -F 999 -g -o "$OUT/perf-$p.data" -- \
+      stdbuf -oL "$FB" "${extra[@]}" -c "$dir/fluent-bit.conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
+    perfpid=$!
+    for _ in $(seq 1 50); do
+      pid=$(pgrep -P "$perfpid" | head -1) && [ -n "$pid" ] && break
+      sleep 0.1
+    done
+    CUR_PIDS=("$perfpid")
+    [ -n "$pid" ] || die "perf did not start fluent-bit"
+    CUR_PIDS=("$pid" "$perfpid")
+  else
+    stdbuf -oL "$FB" "${extra[@]}" -c "$dir/fluent-bit.conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
+    pid=$!
+    CUR_PIDS=("$pid")
+  fi
+  SECONDS=0
+  while :; do
+    read -r count t1 tfirst < <(counted "$dir/stdout.log")
+    [ "$count" -ge "$N" ] && break
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$dir/fluent-bit.log" >&2; die "$p run $r: fluent-bit exited (log $dir/fluent-bit.log)"; }
+    if [ "$SECONDS" -ge "$TIMEOUT" ]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      die "$p run $r: only $count of $N records after ${TIMEOUT}s (log $dir/fluent-bit.log)"
+    fi
+    sleep 0.1
+  done
+  rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+  # utime + stime of the whole process (all threads), in clock ticks.
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  cpu=$(echo "scale=2; $ticks / $CLK_TCK" | bc)
+  # CPU seconds per thread name (Go runtime threads show as the thread that
+  # started them), for the log: where the process spent its time.
+  threads=$(for t in /proc/"$pid"/task/*; do
+      printf '%s\t%s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)"
+    done | awk -F'\t' -v hz="$CLK_TCK" '{c[$1] += $2} END {for (k in c) if (c[k] / hz >= 0.05) printf "%s %.1f s, ", k, c[k] / hz}' |
+    sed 's/, $//')
+  sleep "$SETTLE"
+  read -r count _ _ < <(counted "$dir/stdout.log")
+  m=$(metrics "$port")
+  dropped=$(jq -r '[.output[] | .dropped_records] | add // 0' <<<"$m")
+  if [ "$p" != A ] && [ "$p" != B ]; then
+    retries=$(jq -r '.output.auditx.retries // 0' <<<"$m")
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [ -n "$perfpid" ]; then
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    wait "$perfpid" 2>/dev/null || true
+  fi
+  CUR_PIDS=()
+  if [ "$count" -ne "$N" ] || [ "$dropped" -ne 0 ]; then
+    die "$p run $r: the counter output counted $count records (want exactly $N), $dropped dropped: records lost or duplicated (log $dir/fluent-bit.log)"
+  fi
+  if grep -q 'SIGSEGV\|panic' "$dir/fluent-bit.log"; then
+    die "$p run $r: crash or panic in the log $dir/fluent-bit.log"
+  fi
+  local wall first
+  wall=$(echo "scale=3; ($t1 - $t0) / 1" | bc)
+  first=$(echo "scale=3; ($tfirst - $t0) / 1" | bc)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$r" "$wall" "$count" "$rss" "$cpu" "$retries" "$first" >>"$TSV"
+  log "$p run $r: $(printf '%.2f' "$wall") s (first records out after $(printf '%.2f' "$first") s), $count records, $(echo "scale=0; $N / $wall" | bc) records/s, VmHWM $((rss / 1024)) MiB, CPU ${cpu} s ($threads), auditx retries $retries"
+  [ -n "$KEEP" ] || rm -rf "$dir"
+}
+
+log "$("$FB" --version | head -1), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB), Flush $FLUSH, Mem_Buf_Limit $MEM_BUF_LIMIT, tail threaded $THREADED, REPEAT=$REPEAT"
+for r in $(seq 1 "$REPEAT"); do
+  for p in $PIPELINES; do
+    run "$p" "$r"
+  done
+done
+
+table() {
+# The table: medians per pipeline.
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
+col() { awk -F'\t' -v p="$1" -v c="$2" 'NR > 1 && $1 == p {print $c}' "$TSV"; }
+declare -A WALL RSS CPU SPREAD
+for p in $PIPELINES; do
+  WALL[$p]=$(col "$p" 3 | median)
+  RSS[$p]=$(col "$p" 5 | median)
+  CPU[$p]=$(col "$p" 6 | median)
+  SPREAD[$p]=$(col "$p" 3 | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.2f–%.2f", lo, hi}')
+done
+ratio() { # ratio of throughputs = inverse ratio of wall times
+  [ -n "${WALL[$2]:-}" ] || { echo "–"; return; }
+  echo "scale=2; ${WALL[$2]} / ${WALL[$1]}" | bc | sed 's/^\./0./'
+}
+{
+  echo "Fluent Bit $("$FB" --version | head -1 | awk '{print $3}'), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB of JSON lines), Flush $FLUSH, median of $REPEAT run(s)."
+  echo
+  echo "| | pipeline | wall s (median) | wall s (range) | records/s | vs A | vs B | peak RSS MiB | CPU s |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  for p in $PIPELINES; do
+    rps=$(echo "scale=0; $N / ${WALL[$p]}" | bc)
+    printf '| %s | %s | %.2f | %s | %s | %s | %s | %d | %.1f |\n' "$p" "$(describe "$p")" "${WALL[$p]}" "${SPREAD[$p]}" \
+      "$(printf "%'d" "$rps")" "$(ratio "$p" A)" "$(ratio "$p" B)" "$((${RSS[$p]%.*} / 1024))" "${CPU[$p]}"
+  done
+  if [ -n "${WALL[C]:-}" ]; then
+    echo
+    check() { if [ "$(echo "$2" | bc)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
+    [ -n "${WALL[B]:-}" ] && echo "- C ≥ 2× B: C/B = $(ratio C B) ($(check C "${WALL[B]} >= 2 * ${WALL[C]}"))"
+    [ -n "${WALL[P]:-}" ] && echo "- C ≥ 0.9× P: C/P = $(ratio C P) ($(check C "${WALL[P]} >= 0.9 * ${WALL[C]}"))"
+    [ -n "${RSS[P]:-}" ] && echo "- peak RSS C ≤ 1.2× P: $(echo "scale=2; ${RSS[C]} / ${RSS[P]}" | bc | sed 's/^\./0./') ($(check C "${RSS[C]} <= 1.2 * ${RSS[P]}"))"
+    [ -n "${WALL[A]:-}" ] && echo "- C/A = $(ratio C A)"
+  fi
+  true
+} | tee "$MD"
+log "per-run results: $TSV; table: $MD"
+
+}
+[ -z "${PIPELINES// /}" ] || table
+
+if [ -n "$PROFILE" ]; then
+  command -v perf >/dev/null || die "PROFILE needs perf (apt-get install linux-perf)"
+  [ "$PROFILE" = 1 ] && PROFILE=C
+  for p in $PROFILE; do
+    log "profiling pipeline $p under perf record"
+    run "$p" profile perf
+    perf report -i "$OUT/perf-$p.data" --no-children --sort dso,sym --percent-limit 0.3 --stdio -g none 2>/dev/null |
+      grep '%' | grep -v '^#' >"$OUT/perf-$p.txt" || true
+    perf report -i "$OUT/perf-$p.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+      grep '%' | grep -v '^#' >"$OUT/perf-$p-dso.txt" || true
+    perf report -i "$OUT/perf-$p.data" --children --sort sym --percent-limit 1 --stdio -g none 2>/dev/null |
+      grep '%' | grep -v '^#' >"$OUT/perf-$p-callers.txt" || true
+    log "profile of $p: $OUT/perf-$p.txt (self time by function), $OUT/perf-$p-dso.txt (by object), $OUT/perf-$p-callers.txt (inclusive, call graphs by frame pointers)"
+    head -30 "$OUT/perf-$p.txt" >&2
+  done
+fi
