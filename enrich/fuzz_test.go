@@ -77,7 +77,9 @@ func FuzzRecord(f *testing.F) {
 		if len(body) > maxFuzzInput {
 			return
 		}
+		before := e.Stats().Conflicts
 		out, r := e.Record(nil, body)
+		conflicts := e.Stats().Conflicts - before
 		switch r {
 		case ResultEnriched, ResultUnknown:
 			end, err := skip(out, 0)
@@ -88,8 +90,10 @@ func FuzzRecord(f *testing.F) {
 			n0, _, _ := mapHeader(body, 0)
 			require.GreaterOrEqual(t, n, n0, "no pair removed")
 			again, r2 := e.Record(nil, out)
-			require.Equal(t, ResultAlreadyEnriched, r2, "enriched output carries the marker")
-			require.Equal(t, out, again)
+			require.Equal(t, out, again, "enriching the output again changes nothing")
+			if conflicts < 2 { // a marker fits in tags or in event.dataset
+				require.Equal(t, ResultAlreadyEnriched, r2, "enriched output carries the marker")
+			}
 		default:
 			require.True(t, bytes.Equal(body, out), "passes untouched")
 		}

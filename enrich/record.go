@@ -109,7 +109,7 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 		if sc.flat.set {
 			return ResultAlreadyEnriched, catalog.NoVendor
 		}
-	} else if sc.tags.set && hasMarker(body, sc.tags.v) {
+	} else if (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v)) {
 		return ResultAlreadyEnriched, catalog.NoVendor
 	}
 	v := e.opts.Vendor
@@ -363,6 +363,50 @@ func hasMarker(body []byte, vi int) bool {
 	}
 	return false
 }
+
+// hasDatasetMarker reports whether the event map at vi has auditx's
+// event.dataset ("<vendor>.audit"): the marker of a record whose tags could
+// not take MarkerTag (a tags value that is not an array, kept with override
+// off; found by FuzzRecord).
+func hasDatasetMarker(body []byte, vi int) bool {
+	n, i, ok := mapHeader(body, vi)
+	if !ok {
+		return false
+	}
+	for p := 0; p < n; p++ {
+		ks, ke, isStr := str(body, i)
+		next := ke
+		if !isStr {
+			var err error
+			if next, err = skip(body, i); err != nil {
+				return false
+			}
+		}
+		if isStr && string(body[ks:ke]) == "dataset" {
+			vs, ve, ok := str(body, next)
+			if !ok {
+				return false
+			}
+			v := body[vs:ve]
+			for _, vendor := range catalog.Vendors() {
+				id := vendor.Info().ID
+				if len(v) == len(id)+len(datasetSuffix) && string(v[:len(id)]) == id && string(v[len(id):]) == datasetSuffix {
+					return true
+				}
+			}
+			return false
+		}
+		end, err := skip(body, next)
+		if err != nil {
+			return false
+		}
+		i = end
+	}
+	return false
+}
+
+// datasetSuffix ends auditx's event.dataset values.
+const datasetSuffix = ".audit"
 
 // fromRecord applies what the record itself says about its outcome and
 // severity: FilingBox Type "fault" is a failure; Netop Result Code 0 is a

@@ -270,3 +270,18 @@ func TestUnknownCodesBounded(t *testing.T) {
 	assert.Len(t, top, MaxTrackedCodes)
 	assert.EqualValues(t, 10, other)
 }
+
+// With override off a tags value that is not an array is kept, so the
+// marker goes by event.dataset instead (found by FuzzRecord).
+func TestMarkerWithoutTagsArray(t *testing.T) {
+	e := newEnricher(t, Options{})
+	out, r := e.Record(nil, mp(t, `{"event_type":"4002","tags":"prod"}`))
+	require.Equal(t, ResultEnriched, r)
+	m := decode(t, out)
+	assert.Equal(t, "prod", m["tags"])
+	again, r := e.Record(nil, out)
+	assert.Equal(t, ResultAlreadyEnriched, r)
+	assert.Equal(t, out, again)
+	_, r = e.Record(nil, mp(t, `{"event_type":"4002","event":{"dataset":"okta.system"}}`))
+	assert.Equal(t, ResultEnriched, r, "another dataset is not auditx's marker")
+}

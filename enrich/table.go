@@ -110,7 +110,7 @@ func newTable(cat *catalog.Catalog) *table {
 		t.vendors[v] = encVendor{
 			kind:       pair("kind", "event"),
 			module:     pair("module", info.ID),
-			dataset:    pair("dataset", info.ID+".audit"),
+			dataset:    pair("dataset", info.ID+datasetSuffix),
 			observer:   append(pair("vendor", info.Company), pair("product", info.Product)...),
 			flatVendor: pair("vendor", info.Company),
 			flatProd:   pair("product", info.Product),

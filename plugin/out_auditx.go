@@ -34,6 +34,19 @@ const pluginName = "auditx"
 // (auditx.0, auditx.1, ...), like Fluent Bit names its own.
 var instances atomic.Int64
 
+// FLBPluginPreRegister runs before Register; on a hot reload (hotReloading
+// 1) the instance numbering starts again, so that metrics labels and log
+// names stay auditx.0, auditx.1, ... across reloads.
+//
+//export FLBPluginPreRegister
+func FLBPluginPreRegister(hotReloading C.int) (ret C.int) {
+	defer recoverTo("pre-register", &ret, 0)
+	if hotReloading != 0 {
+		instances.Store(0)
+	}
+	return 0
+}
+
 // FLBPluginRegister registers the output and its config map (so Fluent Bit
 // itself rejects unknown keys). It returns 0, or -1 on failure.
 //
