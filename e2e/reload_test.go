@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -140,17 +139,22 @@ func TestHotReloadHangsWithPendingChunk(t *testing.T) {
 	dir := runDir(t)
 	rcv := receiver(t)
 	sock := filepath.Join(dir, "forward.sock")
+	// auditx emits to a socket nobody serves, so that a chunk is certainly
+	// being retried when the SIGHUP arrives. (With auditx emitting to the
+	// in_forward, the same happens whenever a flush is in flight at the
+	// SIGHUP, since the reload pauses that in_forward; but whether one is in
+	// flight at that instant is timing.)
+	dead := filepath.Join(dir, "nobody.sock")
 	conf := renderConfig(
 		hotReloadService(t, dir, ""),
 		sec("INPUT", "Name", "dummy", "Tag", "audit.privx", "Rate", "100",
 			"Dummy", `{"event_id": "425", "service_name": "ROLE-STORE", "event_name": "e2e"}`),
-		auditxOutput("audit.*", "vendor", "privx", "forward_path", sock, "id", "hang"),
+		auditxOutput("audit.*", "vendor", "privx", "forward_path", dead, "id", "hang"),
 		forwardUnixInput(sock),
 		forwardOutputTo("enriched.*", rcv),
 	)
 	fb := startFluentBit(t, dir, fbOptions{Config: conf})
-	rcv.WaitFor(t, 100, 30*time.Second)
-	fb.RequireHealthy(t)
+	fb.WaitLog(t, "[output:auditx:hang] emit failed, Fluent Bit will retry the chunk", 30*time.Second)
 	before := len(rcv.Events())
 
 	sighup(t, fb)
@@ -170,7 +174,7 @@ func TestHotReloadHangsWithPendingChunk(t *testing.T) {
 	require.Greater(t, grace, int(reloadHangWait/time.Second)-5, "the grace timer keeps counting")
 	retry := logLine(log, "[output:auditx:hang] emit failed, Fluent Bit will retry the chunk")
 	require.NotEmpty(t, retry, "auditx retries the chunk it cannot deliver")
-	require.Contains(t, retry, sock, "the target is its own (paused) in_forward")
+	require.Contains(t, retry, dead, "the chunk auditx cannot deliver")
 	after := len(rcv.Events())
 	killFluentBit(t, fb)
 	t.Logf("SIGHUP sent %s ago: no reload; the old context still waits (grace_timer=%d): %s",
@@ -304,10 +308,8 @@ func TestHotReloadWithStorage(t *testing.T) {
 	d := requireAtLeastOnce(t, rcv.Events(), name, n, faultAt)
 
 	require.Equal(t, reloads, exits, "auditx exit lines (one per old instance) before the final stop")
-	for i := 0; i <= reloads; i++ {
-		require.Contains(t, log, fmt.Sprintf("[output:auditx:auditx.%d] vendor=privx", i),
-			"instance names go on counting: Go globals survive a reload")
-	}
+	require.Equal(t, reloads+1, strings.Count(log, "[output:auditx:auditx.0] vendor=privx"),
+		"instance names start again at auditx.0 after each reload (FLBPluginPreRegister)")
 	// Growth is what a leak looks like; fewer open files at the end (the
 	// writer stopped, idle connections closed) is fine.
 	first := stats[0]
