@@ -197,7 +197,7 @@ func Parse(g Getter) (*Config, error) {
 		p.fail("emit_tag", c.EmitTag, "a tag without spaces, optionally with "+TagPlaceholderShort, nil)
 	case strings.HasSuffix(c.EmitTag, "."):
 		p.fail("emit_tag", c.EmitTag, "a tag that does not end with '.'; write the placeholder as "+TagPlaceholderShort,
-			fmt.Errorf("Fluent Bit replaced ${TAG} with the environment variable TAG, which is unset"))
+			fmt.Errorf("the tag placeholder is missing (was ${TAG} expanded from an unset environment variable?)"))
 	}
 	c.RequireAck = p.boolean("require_ack", true)
 	c.Timeout = p.duration("timeout", 5*time.Second, MinTimeout, MaxTimeout, false)
@@ -224,8 +224,8 @@ func Parse(g Getter) (*Config, error) {
 
 // Defaults of keys whose default is not the zero value.
 const (
-	DefaultForwardAddress  = "127.0.0.1:24224"
-	DefaultEmitTag         = "enriched." + TagPlaceholder
+	DefaultForwardAddress = "127.0.0.1:24224"
+	DefaultEmitTag        = "enriched." + TagPlaceholder
 	// DefaultMaxMessageBytes is in_forward's default buffer_chunk_size
 	// (1024000, plugins/in_forward/fw.c, v5.1.1) rounded down: a message that
 	// fits one read is parsed once, while fw_prot_process re-parses a bigger

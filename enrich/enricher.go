@@ -15,7 +15,6 @@ type Enricher struct {
 	opts     Options
 	plan     *plan
 	flatKey  []byte // encoded
-	flatNorm string
 	tab      atomic.Pointer[table]
 	counters counters
 	unknown  unknownCodes

@@ -24,7 +24,7 @@ func seedChunks(f *testing.F) {
 	big = append(big, bytes.Repeat([]byte{'7'}, 1_000_000)...)
 	f.Add(eventV2(1, 0, emptyMap, big))
 	f.Add(eventV2(1, 0, emptyMap, []byte{0x82, 0xa4, 'c', 'o', 'd', 'e', 0xa1, '1', 0xa4, 'c', 'o', 'd', 'e', 0xa1, '2'})) // duplicate keys
-	f.Add(eventV2(1, 0, emptyMap, []byte{0x81, 0xa4, 'C', 'o', 'd', 'e', 0xa2, 0xff, 0xfe}))                              // invalid UTF-8
+	f.Add(eventV2(1, 0, emptyMap, []byte{0x81, 0xa4, 'C', 'o', 'd', 'e', 0xa2, 0xff, 0xfe}))                               // invalid UTF-8
 	f.Add([]byte{})
 }
 

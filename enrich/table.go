@@ -40,8 +40,6 @@ const (
 	numFlatFields
 )
 
-var flatFieldNames = [numFlatFields]string{"vendor", "product", "module", "code", "name", "description", "group", "category", "type", "outcome", "severity", "severity_level"}
-
 // encEntry holds one catalog entry's fields pre-encoded (key and value), so
 // that enriching a record appends bytes instead of encoding strings.
 type encEntry struct {

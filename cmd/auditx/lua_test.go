@@ -153,10 +153,7 @@ func luaRecords(t *testing.T) []string {
 		f.Close()
 	}
 	require.Len(t, lines, 113, "records in testdata/samples/*.log")
-	for _, l := range strings.Split(strings.TrimSpace(luaEdgeCases), "\n") {
-		lines = append(lines, l)
-	}
-	return lines
+	return append(lines, strings.Split(strings.TrimSpace(luaEdgeCases), "\n")...)
 }
 
 // luaInterpreter finds a Lua 5.1 interpreter (Fluent Bit embeds LuaJIT).
