@@ -236,7 +236,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 		line := lines[k]
 		t.Run(line.where(), func(t *testing.T) {
 			require.Equal(t, "create", doc.op)
-			module, _ := esField(doc.src, "event.module")
+			module, _ := field(doc.src, "event.module")
 			ms, _ := module.(string)
 			require.Equal(t, "auditx-"+ms+"-"+esLogDate, doc.index, "index auditx-<event.module>-<date>")
 			if ms != "" {
@@ -334,7 +334,7 @@ func TestESDockerDefaultConfig(t *testing.T) {
 	require.Len(t, recs, 113, "one record out per line in")
 	enriched := 0
 	for _, r := range recs {
-		if _, ok := esField(r, "event.code"); ok {
+		if _, ok := field(r, "event.code"); ok {
 			enriched++
 			require.Contains(t, r["tags"], "auditx")
 		}
@@ -521,21 +521,6 @@ func esReadJSONLines(t *testing.T, p string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
-}
-
-// esField returns the value at a dotted path of nested maps.
-func esField(m map[string]any, p string) (any, bool) {
-	var cur any = m
-	for _, k := range strings.Split(p, ".") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = mm[k]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // Running Fluent Bit: its own small runner, because the harness's adds
@@ -1003,7 +988,7 @@ func esLoadTemplate(t *testing.T, root string) *esTemplate {
 func esCheckTypes(t *testing.T, tmpl *esTemplate, doc map[string]any) {
 	t.Helper()
 	for p, typ := range tmpl.types {
-		v, ok := esField(doc, p)
+		v, ok := field(doc, p)
 		if !ok {
 			continue
 		}
@@ -1032,17 +1017,17 @@ func esCheckTypes(t *testing.T, tmpl *esTemplate, doc map[string]any) {
 			require.True(t, ok, "%s (%s): %v is a %T", p, typ, v, v)
 		}
 	}
-	if sev, ok := esField(doc, "event.severity"); ok {
+	if sev, ok := field(doc, "event.severity"); ok {
 		require.Contains(t, []string{"21", "47", "73", "99"}, sev.(json.Number).String(), "event.severity")
 	}
 	for _, p := range []string{"event.category", "event.type"} {
-		if v, ok := esField(doc, p); ok {
+		if v, ok := field(doc, p); ok {
 			require.IsType(t, []any{}, v, "%s is an array", p)
 		}
 	}
-	if _, ok := esField(doc, "event.code"); ok {
+	if _, ok := field(doc, "event.code"); ok {
 		for _, p := range []string{"event.kind", "event.module", "event.dataset", "event.outcome", "observer.vendor", "observer.product"} {
-			v, ok := esField(doc, p)
+			v, ok := field(doc, p)
 			require.True(t, ok, "%s missing", p)
 			require.IsType(t, "", v, p)
 		}

@@ -311,38 +311,45 @@ func (e *Enricher) resolveFirst(body []byte, sc *scanned, paths []path) (int, bo
 // descend follows normalised keys through nested maps from the value at vi.
 func descend(body []byte, vi int, rest []string) (int, bool) {
 	for _, want := range rest {
-		n, i, ok := mapHeader(body, vi)
+		var ok bool
+		vi, ok = findKey(body, vi, func(key []byte) bool {
+			var nb [maxKeyLen]byte
+			nk, ok := normKey(key, &nb)
+			return ok && string(nk) == want
+		})
 		if !ok {
-			return 0, false
-		}
-		found := false
-		for p := 0; p < n && !found; p++ {
-			ks, ke, isStr := str(body, i)
-			next := ke
-			if !isStr {
-				var err error
-				if next, err = skip(body, i); err != nil {
-					return 0, false
-				}
-			}
-			if isStr {
-				var nb [maxKeyLen]byte
-				if nk, ok := normKey(body[ks:ke], &nb); ok && string(nk) == want {
-					vi, found = next, true
-					break
-				}
-			}
-			end, err := skip(body, next)
-			if err != nil {
-				return 0, false
-			}
-			i = end
-		}
-		if !found {
 			return 0, false
 		}
 	}
 	return vi, true
+}
+
+// findKey returns the value offset of the first string key of the map at vi
+// that match accepts.
+func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
+	n, i, ok := mapHeader(body, vi)
+	if !ok {
+		return 0, false
+	}
+	for p := 0; p < n; p++ {
+		ks, ke, isStr := str(body, i)
+		next := ke
+		if !isStr {
+			var err error
+			if next, err = skip(body, i); err != nil {
+				return 0, false
+			}
+		}
+		if isStr && match(body[ks:ke]) {
+			return next, true
+		}
+		end, err := skip(body, next)
+		if err != nil {
+			return 0, false
+		}
+		i = end
+	}
+	return 0, false
 }
 
 // hasMarker reports whether the tags array at vi holds MarkerTag.
@@ -369,38 +376,20 @@ func hasMarker(body []byte, vi int) bool {
 // not take MarkerTag (a tags value that is not an array, kept with override
 // off; found by FuzzRecord).
 func hasDatasetMarker(body []byte, vi int) bool {
-	n, i, ok := mapHeader(body, vi)
+	di, ok := findKey(body, vi, func(key []byte) bool { return string(key) == "dataset" })
 	if !ok {
 		return false
 	}
-	for p := 0; p < n; p++ {
-		ks, ke, isStr := str(body, i)
-		next := ke
-		if !isStr {
-			var err error
-			if next, err = skip(body, i); err != nil {
-				return false
-			}
+	vs, ve, ok := str(body, di)
+	if !ok {
+		return false
+	}
+	v := body[vs:ve]
+	for _, vendor := range catalog.Vendors() {
+		id := vendor.Info().ID
+		if len(v) == len(id)+len(datasetSuffix) && string(v[:len(id)]) == id && string(v[len(id):]) == datasetSuffix {
+			return true
 		}
-		if isStr && string(body[ks:ke]) == "dataset" {
-			vs, ve, ok := str(body, next)
-			if !ok {
-				return false
-			}
-			v := body[vs:ve]
-			for _, vendor := range catalog.Vendors() {
-				id := vendor.Info().ID
-				if len(v) == len(id)+len(datasetSuffix) && string(v[:len(id)]) == id && string(v[len(id):]) == datasetSuffix {
-					return true
-				}
-			}
-			return false
-		}
-		end, err := skip(body, next)
-		if err != nil {
-			return false
-		}
-		i = end
 	}
 	return false
 }
