@@ -36,14 +36,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -90,7 +88,7 @@ var esPipelineKeys = map[string]bool{"@timestamp": true, "event": true, "observe
 // a whole-request 429, a bulk response whose items all failed with 429 and
 // a bulk response with one failed item among successes.
 func TestESDaemonSetConfig(t *testing.T) {
-	bin := fluentBitBin(t)
+	needFluentBit(t)
 	so := pluginSO(t)
 	root := moduleRoot(t)
 	dir := runDir(t)
@@ -154,7 +152,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	})
 	env = append(env, "HOSTNAME="+esCollectorPod)
 
-	fb := esStartFluentBit(t, dir, bin, []string{"-c", filepath.Join(etcDir, "fluent-bit.conf")}, env)
+	fb := startFluentBit(t, dir, fbOptions{ConfigFile: filepath.Join(etcDir, "fluent-bit.conf"), Env: env, PluginsFile: true})
 
 	// Every line in Elasticsearch, but for the one item rejected inside a
 	// successful bulk response (see the assertions below).
@@ -165,7 +163,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 		if len(st.stored) >= want && time.Since(st.lastRequest) > esQuiet {
 			break
 		}
-		if !fb.running() {
+		if !fb.Running() {
 			t.Fatalf("fluent-bit exited: %v", fb.waitErr)
 		}
 		if time.Now().After(deadline) {
@@ -184,8 +182,8 @@ func TestESDaemonSetConfig(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", url, body)
 	}
-	require.True(t, fb.running(), "fluent-bit exited: %v", fb.waitErr)
-	log := fb.log()
+	require.True(t, fb.Running(), "fluent-bit exited: %v", fb.waitErr)
+	log := fb.Log()
 	for _, bad := range []string{"SIGSEGV", "SIGABRT", "panic", "fatal error:"} {
 		require.NotContains(t, log, bad, "fluent-bit log")
 	}
@@ -253,7 +251,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 			require.Equal(t, line.vendor, labels["app.kubernetes.io/name"], "Pod labels from the API server")
 		})
 	}
-	require.NoError(t, fb.stop(), "fluent-bit exit status after SIGTERM")
+	require.NoError(t, fb.Stop(), "fluent-bit exit status after SIGTERM")
 }
 
 // TestESSingleIndexWouldConflict shows why the es output writes one index
@@ -286,14 +284,10 @@ func TestESSingleIndexWouldConflict(t *testing.T) {
 // (build/docker/fluent-bit.conf) with its paths moved to a temporary
 // directory: the sample logs through tail → auditx → in_forward → stdout.
 func TestESDockerDefaultConfig(t *testing.T) {
-	bin := fluentBitBin(t)
+	needFluentBit(t)
 	so := pluginSO(t)
 	root := moduleRoot(t)
 	dir := runDir(t)
-	stdbuf, err := exec.LookPath("stdbuf")
-	if err != nil {
-		t.Skip("stdbuf (coreutils) not found: needed to read Fluent Bit's stdout line by line")
-	}
 	confText, err := os.ReadFile(filepath.Join(root, "build", "docker", "fluent-bit.conf"))
 	require.NoError(t, err)
 	plugins, err := os.ReadFile(filepath.Join(root, "build", "plugins.conf"))
@@ -315,8 +309,8 @@ func TestESDockerDefaultConfig(t *testing.T) {
 	confPath := filepath.Join(dir, "fluent-bit.conf")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
 
-	env := append(os.Environ(), "AUDITX_LOG_PATH="+filepath.Join(root, "testdata", "samples", "*.log"))
-	fb := esStartFluentBit(t, dir, stdbuf, []string{"-oL", bin, "-c", confPath}, env)
+	fb := startFluentBit(t, dir, fbOptions{ConfigFile: confPath, PluginsFile: true, LineBuffered: true,
+		Env: []string{"AUDITX_LOG_PATH=" + filepath.Join(root, "testdata", "samples", "*.log")}})
 	deadline := time.Now().Add(60 * time.Second)
 	var recs []map[string]any
 	for {
@@ -324,8 +318,8 @@ func TestESDockerDefaultConfig(t *testing.T) {
 		if len(recs) >= 113 {
 			break
 		}
-		if !fb.running() || time.Now().After(deadline) {
-			t.Fatalf("%d of 113 records on stdout (running: %v)", len(recs), fb.running())
+		if !fb.Running() || time.Now().After(deadline) {
+			t.Fatalf("%d of 113 records on stdout (running: %v)", len(recs), fb.Running())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -344,7 +338,7 @@ func TestESDockerDefaultConfig(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.NoError(t, fb.stop())
+	require.NoError(t, fb.Stop())
 }
 
 // The manifests.
@@ -382,7 +376,7 @@ func esLoadManifests(t *testing.T, root string) esManifests {
 // every reference must have one.
 func esDaemonSetEnv(t *testing.T, c corev1.Container, given map[string]string) []string {
 	t.Helper()
-	env := os.Environ()
+	var env []string
 	for _, e := range c.Env {
 		v, ok := given[e.Name]
 		if !ok {
@@ -521,85 +515,6 @@ func esReadJSONLines(t *testing.T, p string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
-}
-
-// Running Fluent Bit: its own small runner, because the harness's adds
-// "-e <plugin>" while this configuration loads the plugin through its
-// plugins file (loading it twice is not the point).
-
-type esFluentBit struct {
-	cmd     *exec.Cmd
-	logPath string
-	outPath string
-	done    chan struct{}
-	waitErr error
-	once    sync.Once
-	stopErr error
-}
-
-func esStartFluentBit(t *testing.T, dir, bin string, args, env []string) *esFluentBit {
-	t.Helper()
-	fb := &esFluentBit{logPath: filepath.Join(dir, "fluent-bit.log"), outPath: filepath.Join(dir, "stdout.log"), done: make(chan struct{})}
-	logf, err := os.Create(fb.logPath)
-	require.NoError(t, err)
-	outf, err := os.Create(fb.outPath)
-	require.NoError(t, err)
-	fb.cmd = exec.Command(bin, args...)
-	fb.cmd.Dir = dir
-	fb.cmd.Env = env
-	fb.cmd.Stdout, fb.cmd.Stderr = outf, logf
-	fb.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	require.NoError(t, fb.cmd.Start())
-	go func() {
-		fb.waitErr = fb.cmd.Wait()
-		logf.Close()
-		outf.Close()
-		close(fb.done)
-	}()
-	t.Cleanup(func() {
-		_ = fb.stop()
-		if t.Failed() {
-			l := fb.log()
-			if len(l) > logDumpLimit {
-				l = "...\n" + l[len(l)-logDumpLimit:]
-			}
-			t.Logf("fluent-bit %s, log %s:\n%s", strings.Join(fb.cmd.Args, " "), fb.logPath, l)
-		}
-	})
-	return fb
-}
-
-func (fb *esFluentBit) running() bool {
-	select {
-	case <-fb.done:
-		return false
-	default:
-		return true
-	}
-}
-
-func (fb *esFluentBit) log() string {
-	b, _ := os.ReadFile(fb.logPath)
-	return string(b)
-}
-
-// stop sends SIGTERM, waits (SIGKILL after stopTimeout) and returns the
-// exit error; idempotent.
-func (fb *esFluentBit) stop() error {
-	fb.once.Do(func() {
-		if fb.running() {
-			_ = fb.cmd.Process.Signal(syscall.SIGTERM)
-		}
-		select {
-		case <-fb.done:
-			fb.stopErr = fb.waitErr
-		case <-time.After(stopTimeout):
-			_ = fb.cmd.Process.Kill()
-			<-fb.done
-			fb.stopErr = fmt.Errorf("killed after %s without exiting on SIGTERM", stopTimeout)
-		}
-	})
-	return fb.stopErr
 }
 
 // The fake Kubernetes API server.

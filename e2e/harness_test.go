@@ -292,6 +292,9 @@ type fbOptions struct {
 	// LineBuffered runs Fluent Bit under `stdbuf -oL`, for tests that read
 	// its stdout while it runs.
 	LineBuffered bool
+	// PluginsFile leaves out "-e <plugin>": the configuration loads the
+	// plugin itself through a [PLUGINS] file.
+	PluginsFile bool
 }
 
 // fluentBit is one running Fluent Bit process.
@@ -324,6 +327,9 @@ func startFluentBit(t testing.TB, dir string, o fbOptions) *fluentBit {
 		require.NoError(t, os.WriteFile(conf, []byte(o.Config), 0o600))
 	}
 	args := []string{bin, "-e", so, "-c", conf}
+	if o.PluginsFile {
+		args = []string{bin, "-c", conf}
+	}
 	if o.LineBuffered {
 		stdbuf, err := exec.LookPath("stdbuf")
 		if err != nil {

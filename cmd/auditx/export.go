@@ -147,10 +147,7 @@ func writeJSON(w io.Writer, entries []*catalog.Entry) error {
 // date, no version), so the committed file can be compared with it.
 func writeMarkdown(w io.Writer, cat *catalog.Catalog, only catalog.Vendor) error {
 	b := &bytes.Buffer{}
-	vendors := catalog.Vendors()
-	if only != catalog.NoVendor {
-		vendors = []catalog.Vendor{only}
-	}
+	vendors := selectedVendors(only)
 	source := "the catalog embedded in auditx (`catalog/data/*.csv`)"
 	if files := cat.Files(); len(files) > 0 {
 		source += " overlaid with the user files `" + strings.Join(files, "`, `") + "`"
@@ -215,3 +212,11 @@ func mdCell(s string) string {
 }
 
 var mdEscaper = strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ")
+
+// selectedVendors is the one vendor asked for, or all of them.
+func selectedVendors(only catalog.Vendor) []catalog.Vendor {
+	if only != catalog.NoVendor {
+		return []catalog.Vendor{only}
+	}
+	return catalog.Vendors()
+}

@@ -29,10 +29,7 @@ const luaFunction = "auditx_enrich"
 // lists where Lua cannot do the same.
 func writeLua(w io.Writer, cat *catalog.Catalog, only catalog.Vendor) error {
 	b := &bytes.Buffer{}
-	vendors := catalog.Vendors()
-	if only != catalog.NoVendor {
-		vendors = []catalog.Vendor{only}
-	}
+	vendors := selectedVendors(only)
 	source := "the catalog embedded in auditx"
 	if files := cat.Files(); len(files) > 0 {
 		source += " overlaid with " + strings.Join(files, ", ")
