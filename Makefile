@@ -2,7 +2,11 @@
 SHELL      := /bin/bash
 GO         ?= go
 BIN        := bin
-PLUGIN     := $(BIN)/out_auditx.so
+# One library, one Go runtime: the filter door is the library itself, the
+# output door a symlink to it (glibc's dlopen returns the already-loaded
+# object for the same file under another name).
+PLUGIN     := $(BIN)/flb-filter_auditx.so
+OUTPUT     := $(BIN)/out_auditx.so
 CLI        := $(BIN)/auditx
 FLUENT_BIT ?= $(shell scripts/find-fluent-bit.sh)
 FUZZTIME   ?= 5m
@@ -15,11 +19,13 @@ all: build
 
 build: plugin cli
 
-plugin: $(PLUGIN)
-$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.h' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
+plugin: $(PLUGIN) $(OUTPUT)
+$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.c' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
 	@mkdir -p $(BIN)
 	$(GO) build -buildmode=c-shared -o $@ ./plugin
-	@rm -f $(BIN)/out_auditx.h
+	@rm -f $(BIN)/flb-filter_auditx.h
+$(OUTPUT): $(PLUGIN)
+	ln -sf flb-filter_auditx.so $@
 
 cli:
 	@mkdir -p $(BIN)

@@ -222,6 +222,24 @@ func Parse(g Getter) (*Config, error) {
 	return c, nil
 }
 
+// ParseFilter reads the keys of a [FILTER] auditx section: the enrichment,
+// catalog and metrics keys, validated exactly as Parse does. The output's
+// re-emission keys are not read (Fluent Bit rejects them in a filter
+// section, whose config map does not list them); their fields keep their
+// defaults and mean nothing to a filter.
+func ParseFilter(g Getter) (*Config, error) {
+	return Parse(filterGetter{g})
+}
+
+type filterGetter struct{ g Getter }
+
+func (f filterGetter) Get(key string) string {
+	if outputOnly[key] {
+		return ""
+	}
+	return f.g.Get(key)
+}
+
 // Defaults of keys whose default is not the zero value.
 const (
 	DefaultForwardAddress = "127.0.0.1:24224"

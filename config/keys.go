@@ -36,3 +36,27 @@ var Keys = []Key{
 	{"metrics_allow_remote", "off", "allow a non-loopback metrics_listen", false},
 	{"id", "", "instance name used in auditx's logs and metrics (default: auditx.N)", false},
 }
+
+// outputOnly are the keys of the output door's re-emission: a [FILTER]
+// auditx section does not register them, so Fluent Bit rejects them there.
+var outputOnly = map[string]bool{
+	"enrich": true, "emit": true, "forward_path": true, "forward_address": true,
+	"forward_allow_remote": true, "emit_tag": true, "require_ack": true, "timeout": true,
+	"compress": true, "max_connections": true, "max_message_size": true, "id": true,
+}
+
+// OutputOnly reports whether key belongs to the output door only.
+func OutputOnly(key string) bool { return outputOnly[key] }
+
+// FilterKeys lists the keys of a [FILTER] auditx section (the enrichment,
+// catalog and metrics keys), in README order. The instance name comes from
+// Fluent Bit (Alias), so the output's id key is not among them.
+func FilterKeys() []Key {
+	var ks []Key
+	for _, k := range Keys {
+		if !outputOnly[k.Name] {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}

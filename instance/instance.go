@@ -63,11 +63,8 @@ type Deps struct {
 
 // Instance is one [OUTPUT] auditx section. Flush is safe for concurrent use.
 type Instance struct {
-	Name string
-	cfg  *config.Config
-	enr  *enrich.Enricher
+	*Core
 	emit Emitter
-	log  *Logger
 	deps Deps
 
 	noAckOnce sync.Once
@@ -79,10 +76,8 @@ type Instance struct {
 
 	bufs sync.Pool // *buffers, one in use per concurrent flush
 
-	stats   counters
-	reload  *reloader
-	metrics *metricsServer
-	closed  atomic.Bool
+	stats  counters
+	closed atomic.Bool
 }
 
 type buffers struct {
@@ -110,15 +105,11 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 	if deps.SelfListening == nil {
 		deps.SelfListening = selfListening
 	}
-	cat, err := catalog.Load(cfg.CatalogFiles...)
-	if err != nil {
-		return nil, fmt.Errorf("catalog_files: %w", err)
-	}
-	enr, err := enrich.New(cat, cfg.Enrich)
+	core, err := newCore(name, cfg, deps.Log)
 	if err != nil {
 		return nil, err
 	}
-	in := &Instance{Name: name, cfg: cfg, enr: enr, log: deps.Log, deps: deps, initTID: deps.ThreadID()}
+	in := &Instance{Core: core, deps: deps, initTID: deps.ThreadID()}
 	in.bufs.New = func() any { return &buffers{} }
 	in.emit = deps.Emitter
 	in.maxBatch = cfg.MaxMessageBytes - forward.HeaderAllowance
@@ -135,22 +126,15 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 			in.maxBatch = c.MaxPayload()
 		}
 	}
-	if len(cfg.CatalogFiles) > 0 && cfg.CatalogReload > 0 {
-		in.reload = startReloader(in, cfg.CatalogFiles, cfg.CatalogReload)
-	}
-	if cfg.MetricsListen != "" {
-		if in.metrics, err = startMetrics(in, cfg.MetricsListen); err != nil {
-			in.Close()
-			return nil, fmt.Errorf("metrics_listen %q: %w", cfg.MetricsListen, err)
-		}
+	if err := core.start(in.WriteMetrics); err != nil {
+		in.emit.Close()
+		return nil, err
 	}
 	target := fmt.Sprintf(" target=%s:%s require_ack=%v", cfg.ForwardNetwork, cfg.ForwardAddress, cfg.RequireAck)
 	if cfg.Emit == config.EmitStdout {
 		target = ""
 	}
-	in.log.Infof("vendor=%s schema=%s enrich=%v emit=%s%s tag=%s catalog=%d entries%s",
-		vendorName(cfg.Enrich.Vendor), cfg.Enrich.Schema, !cfg.Passthrough, cfg.Emit, target,
-		cfg.EmitTag, cat.Len(), filesNote(cfg.CatalogFiles))
+	core.startLine(fmt.Sprintf(" enrich=%v emit=%s%s tag=%s", !cfg.Passthrough, cfg.Emit, target, cfg.EmitTag))
 	return in, nil
 }
 
@@ -175,9 +159,6 @@ func filesNote(files []string) string {
 	}
 	return fmt.Sprintf(" (with %d user file(s))", len(files))
 }
-
-// Enricher returns the instance's enricher (for counters and tests).
-func (in *Instance) Enricher() *enrich.Enricher { return in.enr }
 
 // Flush enriches one chunk and emits it under the emit tag.
 //
@@ -316,27 +297,15 @@ func (in *Instance) Close() {
 	if in.closed.Swap(true) {
 		return
 	}
-	if in.reload != nil {
-		in.reload.stop()
-	}
-	if in.metrics != nil {
-		in.metrics.stop()
-	}
+	in.stop()
 	if in.emit != nil {
 		in.emit.Close()
 	}
 	if in.noAck != nil {
 		in.noAck.Close()
 	}
-	s := in.enr.Stats()
-	in.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d emitted=%d flushes=%d retries=%d errors=%d",
-		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched,
-		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load())
-	if sum := in.unknownSummary(5); sum != "" {
-		// Codes are record content: only at debug level (the metrics
-		// endpoint lists them too).
-		in.log.Debugf("exit:%s", sum)
-	}
+	in.exitSummary(fmt.Sprintf(" emitted=%d flushes=%d retries=%d errors=%d",
+		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load()))
 }
 
 func regexpQuote(s string) string {

@@ -26,6 +26,7 @@ var levelNames = map[Level]string{LevelError: "error", LevelWarn: "warn", LevelI
 type Logger struct {
 	mu    sync.Mutex
 	w     io.Writer
+	sink  func(Level, string) // when set, lines go here instead of w
 	name  string
 	level Level
 	now   func() time.Time
@@ -52,7 +53,18 @@ func (l *Logger) Logf(lv Level, format string, args ...any) {
 	l.write(lv, msg)
 }
 
+// NewSinkLogger hands each line's level and message to sink (the filter
+// door passes them to Fluent Bit's own logger, which adds the time, the
+// level and the instance prefix).
+func NewSinkLogger(sink func(Level, string), level Level) *Logger {
+	return &Logger{sink: sink, level: level, now: time.Now, last: map[string]time.Time{}, muted: map[string]int{}}
+}
+
 func (l *Logger) write(lv Level, msg string) {
+	if l.sink != nil {
+		l.sink(lv, msg)
+		return
+	}
 	fmt.Fprintf(l.w, "[%s] [%5s] [output:auditx:%s] %s\n", l.now().Format("2006/01/02 15:04:05"), levelNames[lv], l.name, msg)
 }
 

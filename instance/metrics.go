@@ -46,23 +46,23 @@ type Counters struct {
 
 // Counters returns the instance's counters.
 func (in *Instance) Counters() Counters {
+	reloads, failures, entries := in.CatalogCounters()
 	c := Counters{
+		CatalogReloads: reloads, CatalogReloadErrors: failures,
 		Flushes: in.stats.flushes.Load(), FlushOK: in.stats.flushOK.Load(), FlushRetry: in.stats.flushRetry.Load(),
 		FlushError: in.stats.flushError.Load(), Emitted: in.stats.emitted.Load(), EmitErrors: in.stats.emitErrors.Load(),
 		EngineThreadFlushes: in.stats.engineThread.Load(), Loops: in.stats.loops.Load(), Panics: in.stats.panics.Load(),
-		Oversize: in.stats.oversize.Load(), CatalogEntries: in.enr.Catalog().Len(),
-	}
-	if in.reload != nil {
-		c.CatalogReloads, c.CatalogReloadErrors = in.reload.reloads.Load(), in.reload.failures.Load()
+		Oversize: in.stats.oversize.Load(), CatalogEntries: entries,
 	}
 	return c
 }
 
-// WriteMetrics writes the instance's metrics in the Prometheus text format.
-func (in *Instance) WriteMetrics(w io.Writer) {
-	s := in.enr.Stats()
-	c := in.Counters()
-	lbl := fmt.Sprintf(`{instance=%q}`, in.Name)
+// writeCoreMetrics writes what both doors count: records by outcome, the
+// catalog and the unknown-code top list.
+func writeCoreMetrics(w io.Writer, c *Core) {
+	s := c.enr.Stats()
+	reloads, failures, entries := c.CatalogCounters()
+	lbl := fmt.Sprintf(`{instance=%q}`, c.Name)
 	counter := func(name, help string, v uint64) {
 		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
 	}
@@ -75,6 +75,28 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 	counter("records_already_enriched_total", "Records that already carried auditx's marker, passed untouched.", s.AlreadyEnriched)
 	counter("field_conflicts_total", "Existing non-map event/observer or non-array tags kept (override off).", s.Conflicts)
 	counter("group_markers_total", "Group start/end events passed on.", s.GroupMarkers)
+	counter("trailing_bytes_total", "Bytes after the last complete msgpack object of a chunk or append.", s.TrailingBytes)
+	counter("catalog_reloads_total", "Successful catalog reloads.", reloads)
+	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", failures)
+	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, entries)
+	top, other := c.enr.UnknownCodes(TopUnknownCodes)
+	fmt.Fprintf(w, "# HELP auditx_unknown_code_records_total Records per code the catalog does not know (the %d most frequent; add them to a catalog file).\n# TYPE auditx_unknown_code_records_total counter\n", TopUnknownCodes)
+	for _, u := range top {
+		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=%q,code=%q} %d\n", c.Name, u.Vendor.String(), u.Code, u.Count)
+	}
+	if other > 0 {
+		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=\"other\",code=\"other\"} %d\n", c.Name, other)
+	}
+}
+
+// WriteMetrics writes the instance's metrics in the Prometheus text format.
+func (in *Instance) WriteMetrics(w io.Writer) {
+	c := in.Counters()
+	writeCoreMetrics(w, in.Core)
+	lbl := fmt.Sprintf(`{instance=%q}`, in.Name)
+	counter := func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
+	}
 	counter("emitted_records_total", "Records delivered to the emit target.", c.Emitted)
 	counter("emit_errors_total", "Failed emit attempts (the chunk is retried by Fluent Bit).", c.EmitErrors)
 	counter("flushes_total", "Flush calls.", c.Flushes)
@@ -83,17 +105,7 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 	counter("engine_thread_flushes_total", "Flushes sent without ack because they ran on the engine thread (workers 0).", c.EngineThreadFlushes)
 	counter("loops_total", "Flushes of records carrying auditx's own emit tag prefix.", c.Loops)
 	counter("oversize_dropped_total", "Single events larger than max_message_size, dropped.", c.Oversize)
-	counter("catalog_reloads_total", "Successful catalog reloads.", c.CatalogReloads)
-	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", c.CatalogReloadErrors)
-	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, c.CatalogEntries)
-	top, other := in.enr.UnknownCodes(TopUnknownCodes)
-	fmt.Fprintf(w, "# HELP auditx_unknown_code_records_total Records per code the catalog does not know (the %d most frequent; add them to a catalog file).\n# TYPE auditx_unknown_code_records_total counter\n", TopUnknownCodes)
-	for _, u := range top {
-		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=%q,code=%q} %d\n", in.Name, u.Vendor.String(), u.Code, u.Count)
-	}
-	if other > 0 {
-		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=\"other\",code=\"other\"} %d\n", in.Name, other)
-	}
+	counter("panics_total", "Recovered panics (the chunk was retried).", c.Panics)
 	h := &in.stats.latency
 	fmt.Fprintf(w, "# HELP auditx_flush_duration_seconds Time spent in one flush (enrich and emit).\n# TYPE auditx_flush_duration_seconds histogram\n")
 	var cum uint64
@@ -111,8 +123,8 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 const TopUnknownCodes = 20
 
 // unknownSummary lists the most frequent unknown codes for a log line.
-func (in *Instance) unknownSummary(n int) string {
-	top, _ := in.enr.UnknownCodes(n)
+func (c *Core) unknownSummary(n int) string {
+	top, _ := c.enr.UnknownCodes(n)
 	if len(top) == 0 {
 		return ""
 	}
@@ -131,7 +143,7 @@ type metricsServer struct {
 	wg  sync.WaitGroup
 }
 
-func startMetrics(in *Instance, addr string) (*metricsServer, error) {
+func startMetrics(log *Logger, write func(io.Writer), addr string) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -139,7 +151,7 @@ func startMetrics(in *Instance, addr string) (*metricsServer, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		in.WriteMetrics(w)
+		write(w)
 	})
 	m := &metricsServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, ln: ln}
 	m.wg.Add(1)
@@ -147,7 +159,7 @@ func startMetrics(in *Instance, addr string) (*metricsServer, error) {
 		defer m.wg.Done()
 		m.srv.Serve(ln)
 	}()
-	in.log.Infof("metrics on http://%s/metrics", ln.Addr())
+	log.Infof("metrics on http://%s/metrics", ln.Addr())
 	return m, nil
 }
 

@@ -14,7 +14,7 @@ import (
 // embedded tables and the files as they are now. A broken file keeps the old
 // catalog, logs file and line, and is counted.
 type reloader struct {
-	in       *Instance
+	core     *Core
 	files    []string
 	interval time.Duration
 	done     chan struct{}
@@ -43,8 +43,8 @@ func stampOf(path string) fileStamp {
 	return fileStamp{ok: true, size: st.Size(), mtime: st.ModTime(), ino: inode(st)}
 }
 
-func startReloader(in *Instance, files []string, interval time.Duration) *reloader {
-	r := &reloader{in: in, files: files, interval: interval, done: make(chan struct{})}
+func startReloader(core *Core, files []string, interval time.Duration) *reloader {
+	r := &reloader{core: core, files: files, interval: interval, done: make(chan struct{})}
 	for _, f := range files {
 		r.last = append(r.last, stampOf(f))
 	}
@@ -77,7 +77,7 @@ func (r *reloader) check() (swapped bool) {
 		// abort Fluent Bit. Keep the old catalog instead.
 		if p := recover(); p != nil {
 			r.failures.Add(1)
-			r.in.log.Errorf("catalog reload panicked, keeping the current catalog: %v", p)
+			r.core.log.Errorf("catalog reload panicked, keeping the current catalog: %v", p)
 			swapped = false
 		}
 	}()
@@ -94,25 +94,22 @@ func (r *reloader) check() (swapped bool) {
 	cat, err := catalog.Load(r.files...)
 	if err != nil {
 		r.failures.Add(1)
-		r.in.log.Errorf("catalog reload failed, keeping the current catalog (%d entries): %v", r.in.enr.Catalog().Len(), err)
+		r.core.log.Errorf("catalog reload failed, keeping the current catalog (%d entries): %v", r.core.enr.Catalog().Len(), err)
+		if r.core.onCatalog != nil {
+			r.core.onCatalog(0, true)
+		}
 		return false
 	}
-	r.in.enr.SetCatalog(cat)
+	r.core.enr.SetCatalog(cat)
 	r.reloads.Add(1)
-	r.in.log.Infof("catalog reloaded: %d entries", cat.Len())
+	r.core.log.Infof("catalog reloaded: %d entries", cat.Len())
+	if r.core.onCatalog != nil {
+		r.core.onCatalog(cat.Len(), false)
+	}
 	return true
 }
 
 func (r *reloader) stop() {
 	close(r.done)
 	r.wg.Wait()
-}
-
-// ReloadNow checks the user catalog files at once (what the interval
-// does); it reports whether a new catalog is in use.
-func (in *Instance) ReloadNow() bool {
-	if in.reload == nil {
-		return false
-	}
-	return in.reload.check()
 }

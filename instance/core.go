@@ -1,0 +1,113 @@
+package instance
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/config"
+	"github.com/auditx/auditx/enrich"
+)
+
+// Core is what both doors share, built once per Fluent Bit section: the
+// enricher over the embedded catalog and the user files, the catalog
+// reloader, the optional metrics listener and the logger. The output door
+// (Instance) and the filter door (Filter) each wrap one Core.
+type Core struct {
+	Name    string
+	cfg     *config.Config
+	enr     *enrich.Enricher
+	log     *Logger
+	reload  *reloader
+	metrics *metricsServer
+	// onCatalog, when set, is told of every reload: the new catalog's size,
+	// or failed (the filter door mirrors them into Fluent Bit's metrics).
+	onCatalog func(entries int, failed bool)
+}
+
+// newCore loads the catalog (embedded tables plus cfg's user files) and
+// builds the enricher. The reloader and metrics listener start later
+// (start), once the door that owns the core can answer for its metrics.
+func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
+	cat, err := catalog.Load(cfg.CatalogFiles...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog_files: %w", err)
+	}
+	enr, err := enrich.New(cat, cfg.Enrich)
+	if err != nil {
+		return nil, err
+	}
+	return &Core{Name: name, cfg: cfg, enr: enr, log: log}, nil
+}
+
+// start begins the background work: the catalog reloader (user files and
+// an interval) and the metrics listener (metrics_listen), which serves
+// write.
+func (c *Core) start(write func(io.Writer)) error {
+	if len(c.cfg.CatalogFiles) > 0 && c.cfg.CatalogReload > 0 {
+		c.reload = startReloader(c, c.cfg.CatalogFiles, c.cfg.CatalogReload)
+	}
+	if c.cfg.MetricsListen != "" {
+		m, err := startMetrics(c.log, write, c.cfg.MetricsListen)
+		if err != nil {
+			c.stop()
+			return fmt.Errorf("metrics_listen %q: %w", c.cfg.MetricsListen, err)
+		}
+		c.metrics = m
+	}
+	return nil
+}
+
+// stop ends the background work; idempotent.
+func (c *Core) stop() {
+	if c.reload != nil {
+		c.reload.stop()
+		c.reload = nil
+	}
+	if c.metrics != nil {
+		c.metrics.stop()
+		c.metrics = nil
+	}
+}
+
+// Enricher returns the core's enricher (for counters and tests).
+func (c *Core) Enricher() *enrich.Enricher { return c.enr }
+
+// Log returns the core's logger.
+func (c *Core) Log() *Logger { return c.log }
+
+// ReloadNow checks the user catalog files at once (what the interval
+// does); it reports whether a new catalog is in use.
+func (c *Core) ReloadNow() bool {
+	if c.reload == nil {
+		return false
+	}
+	return c.reload.check()
+}
+
+// CatalogCounters returns the reload counters and the catalog size.
+func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
+	if c.reload != nil {
+		reloads, failures = c.reload.reloads.Load(), c.reload.failures.Load()
+	}
+	return reloads, failures, c.enr.Catalog().Len()
+}
+
+// exitSummary is the counters line both doors log at exit; extra is
+// appended (the output adds its emit and flush counters).
+func (c *Core) exitSummary(extra string) {
+	s := c.enr.Stats()
+	c.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d trailing_bytes=%d%s",
+		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched, s.TrailingBytes, extra)
+	if sum := c.unknownSummary(5); sum != "" {
+		// Codes are record content: only at debug level (the metrics
+		// endpoint lists them too).
+		c.log.Debugf("exit:%s", sum)
+	}
+}
+
+// startLine logs what the core enriches with.
+func (c *Core) startLine(extra string) {
+	c.log.Infof("vendor=%s schema=%s%s catalog=%d entries%s",
+		vendorName(c.cfg.Enrich.Vendor), c.cfg.Enrich.Schema, extra, c.enr.Catalog().Len(), filesNote(c.cfg.CatalogFiles))
+}

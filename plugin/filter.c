@@ -1,0 +1,400 @@
+// The filter door: auditx as a native Fluent Bit FILTER ("DSO" plugin).
+//
+// Fluent Bit loads a shared object whose basename starts with "flb-" as a C
+// plugin (src/flb_plugin.c, flb_plugin_load_router): for
+// flb-filter_auditx.so it dlsym()s the data symbol filter_auditx_plugin and
+// memcpy()s sizeof(struct flb_filter_plugin) bytes of it into its own list.
+// `[FILTER] Name auditx` then creates instances whose callbacks are the C
+// functions below; they only translate, and call into Go (plugin/filter.go)
+// for everything else.
+//
+// Fluent Bit does not promise to keep the structures this file relies on.
+// They are mirrored here field by field, their sizes and offsets asserted at
+// compile time, and at init (auditx_filter_guard) the instance Fluent Bit
+// hands over is checked against what auditx itself registered before
+// anything in it is trusted. auditx never writes into a Fluent Bit
+// structure: it reads three fields (the numbered name, the log level and,
+// when the metrics layout is verified, the cmetrics context) and uses
+// Fluent Bit's exported functions for the rest.
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "_cgo_export.h"
+
+// include/fluent-bit/flb_filter.h
+#define AUDITX_FLB_FILTER_MODIFIED 1
+#define AUDITX_FLB_FILTER_NOTOUCH 2
+#define AUDITX_FLB_FILTER_LOGS 1
+
+// include/fluent-bit/flb_log.h
+#define AUDITX_FLB_LOG_ERROR 1
+#define AUDITX_FLB_LOG_DEBUG 4
+
+// struct auditx_mk_list and struct auditx_config_map (the mirror of struct
+// flb_config_map, asserted at 104 bytes) come with _cgo_export.h, from the
+// output door's preamble (out_auditx.go); the filter's map is generated
+// into filter_keys.c.
+extern struct auditx_config_map auditx_filter_config_map[];
+
+// struct flb_filter_plugin, include/fluent-bit/flb_filter.h: the same text
+// in the tags v3.2.0, v4.0.0, v4.1.0, v4.2.0, v5.0.0 and v5.1.1.
+struct auditx_flb_filter_plugin {
+    int event_type;
+    int flags;
+    char *name;
+    char *description;
+    struct auditx_config_map *config_map;
+    int (*cb_pre_run)(void *ins, void *config, void *data);
+    int (*cb_init)(void *ins, void *config, void *data);
+    int (*cb_filter)(const void *data, size_t bytes, const char *tag, int tag_len,
+                     void **out_buf, size_t *out_size, void *f_ins, void *i_ins,
+                     void *filter_context, void *config);
+    int (*cb_exit)(void *filter_context, void *config);
+    int (*cb_notification)(void *ins, void *config, void *data);
+    struct auditx_mk_list _head;
+};
+
+_Static_assert(sizeof(struct auditx_flb_filter_plugin) == 88, "struct flb_filter_plugin is 88 bytes on LP64");
+_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_init) == 40, "cb_init offset");
+_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_filter) == 48, "cb_filter offset");
+_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_exit) == 56, "cb_exit offset");
+
+// struct flb_filter_instance, include/fluent-bit/flb_filter.h, as built
+// with FLB_HAVE_REGEX and FLB_HAVE_METRICS (the official packages and
+// images). Identical from v3.0.0 to v5.1.1 up to and including `context`;
+// the tail (cmetrics counters, metrics, notification_channel, config) is
+// v5.1.1's.
+struct auditx_flb_filter_instance {
+    int event_type;
+    int id;
+    int log_level;
+    int log_suppress_interval;
+    char name[32];
+    char *alias;
+    char *match;
+    void *match_regex;
+    void *parent_processor;
+    void *context;
+    void *data;
+    struct auditx_flb_filter_plugin *p;
+    struct auditx_mk_list properties;
+    struct auditx_mk_list *config_map;
+    struct auditx_mk_list _head;
+    void *cmt;
+    void *cmt_records;
+    void *cmt_bytes;
+    void *cmt_add_records;
+    void *cmt_drop_records;
+    void *cmt_drop_bytes;
+    void *metrics;
+    int notification_channel;
+    void *config;
+};
+
+_Static_assert(offsetof(struct auditx_flb_filter_instance, log_level) == 8, "log_level offset");
+_Static_assert(offsetof(struct auditx_flb_filter_instance, name) == 16, "name offset");
+_Static_assert(offsetof(struct auditx_flb_filter_instance, data) == 88, "data offset");
+_Static_assert(offsetof(struct auditx_flb_filter_instance, p) == 96, "p offset");
+_Static_assert(offsetof(struct auditx_flb_filter_instance, cmt) == 144, "cmt offset");
+_Static_assert(offsetof(struct auditx_flb_filter_instance, config) == 208, "config offset");
+_Static_assert(sizeof(struct auditx_flb_filter_instance) == 216, "struct flb_filter_instance is 216 bytes (v5.1.1)");
+
+static int auditx_cb_init(void *ins, void *config, void *data);
+static int auditx_cb_filter(const void *data, size_t bytes, const char *tag, int tag_len,
+                            void **out_buf, size_t *out_size, void *f_ins, void *i_ins,
+                            void *filter_context, void *config);
+static int auditx_cb_exit(void *filter_context, void *config);
+
+// filter_auditx_plugin is what Fluent Bit copies. The reserved tail is
+// zeros: a Fluent Bit whose struct flb_filter_plugin has grown copies them
+// as "not set" instead of whatever would follow in auditx's memory.
+struct auditx_filter_registration {
+    struct auditx_flb_filter_plugin plugin;
+    unsigned char reserved[512];
+};
+
+struct auditx_filter_registration filter_auditx_plugin = {
+    .plugin = {
+        .event_type = AUDITX_FLB_FILTER_LOGS,
+        .flags = 0,
+        .name = "auditx",
+        .description = "auditx: enrich vendor audit codes with ECS fields",
+        .config_map = auditx_filter_config_map,
+        .cb_pre_run = NULL,
+        .cb_init = auditx_cb_init,
+        .cb_filter = auditx_cb_filter,
+        .cb_exit = auditx_cb_exit,
+        .cb_notification = NULL,
+    },
+};
+
+// Fluent Bit's exported functions (the executable is linked with
+// ENABLE_EXPORTS), resolved at init with dlsym(RTLD_DEFAULT).
+typedef const char *(*auditx_get_property_fn)(const char *key, void *ins);
+typedef void (*auditx_set_context_fn)(void *ins, void *ctx);
+typedef const char *(*auditx_filter_name_fn)(void *ins);
+typedef void (*auditx_log_print_fn)(int type, const char *file, int line, const char *fmt, ...);
+typedef void *(*auditx_cmt_counter_create_fn)(void *cmt, char *ns, char *subsystem, char *name,
+                                              char *help, int label_count, char **label_keys);
+typedef int (*auditx_cmt_counter_add_fn)(void *counter, uint64_t ts, double val, int labels_count,
+                                         char **label_vals);
+typedef void *(*auditx_cmt_gauge_create_fn)(void *cmt, char *ns, char *subsystem, char *name,
+                                            char *help, int label_count, char **label_keys);
+typedef int (*auditx_cmt_gauge_set_fn)(void *gauge, uint64_t ts, double val, int labels_count,
+                                       char **label_vals);
+typedef uint64_t (*auditx_time_now_fn)(void);
+
+struct auditx_flb_api {
+    auditx_get_property_fn get_property;
+    auditx_set_context_fn set_context;
+    auditx_filter_name_fn filter_name;
+    auditx_log_print_fn log_print;
+    auditx_cmt_counter_create_fn counter_create;
+    auditx_cmt_counter_add_fn counter_add;
+    auditx_cmt_gauge_create_fn gauge_create;
+    auditx_cmt_gauge_set_fn gauge_set;
+    auditx_time_now_fn time_now;
+};
+
+// The counters auditx adds to the instance's cmetrics context, in the
+// order of struct auditx_counts (plugin/filter.go fills it per call).
+#define AUDITX_N_COUNTERS 8
+static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
+    {"auditx_records_enriched_total", "Records enriched by auditx (known vendor and code)."},
+    {"auditx_records_unknown_code_total", "Records of a known vendor with a code the catalog does not know."},
+    {"auditx_records_no_code_total", "Records without a recognisable vendor or code, passed untouched."},
+    {"auditx_records_invalid_code_total", "Records whose code has a type that cannot be a code, passed untouched."},
+    {"auditx_records_malformed_total", "Records or entries that are not valid maps or events, passed untouched."},
+    {"auditx_records_already_enriched_total", "Records that already carried auditx's marker, passed untouched."},
+    {"auditx_catalog_reloads_total", "Successful catalog reloads."},
+    {"auditx_catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays)."},
+};
+
+// auditx_filter_ctx is one instance's C side: what Fluent Bit hands back
+// as filter_context in every cb_filter and cb_exit.
+struct auditx_filter_ctx {
+    uintptr_t handle; // the Go *instance.Filter (cgo.Handle)
+    char name[128];   // flb_filter_name: the alias or auditx.N
+    struct auditx_flb_api api;
+    int metrics;      // 1 when the cmetrics context was verified and the counters made
+    void *counters[AUDITX_N_COUNTERS];
+    void *catalog_entries;
+};
+
+// auditx_readable reports whether n bytes at addr can be read, without
+// touching them: write(2) from an unmapped address fails with EFAULT
+// instead of crashing the process.
+static int auditx_readable(const void *addr, size_t n) {
+    int fds[2];
+    ssize_t w;
+
+    if (addr == NULL) {
+        return 0;
+    }
+    if (pipe(fds) != 0) {
+        return 0;
+    }
+    w = write(fds[1], addr, n);
+    close(fds[0]);
+    close(fds[1]);
+    return w == (ssize_t) n;
+}
+
+static int auditx_resolve(struct auditx_flb_api *api, char *why, size_t n) {
+    api->get_property = (auditx_get_property_fn) dlsym(RTLD_DEFAULT, "flb_filter_get_property");
+    api->set_context = (auditx_set_context_fn) dlsym(RTLD_DEFAULT, "flb_filter_set_context");
+    api->filter_name = (auditx_filter_name_fn) dlsym(RTLD_DEFAULT, "flb_filter_name");
+    api->log_print = (auditx_log_print_fn) dlsym(RTLD_DEFAULT, "flb_log_print");
+    api->counter_create = (auditx_cmt_counter_create_fn) dlsym(RTLD_DEFAULT, "cmt_counter_create");
+    api->counter_add = (auditx_cmt_counter_add_fn) dlsym(RTLD_DEFAULT, "cmt_counter_add");
+    api->gauge_create = (auditx_cmt_gauge_create_fn) dlsym(RTLD_DEFAULT, "cmt_gauge_create");
+    api->gauge_set = (auditx_cmt_gauge_set_fn) dlsym(RTLD_DEFAULT, "cmt_gauge_set");
+    api->time_now = (auditx_time_now_fn) dlsym(RTLD_DEFAULT, "cfl_time_now");
+    if (!api->get_property || !api->set_context || !api->filter_name || !api->log_print) {
+        snprintf(why, n, "Fluent Bit's functions flb_filter_get_property, flb_filter_set_context, flb_filter_name and flb_log_print are not all exported by this process");
+        return -1;
+    }
+    return 0;
+}
+
+// auditx_filter_guard checks the instance Fluent Bit hands to cb_init
+// before auditx trusts any of it: every field it reads is at the offset it
+// was built for. It returns 0 and sets *metrics (1 when the tail of the
+// structure, the cmetrics context among it, is v5.1.1's), or -1 with the
+// reason in why.
+int auditx_filter_guard(void *ins, void *config, void *data, int *metrics, char *why, size_t n) {
+    struct auditx_flb_filter_instance *fi = ins;
+    struct auditx_flb_filter_plugin *p;
+    const struct auditx_flb_filter_plugin *mine = &filter_auditx_plugin.plugin;
+
+    *metrics = 0;
+    if (!auditx_readable(fi, offsetof(struct auditx_flb_filter_instance, properties))) {
+        snprintf(why, n, "the filter instance is not readable");
+        return -1;
+    }
+    if (memchr(fi->name, '\0', sizeof(fi->name)) == NULL || strncmp(fi->name, "auditx.", 7) != 0) {
+        snprintf(why, n, "the instance's numbered name is not at offset %zu", offsetof(struct auditx_flb_filter_instance, name));
+        return -1;
+    }
+    if (fi->data != data) {
+        snprintf(why, n, "the instance's data pointer is not at offset %zu", offsetof(struct auditx_flb_filter_instance, data));
+        return -1;
+    }
+    p = fi->p;
+    if (!auditx_readable(p, sizeof(*p))) {
+        snprintf(why, n, "the instance's plugin pointer (offset %zu) does not point to a readable plugin structure", offsetof(struct auditx_flb_filter_instance, p));
+        return -1;
+    }
+    if (p->name != mine->name || p->cb_init != mine->cb_init || p->cb_filter != mine->cb_filter ||
+        p->cb_exit != mine->cb_exit || p->event_type != mine->event_type || p->config_map != mine->config_map) {
+        snprintf(why, n, "the instance's plugin structure is not Fluent Bit's copy of auditx's registration (name, callbacks or config map differ)");
+        return -1;
+    }
+    if (auditx_readable(fi, sizeof(*fi)) && fi->config == config && config != NULL && fi->cmt != NULL) {
+        *metrics = 1;
+    }
+    return 0;
+}
+
+void auditx_filter_log(void *cctx, int level, char *msg) {
+    struct auditx_filter_ctx *c = cctx;
+    static const char *names[] = {"", "error", "warn", "info", "debug", "trace"};
+
+    if (c != NULL && c->api.log_print != NULL) {
+        c->api.log_print(level, NULL, 0, "[filter:auditx:%s] %s", c->name, msg);
+        return;
+    }
+    fprintf(stderr, "[%5s] [filter:auditx:%s] %s\n", (level >= 1 && level <= 5) ? names[level] : "log",
+            c != NULL ? c->name : "?", msg);
+}
+
+const char *auditx_filter_ctx_name(void *cctx) { return ((struct auditx_filter_ctx *) cctx)->name; }
+
+const char *auditx_filter_property(void *cctx, void *ins, char *key) {
+    struct auditx_filter_ctx *c = cctx;
+    return c->api.get_property(key, ins);
+}
+
+static void auditx_metrics_init(struct auditx_filter_ctx *c, void *cmt) {
+    char *keys[] = {"name"};
+    char *vals[] = {c->name};
+    uint64_t ts;
+    int i;
+
+    if (!c->api.counter_create || !c->api.counter_add || !c->api.gauge_create || !c->api.gauge_set || !c->api.time_now) {
+        c->metrics = 0;
+        return;
+    }
+    ts = c->api.time_now();
+    for (i = 0; i < AUDITX_N_COUNTERS; i++) {
+        c->counters[i] = c->api.counter_create(cmt, "fluentbit", "filter", (char *) auditx_counter_names[i][0],
+                                               (char *) auditx_counter_names[i][1], 1, keys);
+        if (c->counters[i] == NULL) {
+            c->metrics = 0;
+            return;
+        }
+        // Create the series now, on the init thread: counter_add later
+        // only updates it (atomically), from whichever thread filters.
+        c->api.counter_add(c->counters[i], ts, 0, 1, vals);
+    }
+    c->catalog_entries = c->api.gauge_create(cmt, "fluentbit", "filter", "auditx_catalog_entries",
+                                             "Entries in the catalog auditx uses.", 1, keys);
+    c->metrics = c->catalog_entries != NULL;
+}
+
+void auditx_filter_metrics_add(void *cctx, int i, double v) {
+    struct auditx_filter_ctx *c = cctx;
+    char *vals[] = {c->name};
+
+    if (c->metrics && i >= 0 && i < AUDITX_N_COUNTERS && v != 0) {
+        c->api.counter_add(c->counters[i], c->api.time_now(), v, 1, vals);
+    }
+}
+
+void auditx_filter_metrics_entries(void *cctx, double v) {
+    struct auditx_filter_ctx *c = cctx;
+    char *vals[] = {c->name};
+
+    if (c->metrics) {
+        c->api.gauge_set(c->catalog_entries, c->api.time_now(), v, 1, vals);
+    }
+}
+
+static int auditx_cb_init(void *ins, void *config, void *data) {
+    char why[512];
+    struct auditx_filter_ctx *c;
+    int metrics = 0;
+    const char *name;
+
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return -1;
+    }
+    if (auditx_resolve(&c->api, why, sizeof(why)) != 0 ||
+        auditx_filter_guard(ins, config, data, &metrics, why, sizeof(why)) != 0) {
+        char msg[1024];
+        snprintf(msg, sizeof(msg),
+                 "refusing to start: %s. This auditx filter was built for the internals of Fluent Bit v3.2 to v5.1 "
+                 "(tested with v5.1.1); with another Fluent Bit, use auditx's output door (out_auditx.so), "
+                 "which works with any Fluent Bit that loads Go plugins",
+                 why);
+        auditx_filter_log(c->api.log_print ? c : NULL, AUDITX_FLB_LOG_ERROR, msg);
+        free(c);
+        return -1;
+    }
+    name = c->api.filter_name(ins);
+    snprintf(c->name, sizeof(c->name), "%s", name != NULL ? name : "auditx");
+    if (metrics) {
+        auditx_metrics_init(c, ((struct auditx_flb_filter_instance *) ins)->cmt);
+    }
+    c->handle = auditxFilterInit(c, ins, ((struct auditx_flb_filter_instance *) ins)->log_level, c->metrics);
+    if (c->handle == 0) {
+        free(c);
+        return -1;
+    }
+    c->api.set_context(ins, c);
+    return 0;
+}
+
+static int auditx_cb_filter(const void *data, size_t bytes, const char *tag, int tag_len,
+                            void **out_buf, size_t *out_size, void *f_ins, void *i_ins,
+                            void *filter_context, void *config) {
+    struct auditx_filter_ctx *c = filter_context;
+    (void) tag;
+    (void) tag_len;
+    (void) f_ins;
+    (void) i_ins;
+    (void) config;
+
+    if (c == NULL || data == NULL || bytes == 0) {
+        return AUDITX_FLB_FILTER_NOTOUCH;
+    }
+    if (auditxFilterCall(c, c->handle, (void *) data, bytes, out_buf, out_size) == 1) {
+        return AUDITX_FLB_FILTER_MODIFIED;
+    }
+    return AUDITX_FLB_FILTER_NOTOUCH;
+}
+
+static int auditx_cb_exit(void *filter_context, void *config) {
+    struct auditx_filter_ctx *c = filter_context;
+    (void) config;
+
+    if (c == NULL) {
+        return 0;
+    }
+    auditxFilterExit(c, c->handle);
+    free(c);
+    return 0;
+}
+
+// auditx_malloc allocates the out_buf Fluent Bit frees with flb_free()
+// (free(); with FLB_JEMALLOC, jemalloc replaces malloc and free alike).
+void *auditx_malloc(size_t n) { return malloc(n); }
