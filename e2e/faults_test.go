@@ -153,16 +153,21 @@ func killFluentBit(t testing.TB, fb *fluentBit) {
 // scrapeAuditx reads auditx's metrics endpoint into name → value (labels
 // dropped, values of the same name summed: the tests run one instance).
 func scrapeAuditx(addr string) (map[string]float64, error) {
+	return scrapeProm("http://" + addr + "/metrics")
+}
+
+// scrapeProm reads a Prometheus text endpoint into sums by metric name.
+func scrapeProm(url string) (map[string]float64, error) {
 	// No keep-alive: an idle connection would be an open fd in the very
 	// process whose fds the soak test counts.
 	c := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := c.Get("http://" + addr + "/metrics")
+	resp, err := c.Get(url)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)

@@ -128,8 +128,10 @@ func moduleRoot(t testing.TB) string {
 	return rootDir
 }
 
-// pluginSO builds out_auditx.so once per test binary run and returns its
-// path.
+// pluginSO builds the library once per test binary run, as
+// flb-filter_auditx.so (the filter door) with out_auditx.so (the output
+// door) a symlink to it, as `make build` lays them out, and returns the
+// output door's path.
 func pluginSO(t testing.TB) string {
 	t.Helper()
 	root := moduleRoot(t)
@@ -138,7 +140,7 @@ func pluginSO(t testing.TB) string {
 		if soErr != nil {
 			return
 		}
-		out := filepath.Join(soDir, "out_auditx.so")
+		out := filepath.Join(soDir, "flb-filter_auditx.so")
 		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-o", out, "./plugin")
@@ -149,11 +151,20 @@ func pluginSO(t testing.TB) string {
 			soErr = fmt.Errorf("go build -buildmode=c-shared ./plugin: %w\n%s", err, b)
 			return
 		}
-		soPath = out
+		soPath = filepath.Join(soDir, "out_auditx.so")
+		if soErr = os.Symlink("flb-filter_auditx.so", soPath); soErr != nil {
+			return
+		}
 		fmt.Fprintf(os.Stderr, "e2e: built %s in %s\n", out, time.Since(start).Round(time.Millisecond))
 	})
 	require.NoError(t, soErr)
 	return soPath
+}
+
+// filterSO returns the filter door's path (built by pluginSO).
+func filterSO(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(filepath.Dir(pluginSO(t)), "flb-filter_auditx.so")
 }
 
 // runDir returns the test's directory for configs, sockets, storage and
@@ -295,7 +306,19 @@ type fbOptions struct {
 	// PluginsFile leaves out "-e <plugin>": the configuration loads the
 	// plugin itself through a [PLUGINS] file.
 	PluginsFile bool
+	// Doors selects the libraries given with -e: the output door
+	// (default), the filter door, or both.
+	Doors doors
 }
+
+// doors selects which auditx doors a Fluent Bit run loads.
+type doors int
+
+const (
+	outputDoor doors = iota
+	filterDoor
+	bothDoors
+)
 
 // fluentBit is one running Fluent Bit process.
 type fluentBit struct {
@@ -327,6 +350,12 @@ func startFluentBit(t testing.TB, dir string, o fbOptions) *fluentBit {
 		require.NoError(t, os.WriteFile(conf, []byte(o.Config), 0o600))
 	}
 	args := []string{bin, "-e", so, "-c", conf}
+	switch o.Doors {
+	case filterDoor:
+		args = []string{bin, "-e", filterSO(t), "-c", conf}
+	case bothDoors:
+		args = []string{bin, "-e", filterSO(t), "-e", so, "-c", conf}
+	}
 	if o.PluginsFile {
 		args = []string{bin, "-c", conf}
 	}
