@@ -38,7 +38,7 @@ test:
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz-short
 
-FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse
+FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse internal/flbhost:FuzzFilterDoor
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -26,37 +26,59 @@ import (
 const pluginSOEnv = "FLBHOST_PLUGIN_SO"
 
 // The plugin is built and registered once per test process: a Go c-shared
-// library cannot be unloaded, so every test shares one Host.
+// library cannot be unloaded, so every test shares one Host. The library is
+// built as `make build` lays it out: flb-filter_auditx.so (the filter door)
+// with out_auditx.so (the output door) a symlink to it, so both hosts load
+// one image, one Go runtime.
 var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+
 	auditxOnce sync.Once
 	auditxHost *Host
-	auditxSkip string
 	auditxErr  error
-	auditxDir  string
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if auditxDir != "" {
-		_ = os.RemoveAll(auditxDir)
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
 	}
 	os.Exit(code)
 }
 
-// auditx returns the Host of out_auditx.so, built from ./plugin with
-// `go build -buildmode=c-shared` and registered on first use. It skips the
-// test when the plugin package does not exist or does not build yet.
+// libraryDir builds ./plugin once and returns the directory holding
+// flb-filter_auditx.so and out_auditx.so (FLBHOST_PLUGIN_SO names a prebuilt
+// library instead). A library that does not build fails the test: the doors
+// are what these tests are for.
+func libraryDir(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if so := os.Getenv(pluginSOEnv); so != "" {
+			buildDir, buildErr = os.MkdirTemp("", "flbhost-so-")
+			if buildErr == nil {
+				buildErr = os.Symlink(so, filepath.Join(buildDir, "flb-filter_auditx.so"))
+			}
+		} else {
+			buildErr = buildPlugin()
+		}
+		if buildErr == nil {
+			buildErr = os.Symlink("flb-filter_auditx.so", filepath.Join(buildDir, "out_auditx.so"))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the plugin library: %v", buildErr)
+	}
+	return buildDir
+}
+
+// auditx returns the Host of out_auditx.so, registered on first use.
 func auditx(t *testing.T) (*Host, Def) {
 	t.Helper()
+	dir := libraryDir(t)
 	auditxOnce.Do(func() {
-		so := os.Getenv(pluginSOEnv)
-		if so == "" {
-			so, auditxSkip = buildPlugin()
-			if auditxSkip != "" {
-				return
-			}
-		}
-		h, err := Open(so)
+		h, err := Open(filepath.Join(dir, "out_auditx.so"))
 		if err != nil {
 			auditxErr = err
 			return
@@ -67,38 +89,29 @@ func auditx(t *testing.T) (*Host, Def) {
 		}
 		auditxHost = h
 	})
-	if auditxSkip != "" {
-		t.Skip(auditxSkip)
-	}
 	if auditxErr != nil {
 		t.Fatalf("loading out_auditx.so: %v", auditxErr)
 	}
 	return auditxHost, auditxHost.Def()
 }
 
-// buildPlugin builds ./plugin into a temporary directory; it returns the
-// .so path, or why it cannot.
-func buildPlugin() (so, skip string) {
+// buildPlugin builds ./plugin into a temporary directory as
+// flb-filter_auditx.so.
+func buildPlugin() error {
 	root, err := moduleRoot()
 	if err != nil {
-		return "", "module root not found: " + err.Error()
+		return fmt.Errorf("module root not found: %w", err)
 	}
-	files, _ := filepath.Glob(filepath.Join(root, "plugin", "*.go"))
-	if len(files) == 0 {
-		return "", "plugin/ has no Go files yet: out_auditx.so cannot be built"
+	if buildDir, err = os.MkdirTemp("", "flbhost-so-"); err != nil {
+		return err
 	}
-	auditxDir, err = os.MkdirTemp("", "flbhost-so-")
-	if err != nil {
-		return "", err.Error()
-	}
-	so = filepath.Join(auditxDir, "out_auditx.so")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", so, "./plugin")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", filepath.Join(buildDir, "flb-filter_auditx.so"), "./plugin")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Sprintf("the plugin does not build yet (go build -buildmode=c-shared ./plugin: %v):\n%s", err, out)
+		return fmt.Errorf("go build -buildmode=c-shared ./plugin: %v\n%s", err, out)
 	}
-	return so, ""
+	return nil
 }
 
 // newInstance creates an instance that exits when the test ends.

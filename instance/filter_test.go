@@ -1,0 +1,106 @@
+package instance
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tinylib/msgp/msgp"
+
+	"github.com/auditx/auditx/config"
+	"github.com/auditx/auditx/enrich"
+)
+
+// privxEvent is one v2 event with a known PrivX code.
+func privxEvent() []byte {
+	b := msgp.AppendArrayHeader(nil, 2)
+	b = msgp.AppendArrayHeader(b, 2)
+	b = msgp.AppendInt64(b, 1)
+	b = msgp.AppendMapHeader(b, 0)
+	b = msgp.AppendMapHeader(b, 2)
+	b = msgp.AppendString(b, "event_id")
+	b = msgp.AppendString(b, "425")
+	b = msgp.AppendString(b, "event_name")
+	b = msgp.AppendString(b, "API-client-modified")
+	return b
+}
+
+func newTestFilter(t *testing.T, log *bytes.Buffer) *Filter {
+	t.Helper()
+	cfg, err := config.ParseFilter(config.Map{"vendor": "privx"})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	f, err := NewFilter("f", cfg, NewSinkLogger(func(l Level, msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		log.WriteString(levelNames[l] + " " + msg + "\n")
+	}, LevelInfo))
+	require.NoError(t, err)
+	t.Cleanup(f.Close)
+	return f
+}
+
+func TestFilterModifiedAndUntouched(t *testing.T) {
+	var log bytes.Buffer
+	f := newTestFilter(t, &log)
+	var got []byte
+	var st enrich.Stats
+	require.True(t, f.Filter(privxEvent(), func(out []byte) { got = append([]byte(nil), out...) }, &st))
+	require.Equal(t, uint64(1), st.Enriched)
+	require.Contains(t, string(got), "API-client-modified")
+	called := false
+	require.False(t, f.Filter(privxEvent()[:10], func([]byte) { called = true }, &st), "trailing bytes: untouched")
+	require.False(t, called)
+	require.Contains(t, log.String(), "the whole append passes untouched")
+	c := f.Counters()
+	require.Equal(t, FilterCounters{Calls: 2, Modified: 1, Untouched: 1, Trailing: 1}, c)
+}
+
+// A panic inside a call leaves the append untouched, is counted and logged
+// (rate-limited), and never escapes.
+func TestFilterRecoversPanic(t *testing.T) {
+	var log bytes.Buffer
+	f := newTestFilter(t, &log)
+	var st enrich.Stats
+	for range 3 {
+		require.NotPanics(t, func() {
+			require.False(t, f.Filter(privxEvent(), func([]byte) { panic("boom") }, &st))
+		})
+	}
+	require.Equal(t, uint64(3), f.Counters().Panics)
+	require.Equal(t, 1, strings.Count(log.String(), "filter panicked, the records pass untouched: boom"), "rate-limited:\n%s", log.String())
+	var w bytes.Buffer
+	f.WriteMetrics(&w)
+	require.Contains(t, w.String(), `auditx_panics_total{instance="f"} 3`)
+}
+
+// Concurrent calls share nothing but pooled buffers (run with -race).
+func TestFilterConcurrent(t *testing.T) {
+	var log bytes.Buffer
+	f := newTestFilter(t, &log)
+	var want []byte
+	var st enrich.Stats
+	f.Filter(privxEvent(), func(out []byte) { want = append([]byte(nil), out...) }, &st)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var st enrich.Stats
+			for range 200 {
+				f.Filter(privxEvent(), func(out []byte) {
+					if !bytes.Equal(out, want) {
+						errs <- "output differs"
+					}
+				}, &st)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	require.Empty(t, errs)
+	require.Equal(t, uint64(1+8*200), f.Enricher().Stats().Enriched)
+}
