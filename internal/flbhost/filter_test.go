@@ -287,5 +287,3 @@ func objects(t *testing.T, b []byte) int {
 	}
 	return n
 }
-
-

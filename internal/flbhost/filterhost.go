@@ -461,12 +461,12 @@ func OpenFilter(soPath string) (*FilterPlugin, error) {
 
 // Registration is what a filter registers.
 type Registration struct {
-	EventType                    int
-	Name, Description            string
-	HasPreRun, HasInit, HasExit  bool
-	HasFilter, HasNotification   bool
-	ConfigMap                    []ConfigMapEntry
-	ReservedTail                 []byte // the bytes of the exported object after struct flb_filter_plugin
+	EventType                   int
+	Name, Description           string
+	HasPreRun, HasInit, HasExit bool
+	HasFilter, HasNotification  bool
+	ConfigMap                   []ConfigMapEntry
+	ReservedTail                []byte // the bytes of the exported object after struct flb_filter_plugin
 }
 
 // ReservedTailSize is how many bytes after the structure Registration reads.
