@@ -29,8 +29,22 @@ type Entry struct {
 	Type []string
 	// Outcome is the expected ECS event.outcome.
 	Outcome Outcome
-	// Severity is the default severity.
+	// Severity is the default severity: the level of VendorSeverity when the
+	// vendor publishes one, otherwise the catalog's own (derived) level.
 	Severity Severity
+	// VendorSeverity is the vendor's own published severity (PrivX's event
+	// list: Info(6), Warning(4), Critical(2), Alert(1)); unset when the
+	// vendor gives none.
+	VendorSeverity VendorSeverity
+	// Origin lists the vendor's services that emit the event, as the vendor
+	// publishes them (PrivX: Authorizer, Role Store, SSH Bastion, ...); empty
+	// when the vendor gives none. A record that names its own service says
+	// which one emitted it; Origin does not override that.
+	Origin []string
+	// Provenance lists the vendor documents the entry comes from (PrivX:
+	// ProvenanceV24, ProvenanceCurrent or both), so users can tell which
+	// versions can emit it; empty for vendors with a single document.
+	Provenance []string
 	// Note says why the entry differs from the document, if it does.
 	Note string
 	// Source is "embedded" or the user file the entry came from.
@@ -41,7 +55,23 @@ type Entry struct {
 
 // Header lists the columns of a catalog file, in order.
 var Header = []string{"vendor", "code", "name", "name_in_doc", "description", "derived",
+	"group", "category", "type", "outcome", "severity", "vendor_severity", "origin", "provenance", "note"}
+
+// LegacyHeader lists the columns of the catalog files of auditx before the
+// vendor_severity, origin and provenance columns; files with this header are
+// still read (those three columns empty).
+var LegacyHeader = []string{"vendor", "code", "name", "name_in_doc", "description", "derived",
 	"group", "category", "type", "outcome", "severity", "note"}
+
+// Provenance values of the PrivX entries.
+const (
+	// ProvenanceV24 is the PrivX v24 audit events document (SEEDS.md).
+	ProvenanceV24 = "v24"
+	// ProvenanceCurrent is PrivX's current published event list:
+	// events_all.csv of SSHcom/privx-reporter and audit-event-codes.json of
+	// SSHcom/privx-mcp (2026, PrivX 44).
+	ProvenanceCurrent = "current"
+)
 
 // Record returns the entry as a catalog file row, in Header order.
 func (e *Entry) Record() []string {
@@ -50,7 +80,18 @@ func (e *Entry) Record() []string {
 		derived = "true"
 	}
 	return []string{e.Vendor.String(), e.Code, e.Name, e.NameInDoc, e.Description, derived,
-		e.Group, joinList(e.Category), joinList(e.Type), e.Outcome.String(), e.Severity.String(), e.Note}
+		e.Group, joinList(e.Category), joinList(e.Type), e.Outcome.String(), e.Severity.String(),
+		e.VendorSeverity.String(), joinList(e.Origin), joinList(e.Provenance), e.Note}
+}
+
+// HasProvenance reports whether the entry comes from the vendor document p.
+func (e *Entry) HasProvenance(p string) bool {
+	for _, x := range e.Provenance {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }
 
 // ListSeparator separates the values of the category and type columns.

@@ -46,10 +46,12 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// Parse reads a catalog file (CSV with the Header row) and returns its
-// entries, validated: known vendor, canonical code, no duplicate code in the
-// file, non-empty name and description, ECS categorization, outcome and
-// severity words. name is used in errors. A UTF-8 BOM and CRLF line ends are
+// Parse reads a catalog file (CSV with the Header row, or the LegacyHeader
+// row of older files) and returns its entries, validated: known vendor,
+// canonical code, no duplicate code in the file, non-empty name and
+// description, ECS categorization, outcome and severity words, a vendor
+// severity in the Name(N) form that agrees with the severity. name is used
+// in errors. A UTF-8 BOM and CRLF line ends are
 // accepted; a file with the header and no entries is valid. On any error no
 // entry is returned.
 func Parse(name string, data []byte) ([]*Entry, error) {
@@ -73,8 +75,10 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 	if err != nil {
 		return fail(1, "", csvProblem(err))
 	}
-	if strings.Join(header, ",") != strings.Join(Header, ",") {
-		return fail(1, "", fmt.Errorf("header is %q, expected %q", strings.Join(header, ","), strings.Join(Header, ",")))
+	cols, ok := columnsOf(header)
+	if !ok {
+		return fail(1, "", fmt.Errorf("header is %q, expected %q (or the older %q)",
+			strings.Join(header, ","), strings.Join(Header, ","), strings.Join(LegacyHeader, ",")))
 	}
 	var entries []*Entry
 	seen := map[string]int{}
@@ -97,10 +101,10 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		if len(rec) != len(Header) {
-			return fail(line, "", fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(Header), strings.Join(Header, ",")))
+		if len(rec) != len(header) {
+			return fail(line, "", fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(header), strings.Join(header, ",")))
 		}
-		e, col, err := parseRecord(rec, ecs)
+		e, col, err := parseRecord(rec, cols, ecs)
 		if err != nil {
 			return fail(line, col, err)
 		}
@@ -125,14 +129,47 @@ func csvProblem(err error) error {
 	return fmt.Errorf("malformed CSV: %w", err)
 }
 
-// parseRecord turns one row into an Entry; col names the bad column.
-func parseRecord(rec []string, ecs *ECS) (e *Entry, col string, err error) {
-	for i, f := range rec {
-		if len(f) > MaxFieldBytes {
-			return nil, Header[i], fmt.Errorf("%d bytes, over the limit of %d", len(f), MaxFieldBytes)
+// columnsOf maps the columns of Header to their positions in a file's
+// header row (-1 for a column the file does not have); ok is false unless
+// the row is Header or LegacyHeader.
+func columnsOf(header []string) (cols []int, ok bool) {
+	row := strings.Join(header, ",")
+	if row != strings.Join(Header, ",") && row != strings.Join(LegacyHeader, ",") {
+		return nil, false
+	}
+	cols = make([]int, len(Header))
+	for i := range cols {
+		cols[i] = -1
+	}
+	for i, name := range header {
+		for j, c := range Header {
+			if c == name {
+				cols[j] = i
+			}
 		}
 	}
-	get := func(i int) string { return strings.TrimSpace(rec[i]) }
+	return cols, true
+}
+
+// parseRecord turns one row into an Entry; col names the bad column. cols
+// gives the position of each Header column in rec (-1: absent, read as
+// empty).
+func parseRecord(rec []string, cols []int, ecs *ECS) (e *Entry, col string, err error) {
+	for i, f := range rec {
+		if len(f) > MaxFieldBytes {
+			for j, at := range cols {
+				if at == i {
+					return nil, Header[j], fmt.Errorf("%d bytes, over the limit of %d", len(f), MaxFieldBytes)
+				}
+			}
+		}
+	}
+	get := func(i int) string {
+		if cols[i] < 0 {
+			return ""
+		}
+		return strings.TrimSpace(rec[cols[i]])
+	}
 	e = &Entry{}
 	if e.Vendor, err = ParseVendor(get(0)); err != nil {
 		return nil, "vendor", err
@@ -170,11 +207,51 @@ func parseRecord(rec []string, ecs *ECS) (e *Entry, col string, err error) {
 	if e.Outcome, err = ParseOutcome(get(9)); err != nil {
 		return nil, "outcome", err
 	}
-	if e.Severity, err = ParseSeverity(get(10)); err != nil {
-		return nil, "severity", err
+	if e.VendorSeverity, err = ParseVendorSeverity(get(11)); err != nil {
+		return nil, "vendor_severity", err
 	}
-	e.Note = get(11)
+	switch {
+	case get(10) == "" && e.VendorSeverity.IsSet():
+		e.Severity = e.VendorSeverity.Level() // the vendor's own severity is the default
+	default:
+		if e.Severity, err = ParseSeverity(get(10)); err != nil {
+			return nil, "severity", err
+		}
+		if e.VendorSeverity.IsSet() && e.Severity != e.VendorSeverity.Level() {
+			return nil, "severity", fmt.Errorf("%s disagrees with vendor_severity %s, which is %s: write %s or leave it empty",
+				e.Severity, e.VendorSeverity, e.VendorSeverity.Level(), e.VendorSeverity.Level())
+		}
+	}
+	if e.Origin, err = splitNames(get(12)); err != nil {
+		return nil, "origin", err
+	}
+	if e.Provenance, err = splitNames(get(13)); err != nil {
+		return nil, "provenance", err
+	}
+	for _, p := range e.Provenance {
+		if strings.ContainsAny(p, " \t,") {
+			return nil, "provenance", fmt.Errorf("%q: a provenance is one word (e.g. %s, %s)", p, ProvenanceV24, ProvenanceCurrent)
+		}
+	}
+	e.Note = get(14)
 	return e, "", nil
+}
+
+// splitNames splits a |-separated list of names (origin, provenance),
+// refusing empty items ("a||b", a trailing "|") and repeated ones.
+func splitNames(s string) ([]string, error) {
+	names := splitList(s)
+	for i, n := range names {
+		if n == "" {
+			return nil, fmt.Errorf("%q has an empty item", s)
+		}
+		for _, m := range names[:i] {
+			if m == n {
+				return nil, fmt.Errorf("%q lists %q twice", s, n)
+			}
+		}
+	}
+	return names, nil
 }
 
 func splitList(s string) []string {

@@ -13,7 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// header is the older header row (LegacyHeader): files written before the
+// vendor_severity, origin and provenance columns must still load.
 const header = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"
+
+// fullHeader is the current header row (Header).
+const fullHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,vendor_severity,origin,provenance,note\n"
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
@@ -28,7 +33,7 @@ func TestUserFileOverrides(t *testing.T) {
 		"privx,9000,Custom-event,,A site-specific event.,,custom,configuration,change,success,low,\n")
 	c, err := Load(user)
 	require.NoError(t, err)
-	assert.Equal(t, 145+1, c.Count(PrivX), "one added, one replaced")
+	assert.Equal(t, 267+1, c.Count(PrivX), "one added, one replaced")
 	e := c.LookupString(PrivX, "100")
 	require.NotNil(t, e)
 	assert.Equal(t, "Local override of the login event.", e.Description)
@@ -62,6 +67,13 @@ func TestUserFileErrors(t *testing.T) {
 		{"empty file", "", "file is empty", 0},
 		{"wrong header", "vendor,code\n" + ok, "header is", 1},
 		{"too few columns", header + "privx,9000,E\n", "3 columns, expected 12", 2},
+		{"legacy row under the full header", fullHeader + ok, "12 columns, expected 15", 2},
+		{"bare vendor severity", fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,,0,,,\n", "column vendor_severity", 2},
+		{"severity disagrees with the vendor's", fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,high,Info(6),,,\n",
+			"high disagrees with vendor_severity Info(6), which is low", 2},
+		{"no severity at all", fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,,,,,\n", `column severity: unknown severity ""`, 2},
+		{"empty origin item", fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,low,,A||B,,\n", "column origin", 2},
+		{"provenance with a space", fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,low,,,v 24,\n", "column provenance", 2},
 		{"unknown vendor", header + strings.Replace(ok, "privx", "cisco", 1), `unknown vendor "cisco"`, 2},
 		{"bad code", header + strings.Replace(ok, "9000", "90x0", 1), `column code: "90x0" is not a privx code`, 2},
 		{"non canonical code", header + strings.Replace(ok, "9000", "09000", 1), `write "9000"`, 2},
@@ -93,7 +105,34 @@ func TestUserFileErrors(t *testing.T) {
 func TestHeaderOnlyFileIsAnEmptyOverlay(t *testing.T) {
 	c, err := Load(writeFile(t, "empty.csv", header))
 	require.NoError(t, err)
-	assert.Equal(t, 347, c.Len())
+	assert.Equal(t, 469, c.Len())
+}
+
+// The full header's columns: the vendor's severity is the default when the
+// severity cell is empty, origin and provenance are lists.
+func TestFullHeaderColumns(t *testing.T) {
+	p := writeFile(t, "full.csv", fullHeader+
+		"privx,9000,Site-event,,D.,,g,configuration,change,success,,Alert(1),SSH Bastion|Role Store,site,why\n"+
+		"privx,9001,Site-event-two,,D.,,g,configuration,change,success,medium,Warning(4),,,\n")
+	c, err := Load(p)
+	require.NoError(t, err)
+	e := c.LookupInt(PrivX, 9000)
+	require.NotNil(t, e)
+	assert.Equal(t, SeverityCritical, e.Severity, "Alert(1) is the default")
+	assert.Equal(t, "Alert(1)", e.VendorSeverity.String())
+	assert.Equal(t, []string{"SSH Bastion", "Role Store"}, e.Origin)
+	assert.Equal(t, []string{"site"}, e.Provenance)
+	assert.Equal(t, "why", e.Note)
+	assert.Equal(t, SeverityMedium, c.LookupInt(PrivX, 9001).Severity)
+	// A legacy-header file has none of them.
+	c, err = Load(writeFile(t, "old.csv", header+"privx,100,User-logged-in,,D.,,g,authentication,start,success,high,n\n"))
+	require.NoError(t, err)
+	e = c.LookupInt(PrivX, 100)
+	assert.False(t, e.VendorSeverity.IsSet())
+	assert.Empty(t, e.Origin)
+	assert.Empty(t, e.Provenance)
+	assert.Equal(t, SeverityHigh, e.Severity)
+	assert.Equal(t, "n", e.Note)
 }
 
 func TestUserFileBOMAndCRLF(t *testing.T) {
@@ -151,6 +190,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(header + "privx,9000,E,,D.,,g,configuration,change,success,low,\n"))
 	f.Add([]byte("\xEF\xBB\xBF" + header))
+	f.Add([]byte(fullHeader + "privx,9000,E,,D.,,g,configuration,change,success,,Info(6),A|B,v24|current,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 64<<10 {
 			return

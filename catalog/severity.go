@@ -52,21 +52,80 @@ func ParseSeverity(word string) (Severity, error) {
 }
 
 // SyslogSeverity maps a syslog severity number (RFC 5424: 0 emergency .. 7
-// debug), as PrivX writes in its records' severity field, to a level:
-// 0-2 critical, 3 high, 4 medium, 5-7 low. ok is false outside 0..7.
+// debug), as PrivX writes in its records' severity field and its event list
+// (Info(6), Warning(4), Critical(2), Alert(1)), to a level: 0-1 critical,
+// 2-3 high, 4 medium, 5-7 low. The four severities PrivX uses land on four
+// distinct levels in the vendor's order (Alert above Critical). ok is false
+// outside 0..7.
 func SyslogSeverity(n int64) (s Severity, ok bool) {
 	switch {
 	case n < 0 || n > 7:
 		return SeverityUnset, false
-	case n <= 2:
+	case n <= 1:
 		return SeverityCritical, true
-	case n == 3:
+	case n <= 3:
 		return SeverityHigh, true
 	case n == 4:
 		return SeverityMedium, true
 	default:
 		return SeverityLow, true
 	}
+}
+
+// SyslogNames are the RFC 5424 severity names by number, in the spelling of
+// vendor documents (PrivX's event list writes Info(6), Warning(4),
+// Critical(2), Alert(1)).
+var SyslogNames = [8]string{"Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Info", "Debug"}
+
+// VendorSeverity is a vendor's own published severity of an event: a syslog
+// severity number with its name, written Name(N) as in PrivX's event list
+// (Info(6)). The zero value means the vendor gives none.
+type VendorSeverity struct {
+	set    bool
+	number uint8
+}
+
+// IsSet reports whether the vendor gives a severity.
+func (v VendorSeverity) IsSet() bool { return v.set }
+
+// Number returns the syslog severity number (meaningful when IsSet).
+func (v VendorSeverity) Number() int { return int(v.number) }
+
+// Level returns auditx's level for the vendor severity (SyslogSeverity), or
+// SeverityUnset when there is none.
+func (v VendorSeverity) Level() Severity {
+	if !v.set {
+		return SeverityUnset
+	}
+	s, _ := SyslogSeverity(int64(v.number))
+	return s
+}
+
+// String returns the catalog file form, Name(N) (Info(6)), or "" when unset.
+func (v VendorSeverity) String() string {
+	if !v.set {
+		return ""
+	}
+	return fmt.Sprintf("%s(%d)", SyslogNames[v.number], v.number)
+}
+
+// ParseVendorSeverity parses the Name(N) form of a vendor severity (Info(6),
+// warning(4)): N a syslog number 0..7 and Name its RFC 5424 name. An empty
+// string is "none". A bare number is refused: PrivX's list has one (a "0" for
+// code 282) that is a defect of the list, not a severity.
+func ParseVendorSeverity(s string) (VendorSeverity, error) {
+	if s == "" {
+		return VendorSeverity{}, nil
+	}
+	open := strings.IndexByte(s, '(')
+	if open <= 0 || !strings.HasSuffix(s, ")") || len(s) != open+3 || s[open+1] < '0' || s[open+1] > '7' {
+		return VendorSeverity{}, fmt.Errorf("%q is not a vendor severity: write Name(N) with N a syslog severity 0..7, e.g. Info(6), Warning(4), Critical(2), Alert(1)", s)
+	}
+	n := s[open+1] - '0'
+	if !strings.EqualFold(s[:open], SyslogNames[n]) {
+		return VendorSeverity{}, fmt.Errorf("%q: syslog severity %d is %s(%d)", s, n, SyslogNames[n], n)
+	}
+	return VendorSeverity{set: true, number: n}, nil
 }
 
 // Outcome is an ECS event.outcome value.

@@ -41,7 +41,7 @@ var vendorInfo = [NumVendors]VendorInfo{
 	PlusAuth: {ID: "plusauth", Company: "PlusAuth", Product: "PlusAuth",
 		CodeForm: "an integer without leading zeros (100..4521)", DataFile: "data/plusauth.csv"},
 	PrivX: {ID: "privx", Company: "SSH Communications Security", Product: "PrivX",
-		CodeForm: "an integer without leading zeros (0..1501)", DataFile: "data/privx.csv"},
+		CodeForm: "an integer without leading zeros (0..2311)", DataFile: "data/privx.csv"},
 	Netop: {ID: "netop", Company: "Netop (Impero)", Product: "Netop Portal",
 		CodeForm: "ENTITY_TYPE.ACTION in upper case (DEVICE.CONNECT)", DataFile: "data/netop.csv"},
 }

@@ -46,7 +46,7 @@ func BenchmarkRecord(b *testing.B) {
 	}
 }
 
-// mibChunk repeats the 113 sample events of the four vendors until the
+// mibChunk repeats the sample events of the four vendors until the
 // chunk holds at least 1 MiB, about what Fluent Bit hands a flush of a busy
 // tail input. It returns the chunk and its number of events.
 func mibChunk(b *testing.B, only string) ([]byte, int) {

@@ -34,7 +34,19 @@ func TestRecordVendorsAndCodes(t *testing.T) {
 		{"plusauth int", Options{}, `{"event_type":2001,"level":"error"}`, ResultEnriched, "plusauth", "2001", "Successful Login", "success", nil},
 		{"privx", Options{}, `{"event_id":"302","event_name":"Connection-rejected"}`, ResultEnriched, "privx", "302", "Connection-rejected", "failure", nil},
 		{"privx int and service_name", Options{}, `{"event_id":100,"service_name":"AUTH"}`, ResultEnriched, "privx", "100", "User-logged-in", "success", int64(21)},
-		{"privx severity number", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"2"}}`, ResultEnriched, "privx", "100", "", "", int64(99)},
+		// PrivX's four severities are four levels, Alert above Critical.
+		{"privx severity critical", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"2"}}`, ResultEnriched, "privx", "100", "", "", int64(73)},
+		{"privx severity alert", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"1"}}`, ResultEnriched, "privx", "100", "", "", int64(99)},
+		{"privx severity alert docs form", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"Alert(1)"}}`, ResultEnriched, "privx", "100", "", "", int64(99)},
+		{"privx severity info wins over the catalog", Options{}, `{"event_id":"1608","event_name":"x","message":{"severity":"6"}}`, ResultEnriched, "privx", "1608", "Network-session-fatal-failure", "failure", int64(21)},
+		{"privx catalog severity of the current list", Options{}, `{"event_id":"1608","service_name":"NETWORK-ACCESS-MANAGER"}`, ResultEnriched, "privx", "1608", "Network-session-fatal-failure", "failure", int64(99)},
+		// The 2026 item of the vendor's privx-mcp sample (audit-event.json).
+		{"privx 2026 shape", Options{}, `{"service_id":"6b72404a-de07-49d5-65e0-0a62976d4784","service_name":"AUTH","event_id":"106","event_name":"Access-token-granted",` +
+			`"created":"2026-08-12T10:46:34.104161Z","message":{"SSH-PrivX-service":"AUTH","audit-exposure":"SSH-PRIVX-AUDIT","backend":"","domain":"privx-ui",` +
+			`"instanceName":"node","remoteAddress":"192.0.2.10","sessionID":"e46a7bb6","severity":"6","timestamp":"2026-08-12T10:46:34.104021Z",` +
+			`"userID":"940fbaa7","username":"mcp-user","version":"44.0-58"}}`, ResultEnriched, "privx", "106", "Access-token-granted", "success", int64(21)},
+		{"privx 2026 code without event_name", Options{}, `{"service_name":"AUTH","event_id":"101","message":{"SSH-PrivX-service":"AUTH","severity":"6","version":"44.0-58"}}`,
+			ResultEnriched, "privx", "101", "User-logged-out", "success", int64(21)},
 		{"privx severity docs form", Options{}, `{"event_id":"100","event_name":"x","message":{"severity":"Warning(4)"}}`, ResultEnriched, "privx", "100", "", "", int64(47)},
 		{"privx severity name", Options{}, `{"event_id":"100","event_name":"x","severity":"ERROR"}`, ResultEnriched, "privx", "100", "", "", int64(73)},
 		{"privx event_id alone", Options{}, `{"event_id":"100"}`, ResultEnriched, "privx", "100", "", "", nil},
@@ -180,7 +192,7 @@ func TestFlatSchema(t *testing.T) {
 	assert.Equal(t, "Connection-rejected", get(m, "ax", "name"))
 	assert.Equal(t, "SSH Communications Security", get(m, "ax", "vendor"))
 	assert.Equal(t, "failure", get(m, "ax", "outcome"))
-	assert.Equal(t, "high", get(m, "ax", "severity_level"))
+	assert.Equal(t, "medium", get(m, "ax", "severity_level"), "PrivX rates 302 Warning(4)")
 	again, r := e.Record(nil, out)
 	assert.Equal(t, ResultAlreadyEnriched, r)
 	assert.Equal(t, out, again)

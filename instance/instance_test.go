@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/forward"
 	"github.com/auditx/auditx/internal/mpjson"
@@ -109,7 +110,8 @@ func event(t testing.TB, sec uint32, js string) []byte {
 func chunkOf(t testing.TB, n int) []byte {
 	var c []byte
 	for i := 0; i < n; i++ {
-		c = append(c, event(t, uint32(1763626443+i), fmt.Sprintf(`{"event_id":"%d","event_name":"x","seq":%d}`, 100+i%3, i))...)
+		code := [...]string{"100", "422", "102"}[i%3]
+		c = append(c, event(t, uint32(1763626443+i), fmt.Sprintf(`{"event_id":"%s","event_name":"x","seq":%d}`, code, i))...)
 	}
 	return c
 }
@@ -124,7 +126,7 @@ func TestFlushEnrichesAndEmits(t *testing.T) {
 	assert.Contains(t, string(s.events), "User-logged-in")
 	st := h.in.Enricher().Stats()
 	assert.EqualValues(t, 10, st.Records)
-	assert.EqualValues(t, 7, st.Enriched) // 100 and 102 are known, 101 is a PrivX v24 gap
+	assert.EqualValues(t, 7, st.Enriched) // 100 and 102 are known, 422 is in neither PrivX list
 	assert.EqualValues(t, 3, st.Unknown)
 	assert.EqualValues(t, 10, h.in.Counters().Emitted)
 	assert.Equal(t, OK, h.in.Flush(nil, "audit.privx"), "empty chunk")
@@ -260,7 +262,7 @@ func TestCloseIdempotent(t *testing.T) {
 	assert.Equal(t, 1, h.em.closed)
 	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
 	assert.Contains(t, h.log.String(), "exit: records=")
-	assert.Contains(t, h.log.String(), `exit: top unknown codes: privx/"101"(1)`, "at debug level only")
+	assert.Contains(t, h.log.String(), `exit: top unknown codes: privx/"422"(1)`, "at debug level only")
 }
 
 func TestStdoutEmitter(t *testing.T) {
@@ -325,10 +327,12 @@ func TestMetricsEndpoint(t *testing.T) {
 	text := string(body)
 	assert.Contains(t, text, `auditx_records_total{instance="test"} 3`)
 	assert.Contains(t, text, `auditx_emitted_records_total{instance="test"} 3`)
-	assert.Contains(t, text, `auditx_catalog_entries{instance="test"} 347`)
+	embedded, err := catalog.Embedded()
+	require.NoError(t, err)
+	assert.Contains(t, text, fmt.Sprintf(`auditx_catalog_entries{instance="test"} %d`, embedded.Len()))
 	assert.Contains(t, text, `auditx_flush_duration_seconds_count{instance="test"} 1`)
 	assert.Contains(t, text, `# TYPE auditx_flush_duration_seconds histogram`)
-	assert.Contains(t, text, `auditx_unknown_code_records_total{instance="test",vendor="privx",code="101"} 1`)
+	assert.Contains(t, text, `auditx_unknown_code_records_total{instance="test",vendor="privx",code="422"} 1`)
 }
 
 func TestBadCatalogFileFailsNew(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,8 +29,10 @@ func TestCatalogShow(t *testing.T) {
 		{name: "filingbox 054", args: []string{"filingbox", "054"}, code: exitOK, want: []string{"code:        054\n"}},
 		{name: "filingbox 0054", args: []string{"filingbox", "0054"}, code: exitOK, want: []string{"code:        054\n"}},
 		{name: "vendor case-insensitive", args: []string{"FilingBox", "54"}, code: exitOK, want: []string{"code:        054\n"}},
-		{name: "privx 100", args: []string{"privx", "100"}, code: exitOK, want: []string{"code:        100\n", "name:        User-logged-in\n"}},
-		{name: "privx 0", args: []string{"privx", "0"}, code: exitOK, want: []string{"code:        0\n"}},
+		{name: "privx 100", args: []string{"privx", "100"}, code: exitOK, want: []string{"code:            100\n", "name:            User-logged-in\n",
+			"severity:        low (event.severity 21)\n", "vendor_severity: Info(6)\n", "origin:          Authentication\n", "provenance:      v24|current\n"}},
+		{name: "privx 0", args: []string{"privx", "0"}, code: exitOK, want: []string{"code:            0\n", "severity:        high (event.severity 73)\n", "vendor_severity: Critical(2)\n"}},
+		{name: "privx current list only", args: []string{"privx", "101"}, code: exitOK, want: []string{"name:            User-logged-out\n", "provenance:      current\n"}},
 		{name: "plusauth derived", args: []string{"plusauth", "100"}, code: exitOK, want: []string{"derived:     true\n"}},
 		{name: "netop device.connect", args: []string{"netop", "device.connect"}, code: exitOK,
 			want: []string{"code:        DEVICE.CONNECT\n", "name:        Device Connect\n", "category:    network|session\n"}},
@@ -64,7 +67,7 @@ func TestCatalogShowEveryEntry(t *testing.T) {
 	for _, e := range cat.Entries() {
 		stdout, stderr, code := runCLI(t, "", "catalog", "show", e.Vendor.String(), e.Code)
 		require.Equal(t, exitOK, code, "%s %s: %s", e.Vendor, e.Code, stderr)
-		require.Contains(t, stdout, "description: "+e.Description+"\n")
+		require.Regexp(t, "\ndescription: +"+regexp.QuoteMeta(e.Description)+"\n", stdout)
 	}
 }
 
@@ -289,9 +292,10 @@ func TestDocsCatalogUpToDate(t *testing.T) {
 
 func TestCatalogDiff(t *testing.T) {
 	const login = "filingbox,054,Server Login (Succeeded),,Occurs when the client successfully completes 2FA.,,0xx client access,authentication,start,success,"
-	user := writeTemp(t, "user.csv", csvHeader+
-		"filingbox,999,Custom Event,,Occurs when something custom happens.,,9xx custom,configuration,change,success,medium,\n"+
-		login+"high,site policy\n"+
+	fullHeader := strings.Join(catalog.Header, ",") + "\n"
+	user := writeTemp(t, "user.csv", fullHeader+
+		"filingbox,999,Custom Event,,Occurs when something custom happens.,,9xx custom,configuration,change,success,medium,,,,\n"+
+		login+"high,,,,site policy\n"+
 		"plusauth,2001,"+recordTail(t, catalog.PlusAuth, "2001")+"\n")
 	t.Run("against the embedded catalog", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, "", "catalog", "diff", user)
@@ -306,7 +310,7 @@ func TestCatalogDiff(t *testing.T) {
 		require.True(t, strings.HasSuffix(stdout, "\n1 added, 1 replaced, 1 unchanged\n"), stdout)
 	})
 	t.Run("against a base file", func(t *testing.T) {
-		base := writeTemp(t, "base.csv", csvHeader+login+"high,site policy\n")
+		base := writeTemp(t, "base.csv", csvHeader+login+"high,site policy\n") // the older header
 		stdout, stderr, code := runCLI(t, "", "catalog", "diff", "--base", base, user)
 		require.Equal(t, exitOK, code, stderr)
 		require.Contains(t, stdout, `  = unchanged filingbox 054 "Server Login (Succeeded)" (line 3); same as `+base+":2\n")
@@ -323,6 +327,19 @@ func TestCatalogDiff(t *testing.T) {
 		require.Equal(t, changeReplaced, ch.kind)
 		require.Equal(t, user, ch.old.Source)
 		require.Equal(t, []fieldChange{{column: "name", old: "Custom Event", new: "Custom Event Renamed"}}, ch.fields)
+	})
+	t.Run("older header over a PrivX entry", func(t *testing.T) {
+		// A file with the older header replaces the whole entry: the diff
+		// shows that it drops the vendor's severity, origin and provenance.
+		old := writeTemp(t, "old.csv", csvHeader+
+			"privx,101,User-logged-out,,User has logged out from the system.,,authentication,authentication,end,success,medium,site rule\n")
+		stdout, stderr, code := runCLI(t, "", "catalog", "diff", old)
+		require.Equal(t, exitOK, code, stderr)
+		require.Contains(t, stdout, `      severity: "low" -> "medium"`+"\n"+
+			`      vendor_severity: "Info(6)" -> ""`+"\n"+
+			`      origin: "Authentication" -> ""`+"\n"+
+			`      provenance: "current" -> ""`+"\n"+
+			`      note: "" -> "site rule"`+"\n")
 	})
 	t.Run("bad file", func(t *testing.T) {
 		bad := writeTemp(t, "bad.csv", csvHeader+"filingbox,54,X,,D,,g,authentication,start,success,low,\n")

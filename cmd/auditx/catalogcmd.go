@@ -132,7 +132,9 @@ finds 054, "netop device.connect" finds DEVICE.CONNECT. Exit 1 when there is no 
 }
 
 // writeEntry prints an entry as "field: value" lines, in catalog column
-// order, with the vendor's names, the severity score and the source.
+// order, with the vendor's names, the severity score and the source; the
+// vendor_severity, origin and provenance lines only when the entry has them
+// (the vendors with a single document and no published severity have none).
 func writeEntry(w io.Writer, e *catalog.Entry) error {
 	info := e.Vendor.Info()
 	rec := e.Record()
@@ -146,6 +148,10 @@ func writeEntry(w io.Writer, e *catalog.Entry) error {
 			val = fmt.Sprint(e.Derived)
 		case "severity":
 			val = fmt.Sprintf("%s (event.severity %d)", val, e.Severity.Score())
+		case "vendor_severity", "origin", "provenance":
+			if val == "" {
+				continue
+			}
 		}
 		fields = append(fields, [2]string{col, val})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/auditx/auditx/catalog"
@@ -114,9 +115,13 @@ type jsonEntry struct {
 	Outcome       string   `json:"outcome"`
 	Severity      string   `json:"severity"`
 	SeverityScore int64    `json:"severity_score"`
-	Note          string   `json:"note"`
-	Source        string   `json:"source"`
-	Line          int      `json:"line"`
+	// VendorSeverity is the vendor's published severity (Info(6)), "" if none.
+	VendorSeverity string   `json:"vendor_severity"`
+	Origin         []string `json:"origin"`
+	Provenance     []string `json:"provenance"`
+	Note           string   `json:"note"`
+	Source         string   `json:"source"`
+	Line           int      `json:"line"`
 }
 
 func toJSONEntry(e *catalog.Entry) jsonEntry {
@@ -124,9 +129,18 @@ func toJSONEntry(e *catalog.Entry) jsonEntry {
 		Vendor: e.Vendor.String(), Code: e.Code, Name: e.Name, NameInDoc: e.NameInDoc,
 		Description: e.Description, Derived: e.Derived, Group: e.Group,
 		Category: e.Category, Type: e.Type, Outcome: e.Outcome.String(),
-		Severity: e.Severity.String(), SeverityScore: e.Severity.Score(), Note: e.Note,
+		Severity: e.Severity.String(), SeverityScore: e.Severity.Score(),
+		VendorSeverity: e.VendorSeverity.String(), Origin: nonNil(e.Origin), Provenance: nonNil(e.Provenance), Note: e.Note,
 		Source: e.Source, Line: e.Line,
 	}
+}
+
+// nonNil makes an absent list an empty JSON array rather than null.
+func nonNil(vs []string) []string {
+	if vs == nil {
+		return []string{}
+	}
+	return vs
 }
 
 // writeJSON writes the entries as an indented JSON array.
@@ -163,7 +177,12 @@ func writeMarkdown(w io.Writer, cat *catalog.Catalog, only catalog.Vendor) error
 		"`event.outcome` (a record's own result wins) and *severity* the default level with its "+
 		"`event.severity` score. *Corrections* shows where auditx departs from the vendor's document: "+
 		"the document's own name and the reason. A description marked *(derived)* is not in the "+
-		"document; it was derived from the event's title.\n\n")
+		"document; it was derived from the event's title. Where the vendor publishes them (PrivX), "+
+		"*vendor severity* is the vendor's own severity, which sets the default severity "+
+		"(mapping: [catalog-format.md](catalog-format.md#privx-severities)), *origin* the vendor's "+
+		"services that emit the event (a record's own service field says which one did), and "+
+		"*provenance* the vendor documents that list the code (PrivX: `v24`, the v24 audit events "+
+		"document; `current`, the vendor's current event list).\n\n")
 
 	fmt.Fprintf(b, "| vendor | company | product | entries | code form |\n|---|---|---|---:|---|\n")
 	for _, v := range vendors {
@@ -173,22 +192,80 @@ func writeMarkdown(w io.Writer, cat *catalog.Catalog, only catalog.Vendor) error
 	}
 	for _, v := range vendors {
 		info := v.Info()
+		entries := selectEntries(cat, v)
 		fmt.Fprintf(b, "\n## %s\n\n", v)
 		fmt.Fprintf(b, "%s, %s: %d entries. Codes are %s.\n\n", info.Company, info.Product, cat.Count(v), info.CodeForm)
-		fmt.Fprintf(b, "| code | name | category | type | outcome | severity | description | corrections |\n")
-		fmt.Fprintf(b, "|---|---|---|---|---|---|---|---|\n")
-		for _, e := range selectEntries(cat, v) {
+		vendorCols := hasVendorColumns(entries)
+		if vendorCols {
+			writeProvenanceCounts(b, entries)
+			fmt.Fprintf(b, "| code | name | category | type | outcome | severity | vendor severity | origin | provenance | description | corrections |\n")
+			fmt.Fprintf(b, "|---|---|---|---|---|---|---|---|---|---|---|\n")
+		} else {
+			fmt.Fprintf(b, "| code | name | category | type | outcome | severity | description | corrections |\n")
+			fmt.Fprintf(b, "|---|---|---|---|---|---|---|---|\n")
+		}
+		for _, e := range entries {
 			desc := mdCell(e.Description)
 			if e.Derived {
 				desc += " *(derived)*"
 			}
-			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s (%d) | %s | %s |\n",
+			fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s (%d) | ",
 				mdCell(e.Code), mdCell(e.Name), mdCell(strings.Join(e.Category, ", ")), mdCell(strings.Join(e.Type, ", ")),
-				e.Outcome, e.Severity, e.Severity.Score(), desc, mdCorrections(e))
+				e.Outcome, e.Severity, e.Severity.Score())
+			if vendorCols {
+				vs := "—"
+				if e.VendorSeverity.IsSet() {
+					vs = e.VendorSeverity.String()
+				}
+				origin := "—"
+				if len(e.Origin) > 0 {
+					origin = mdCell(strings.Join(e.Origin, ", "))
+				}
+				fmt.Fprintf(b, "%s | %s | %s | ", vs, origin, mdCell(strings.Join(e.Provenance, ", ")))
+			}
+			fmt.Fprintf(b, "%s | %s |\n", desc, mdCorrections(e))
 		}
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// hasVendorColumns reports whether any entry has a vendor severity, an
+// origin or a provenance: the vendor's table then shows those columns.
+func hasVendorColumns(entries []*catalog.Entry) bool {
+	for _, e := range entries {
+		if e.VendorSeverity.IsSet() || len(e.Origin) > 0 || len(e.Provenance) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// writeProvenanceCounts writes how many entries come from each combination
+// of documents ("v24, current: 143 entries").
+func writeProvenanceCounts(b *bytes.Buffer, entries []*catalog.Entry) {
+	counts := map[string]int{}
+	var order []string
+	for _, e := range entries {
+		k := strings.Join(e.Provenance, ", ")
+		if k == "" {
+			k = "(none)"
+		}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	slices.Sort(order)
+	b.WriteString("Provenance (the vendor documents an entry is in):")
+	for i, k := range order {
+		sep := ";"
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(b, "%s %s: %d", sep, mdCell(k), counts[k])
+	}
+	b.WriteString(".\n\n")
 }
 
 // mdCorrections is the corrections cell: the document's name where it

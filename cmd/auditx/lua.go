@@ -149,7 +149,7 @@ const luaHeader = `-- auditx enrichment as a Fluent Bit Lua filter.
 -- A record's own result wins over the catalog's default: FilingBox Type
 -- "fault" is a failure; Netop result_code 0 a success, above 0 a failure;
 -- PrivX message.severity (or severity) 6, "6", "Info(6)" or a syslog level
--- name sets event.severity (0-2 -> 99, 3 -> 73, 4 -> 47, 5-7 -> 21). An
+-- name sets event.severity (0-1 -> 99, 2-3 -> 73, 4 -> 47, 5-7 -> 21). An
 -- unknown code keeps outcome "unknown". Existing event/observer maps and tags
 -- arrays are merged into, keeping the record's own keys; a record whose tags
 -- already hold "auditx" is passed on untouched, as is a record without a
@@ -291,9 +291,9 @@ end
 local function syslog_score(n)
   if n == nil or n < 0 or n > 7 then
     return nil
-  elseif n <= 2 then
+  elseif n <= 1 then
     return 99
-  elseif n == 3 then
+  elseif n <= 3 then
     return 73
   elseif n == 4 then
     return 47

@@ -18,6 +18,7 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/enrich"
 	"github.com/auditx/auditx/internal/mpjson"
+	"github.com/auditx/auditx/internal/samples"
 )
 
 // The exported Lua script is generated deterministically from the catalog,
@@ -152,7 +153,7 @@ func luaRecords(t *testing.T) []string {
 		require.NoError(t, sc.Err())
 		f.Close()
 	}
-	require.Len(t, lines, 113, "records in testdata/samples/*.log")
+	require.Len(t, lines, samples.MustTotal(t), "records in testdata/samples/*.log")
 	return append(lines, strings.Split(strings.TrimSpace(luaEdgeCases), "\n")...)
 }
 
@@ -267,7 +268,7 @@ func jsonAny(t *testing.T, b []byte) any {
 }
 
 // TestLuaMatchesGoCore runs the exported script in a Lua interpreter on the
-// 113 sample records and the edge cases, and compares each result with the
+// sample records and the edge cases, and compares each result with the
 // Go core's (enrich.Enricher with the default options): the same record
 // (all keys, compared as JSON values) and the same decision (2 for an
 // enriched or unknown-code record, 0 for one passed untouched).
@@ -323,7 +324,8 @@ func TestLuaMatchesGoCore(t *testing.T) {
 		require.Equal(t, wantCode, code, where)
 		require.Equal(t, jsonAny(t, want), jsonAny(t, []byte(got)), where)
 	}
-	t.Logf("%d records (113 samples + %d edge cases), %d enriched by both", len(lines), len(lines)-113, changed)
+	n := samples.MustTotal(t)
+	t.Logf("%d records (%d samples + %d edge cases), %d enriched by both", len(lines), n, len(lines)-n, changed)
 }
 
 // TestLuaFixedVendor: with --vendor, every record is that vendor's, as with
