@@ -6,8 +6,10 @@
 #   docker run --rm -v /path/to/vendor/exports:/var/log/auditx:ro auditx:dev
 #
 # Two stages:
-#   builder  golang:1.26-trixie (Debian 13, glibc 2.41) builds out_auditx.so
-#            with cgo (-buildmode=c-shared) and the auditx CLI.
+#   builder  golang:1.26-trixie (Debian 13, glibc 2.41) builds the auditx
+#            library with cgo (-buildmode=c-shared): flb-filter_auditx.so,
+#            the filter door, and out_auditx.so, the output door, a symlink
+#            to it (one library, one Go runtime), and the auditx CLI.
 #   runtime  fluent/fluent-bit:5.1.1, which is gcr.io/distroless/cc-debian13
 #            (Debian 13, glibc 2.41) with Fluent Bit in /fluent-bit.
 # A c-shared Go library links the build host's glibc dynamically, so the
@@ -25,27 +27,31 @@ ARG VERSION=dev
 # The plugin needs cgo; -trimpath keeps build paths out of the binary. The C
 # header that -buildmode=c-shared writes next to the .so is not needed.
 RUN CGO_ENABLED=1 go build -trimpath -buildmode=c-shared \
-        -o /out/plugins/out_auditx.so ./plugin \
-    && rm -f /out/plugins/out_auditx.h
+        -o /out/plugins/flb-filter_auditx.so ./plugin \
+    && rm -f /out/plugins/flb-filter_auditx.h \
+    && ln -s flb-filter_auditx.so /out/plugins/out_auditx.so
 # The CLI is pure Go (catalog lint/diff, enrich, template) and static.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
         -o /out/bin/auditx ./cmd/auditx
-# Writable directories for the non-root user: the in_forward unix socket and
-# Fluent Bit's filesystem buffer (storage.path). A distroless image has no
-# shell to create them at run time.
+# Writable directories for the non-root user: Fluent Bit's filesystem buffer
+# (storage.path) and, for the output door, the in_forward unix socket. A
+# distroless image has no shell to create them at run time.
 RUN mkdir -p /out/run /out/state
 
 FROM fluent/fluent-bit:5.1.1 AS runtime
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="auditx" \
-      org.opencontainers.image.description="Fluent Bit 5.1.1 with the auditx output plugin: vendor audit logs enriched with ECS event fields" \
+      org.opencontainers.image.description="Fluent Bit 5.1.1 with the auditx filter: vendor audit logs enriched with ECS event fields" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="https://github.com/auditx/auditx" \
       org.opencontainers.image.base.name="docker.io/fluent/fluent-bit:5.1.1"
 
-COPY --from=builder /out/plugins/out_auditx.so /fluent-bit/plugins/out_auditx.so
+# The directory as a whole: COPY keeps the symlink a symlink (copied one by
+# one, out_auditx.so would become a second file, and loading both doors a
+# second Go runtime).
+COPY --from=builder /out/plugins/ /fluent-bit/plugins/
 COPY --from=builder /out/bin/auditx /usr/local/bin/auditx
 COPY build/plugins.conf /fluent-bit/etc/plugins.conf
 COPY build/docker/fluent-bit.conf /fluent-bit/etc/fluent-bit.conf

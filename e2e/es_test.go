@@ -89,7 +89,6 @@ var esPipelineKeys = map[string]bool{"@timestamp": true, "event": true, "observe
 // a bulk response with one failed item among successes.
 func TestESDaemonSetConfig(t *testing.T) {
 	needFluentBit(t)
-	so := pluginSO(t)
 	root := moduleRoot(t)
 	dir := runDir(t)
 	k8s := esLoadManifests(t, root)
@@ -125,19 +124,18 @@ func TestESDaemonSetConfig(t *testing.T) {
 	conf := esSubstitute(t, "fluent-bit.conf", k8s.fluentBitConf, [][2]string{
 		{"/var/log/containers/", logDir + "/"},
 		{"/var/fluent-bit/state/", filepath.Join(dir, "state") + "/"},
-		{"/fluent-bit/run/", filepath.Join(dir, "run") + "/"},
 		{"/fluent-bit/etc/", etcDir + "/"},
 		{"/etc/auditx/", catDir + "/"},
 		{"/var/run/secrets/kubernetes.io/serviceaccount/", saDir + "/"},
 		{"https://kubernetes.default.svc:443", kube.srv.URL},
-		{"kube.var.log.containers.", "kube." + strings.ReplaceAll(strings.TrimPrefix(logDir, "/"), "/", ".") + "."},
+		{"auditx.var.log.containers.", "auditx." + strings.ReplaceAll(strings.TrimPrefix(logDir, "/"), "/", ".") + "."},
 	})
 	conf = esReplaceKey(t, conf, "SERVICE", "HTTP_Port", strconv.Itoa(httpPort))
 	conf = esAddKeys(t, conf, "SERVICE", "scheduler.base", "1", "scheduler.cap", "2")
 	require.NoError(t, os.WriteFile(filepath.Join(etcDir, "fluent-bit.conf"), []byte(conf), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(etcDir, "parsers.conf"), []byte(k8s.parsersConf), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(etcDir, "plugins.conf"),
-		[]byte(esSubstitute(t, "plugins.conf", k8s.pluginsConf, [][2]string{{"/fluent-bit/plugins/out_auditx.so", so}})), 0o600))
+		[]byte(esSubstitute(t, "plugins.conf", k8s.pluginsConf, [][2]string{{"/fluent-bit/plugins/flb-filter_auditx.so", filterSO(t)}})), 0o600))
 	for name, text := range k8s.catalog {
 		require.NoError(t, os.WriteFile(filepath.Join(catDir, name), []byte(text), 0o600))
 	}
@@ -285,7 +283,6 @@ func TestESSingleIndexWouldConflict(t *testing.T) {
 // directory: the sample logs through tail → auditx → in_forward → stdout.
 func TestESDockerDefaultConfig(t *testing.T) {
 	needFluentBit(t)
-	so := pluginSO(t)
 	root := moduleRoot(t)
 	dir := runDir(t)
 	confText, err := os.ReadFile(filepath.Join(root, "build", "docker", "fluent-bit.conf"))
@@ -294,8 +291,8 @@ func TestESDockerDefaultConfig(t *testing.T) {
 	require.NoError(t, err)
 	pluginsPath := filepath.Join(dir, "plugins.conf")
 	require.NoError(t, os.WriteFile(pluginsPath,
-		[]byte(esSubstitute(t, "plugins.conf", string(plugins), [][2]string{{"/fluent-bit/plugins/out_auditx.so", so}})), 0o600))
-	for _, d := range []string{"state", "run"} {
+		[]byte(esSubstitute(t, "plugins.conf", string(plugins), [][2]string{{"/fluent-bit/plugins/flb-filter_auditx.so", filterSO(t)}})), 0o600))
+	for _, d := range []string{"state"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
 	}
 	httpPort := freePort(t)
@@ -303,7 +300,6 @@ func TestESDockerDefaultConfig(t *testing.T) {
 		{"/fluent-bit/etc/parsers-auditx.conf", filepath.Join(root, "build", "parsers.conf")},
 		{"/fluent-bit/etc/plugins.conf", pluginsPath},
 		{"/fluent-bit/state/", filepath.Join(dir, "state") + "/"},
-		{"/fluent-bit/run/", filepath.Join(dir, "run") + "/"},
 	})
 	conf = esReplaceKey(t, conf, "SERVICE", "HTTP_Port", strconv.Itoa(httpPort))
 	confPath := filepath.Join(dir, "fluent-bit.conf")

@@ -14,14 +14,18 @@ import (
 )
 
 // TestShippedConfig runs the repository's own fluent-bit.conf and
-// fluent-bit.yaml, unchanged, from the repository root (as `make run` does),
-// so that the configs users copy are the ones tested: the sample records
-// come out on stdout as JSON lines, all but the one without a code carrying
-// auditx's "auditx" tag.
+// fluent-bit.yaml (the filter door) and examples/output-door.conf and .yaml
+// (the output door), unchanged, from the repository root (as `make run`
+// does), so that the configs users copy are the ones tested: the sample
+// records come out on stdout as JSON lines, all but the one without a code
+// carrying auditx's "auditx" tag.
 func TestShippedConfig(t *testing.T) {
 	needFluentBit(t)
 	root := moduleRoot(t)
-	for _, file := range []string{"fluent-bit.conf", "fluent-bit.yaml"} {
+	for file, door := range map[string]doors{
+		"fluent-bit.conf": filterDoor, "fluent-bit.yaml": filterDoor,
+		"examples/output-door.conf": outputDoor, "examples/output-door.yaml": outputDoor,
+	} {
 		t.Run(file, func(t *testing.T) {
 			t.Parallel()
 			dir := runDir(t)
@@ -34,6 +38,7 @@ func TestShippedConfig(t *testing.T) {
 					"AUDITX_HTTP_PORT=" + strconv.Itoa(freePort(t)),
 				},
 				LineBuffered: true,
+				Doors:        door,
 			})
 			total := sampleTotal(t)
 			deadline := time.Now().Add(30 * time.Second)
@@ -63,7 +68,11 @@ func TestShippedConfig(t *testing.T) {
 			require.Equal(t, len(vendors), unknown, "records with an unknown code")
 			log := fb.Log()
 			require.NotContains(t, log, "[error]", "the shipped config must run without errors")
-			require.Contains(t, log, "[output:auditx:auditx.0] vendor=auto")
+			if door == filterDoor {
+				require.Contains(t, log, "[filter:auditx:auditx.0] vendor=auto")
+			} else {
+				require.Contains(t, log, "[output:auditx:auditx.0] vendor=auto")
+			}
 		})
 	}
 }

@@ -152,20 +152,29 @@ func envVars(conf []confSection) map[string]bool {
 var coreOutputKeys = []string{"name", "match", "match_regex", "alias", "log_level", "log_suppress_interval",
 	"retry_limit", "workers", "storage.total_limit_size"}
 
-// checkAuditxKeys fails on a key of an auditx [OUTPUT] that is neither one
-// of auditx's (config.Keys) nor one of Fluent Bit's core output keys: the
-// plugin would refuse to start on it.
+// coreFilterKeys are Fluent Bit's own keys of a [FILTER] section
+// (src/flb_filter.c flb_filter_set_property).
+var coreFilterKeys = []string{"name", "match", "match_regex", "alias", "log_level", "log_suppress_interval"}
+
+// checkAuditxKeys fails on a key of an auditx [OUTPUT] or [FILTER] that is
+// neither one of auditx's for that door (config.Keys, config.FilterKeys)
+// nor one of Fluent Bit's core keys of the section: Fluent Bit would refuse
+// to start on it.
 func checkAuditxKeys(t testing.TB, s confSection) {
 	t.Helper()
 	known := map[string]bool{}
-	for _, k := range config.Keys {
+	keys, core := config.Keys, coreOutputKeys
+	if s.Name == "FILTER" {
+		keys, core = config.FilterKeys(), coreFilterKeys
+	}
+	for _, k := range keys {
 		known[k.Name] = true
 	}
-	for _, k := range coreOutputKeys {
+	for _, k := range core {
 		known[k] = true
 	}
 	for _, kv := range s.Keys {
-		require.True(t, known[strings.ToLower(kv[0])], "auditx output at line %d: unknown key %q", s.Line, kv[0])
+		require.True(t, known[strings.ToLower(kv[0])], "auditx %s at line %d: unknown key %q", strings.ToLower(s.Name), s.Line, kv[0])
 	}
 }
 
@@ -183,31 +192,19 @@ func underDir(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
 }
 
-// checkPipelineLoop checks the tag flow of an auditx pipeline: the auditx
-// output does not match the tags it emits, and the final output does.
-func checkPipelineLoop(t testing.TB, conf []confSection, inputTag, finalPlugin string) {
+// checkFilterPipeline checks the tag flow of an auditx filter pipeline:
+// the auditx [FILTER] matches the input's records and the final output
+// takes them with the same tag (the filter enriches in place); there is no
+// re-emission hop (no auditx output, no in_forward) to deadlock or loop.
+func checkFilterPipeline(t testing.TB, conf []confSection, inputTag, finalPlugin string) {
 	t.Helper()
-	ax := only(t, conf, "OUTPUT", "auditx")
-	emit, ok := ax.Get("emit_tag")
-	if !ok {
-		emit = "enriched.${TAG}"
-	}
+	ax := only(t, conf, "FILTER", "auditx")
 	sample := strings.ReplaceAll(inputTag, "*", "var.log.x.log")
-	emitted := strings.NewReplacer("${TAG}", sample, "$TAG", sample).Replace(emit)
 	match := ax.MustGet(t, "Match")
 	require.True(t, tagMatches(match, sample), "auditx Match %q does not match the input tag %q", match, sample)
-	require.False(t, tagMatches(match, emitted), "auditx Match %q matches its own emitted tag %q: a loop", match, emitted)
 	final := only(t, conf, "OUTPUT", finalPlugin)
-	fm := final.MustGet(t, "Match")
-	require.True(t, tagMatches(fm, emitted), "%s Match %q does not match the enriched tag %q", finalPlugin, fm, emitted)
-	require.False(t, tagMatches(fm, sample), "%s Match %q also matches the raw input tag %q", finalPlugin, fm, sample)
-	// The flush must not run on the engine thread (shared/FLUENT-BIT-GO.md:
-	// deadlock with workers 0), and chunks are never dropped.
-	require.Equal(t, "1", ax.MustGet(t, "workers"))
-	require.True(t, strings.EqualFold(ax.MustGet(t, "Retry_Limit"), "no_limits"), "auditx Retry_Limit")
-	fw := only(t, conf, "INPUT", "forward")
-	require.Equal(t, ax.MustGet(t, "forward_path"), fw.MustGet(t, "unix_path"), "auditx forward_path and the in_forward unix_path")
-	_, hasTag := fw.Get("Tag")
-	require.False(t, hasTag, "the in_forward must not set Tag (it would overwrite the enriched tags)")
+	require.True(t, tagMatches(final.MustGet(t, "Match"), sample), "%s Match %q does not take the enriched records (tag %q)", finalPlugin, final.MustGet(t, "Match"), sample)
+	require.Empty(t, sections(conf, "OUTPUT", "auditx"), "the shipped pipeline uses the filter door, not the output door")
+	require.Empty(t, sections(conf, "INPUT", "forward"), "no re-emission hop")
 	checkAuditxKeys(t, ax)
 }

@@ -413,12 +413,6 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 			}
 		}
 	})
-	t.Run("forward socket on a writable volume", func(t *testing.T) {
-		fp := only(t, conf, "OUTPUT", "auditx").MustGet(t, "forward_path")
-		vm, vol := mountFor(t, ds, c, fp)
-		require.NotNil(t, vol.EmptyDir, "the socket's volume %s", vol.Name)
-		require.False(t, vm.ReadOnly)
-	})
 	t.Run("files from ConfigMaps", func(t *testing.T) {
 		for _, k := range []string{"Parsers_File", "Plugins_File"} {
 			got, _ := m.configMapFile(t, ds, c, svc.MustGet(t, k))
@@ -431,7 +425,7 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 		require.Equal(t, pluginsPath(t, readRepoFile(t, "build/plugins.conf")), so, "the ConfigMap's plugins.conf and build/plugins.conf")
 	})
 	t.Run("user catalog", func(t *testing.T) {
-		ax := only(t, conf, "OUTPUT", "auditx")
+		ax := only(t, conf, "FILTER", "auditx")
 		files := strings.Split(ax.MustGet(t, "catalog_files"), ",")
 		require.NotEmpty(t, ax.MustGet(t, "catalog_reload_interval"))
 		dir := t.TempDir()
@@ -499,7 +493,7 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 	})
 	t.Run("pipeline", func(t *testing.T) {
 		tail := only(t, conf, "INPUT", "tail")
-		checkPipelineLoop(t, conf, tail.MustGet(t, "Tag"), "es")
+		checkFilterPipeline(t, conf, tail.MustGet(t, "Tag"), "es")
 		k := only(t, conf, "FILTER", "kubernetes")
 		require.True(t, tagMatches(k.MustGet(t, "Match"), strings.ReplaceAll(tail.MustGet(t, "Tag"), "*", "var.log.containers.x.log")))
 		// The tag is the tail Tag with * replaced by the file's path (slashes
@@ -515,8 +509,8 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 		es := only(t, conf, "OUTPUT", "es")
 		require.Equal(t, "On", es.MustGet(t, "Logstash_Format"))
 		key := es.MustGet(t, "Logstash_Prefix_Key")
-		ax := only(t, conf, "OUTPUT", "auditx")
-		first, _, _ := strings.Cut(ax.MustGet(t, "emit_tag"), ".")
+		tail := only(t, conf, "INPUT", "tail")
+		first, _, _ := strings.Cut(tail.MustGet(t, "Tag"), ".")
 		prefix := strings.NewReplacer("$TAG[0]", first, "$event['module']", "privx").Replace(key)
 		idx := prefix + "-2026.11.20"
 		tmpl := readRepoFile(t, "build/elasticsearch/index-template.json")
