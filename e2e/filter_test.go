@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -653,4 +654,42 @@ func TestFilterSoak(t *testing.T) {
 	require.InDelta(t, startStats.Threads, endStats.Threads, soakCountDelta, "threads")
 	require.InDelta(t, startStats.FDs, endStats.FDs, soakCountDelta, "open fds")
 	require.LessOrEqual(t, growth, soakRSSGrowth, "RSS growth")
+}
+
+// otherFluentBitsEnv lists further Fluent Bit binaries (colon-separated) to
+// run the filter door on, e.g. a v4.2.8 built from upstream:
+//
+//	AUDITX_OTHER_FLUENT_BITS=/opt/fluent-bit-4.2/bin/fluent-bit go test ./e2e -run TestFilterOtherVersions -v
+const otherFluentBitsEnv = "AUDITX_OTHER_FLUENT_BITS"
+
+// TestFilterOtherVersions runs the samples through the filter on each
+// Fluent Bit of AUDITX_OTHER_FLUENT_BITS: the bodies equal the goldens, and
+// every key of the config map is accepted (the map's layout follows the
+// Fluent Bit it is loaded into).
+func TestFilterOtherVersions(t *testing.T) {
+	list := os.Getenv(otherFluentBitsEnv)
+	if list == "" {
+		t.Skipf("%s is not set: no other Fluent Bit version to run the filter on", otherFluentBitsEnv)
+	}
+	needFluentBit(t)
+	for _, bin := range strings.Split(list, ":") {
+		t.Run(filepath.Base(filepath.Dir(filepath.Dir(bin))), func(t *testing.T) {
+			require.True(t, isExecutable(bin), "%s", bin)
+			version, err := exec.Command(bin, "--version").Output()
+			require.NoError(t, err)
+			t.Logf("%s", strings.SplitN(string(version), "\n", 2)[0])
+			dir := runDir(t)
+			rcv := receiver(t)
+			privx := samplePath(t, "privx")
+			conf := renderConfig(service(t, dir), tailInput("audit.privx", privx),
+				auditxFilter("audit.*", "vendor", "auto", "schema", "ecs", "override", "off", "catalog_reload_interval", "0"),
+				forwardOutputTo("audit.*", rcv))
+			t.Setenv(fluentBitEnv, bin)
+			fb := startFluentBit(t, dir, fbOptions{Config: conf, Doors: filterDoor})
+			n := len(readJSONLines(t, privx))
+			rcv.WaitFor(t, n, 30*time.Second)
+			fb.StopClean(t)
+			require.Equal(t, sorted(goldenLines(t, "privx")), bodiesByTag(t, rcv.Events())["audit.privx"])
+		})
+	}
 }

@@ -43,6 +43,7 @@
 // output door's preamble (out_auditx.go); the filter's map is generated
 // into filter_keys.c.
 extern struct auditx_config_map auditx_filter_config_map[];
+extern struct auditx_config_map96 auditx_filter_config_map96[];
 
 // struct flb_filter_plugin, include/fluent-bit/flb_filter.h: the same text
 // in the tags v3.2.0, v4.0.0, v4.1.0, v4.2.0, v5.0.0 and v5.1.1.
@@ -135,6 +136,16 @@ struct auditx_filter_registration filter_auditx_plugin = {
         .cb_notification = NULL,
     },
 };
+
+// auditx_pick_config_map runs when the library is loaded, before Fluent
+// Bit copies filter_auditx_plugin: it points the registration at the config
+// map in the layout this Fluent Bit reads (auditx_config_map_stride, in the
+// output door's preamble).
+__attribute__((constructor)) static void auditx_pick_config_map(void) {
+    if (auditx_config_map_stride() != sizeof(struct auditx_config_map)) {
+        filter_auditx_plugin.plugin.config_map = (struct auditx_config_map *) auditx_filter_config_map96;
+    }
+}
 
 // Fluent Bit's exported functions (the executable is linked with
 // ENABLE_EXPORTS), resolved at init with dlsym(RTLD_DEFAULT).
@@ -343,7 +354,7 @@ static int auditx_cb_init(void *ins, void *config, void *data) {
         char msg[1024];
         snprintf(msg, sizeof(msg),
                  "refusing to start: %s. This auditx filter was built for the internals of Fluent Bit v3.2 to v5.1 "
-                 "(tested with v5.1.1); with another Fluent Bit, use auditx's output door (out_auditx.so), "
+                 "(run on v4.2.8 and v5.1.1); with another Fluent Bit, use auditx's output door (out_auditx.so), "
                  "which works with any Fluent Bit that loads Go plugins",
                  why);
         auditx_filter_log(c->api.log_print ? c : NULL, AUDITX_FLB_LOG_ERROR, msg);

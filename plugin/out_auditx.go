@@ -24,6 +24,9 @@ package main
 //  * v5.1.1 headers with sizeof).
 //  */
 //
+// #cgo LDFLAGS: -ldl
+// #include <dlfcn.h>
+// #include <stddef.h>
 // #include <stdint.h>
 // #include <stdlib.h>
 //
@@ -71,31 +74,58 @@ package main
 //     struct auditx_config_map *config_map;
 // };
 //
+// /* struct flb_config_map_val gained a `raw` field in v5.0.3, making an
+//  * entry 104 bytes instead of 96 (v3.2 to v5.0.2); the accessor of that
+//  * field, flb_config_map_get_raw, came with it (checked in every tag from
+//  * v3.2.0 to v5.1.1). The fields auditx sets (type to desc) lead both
+//  * layouts, so an entry is written through the 104-byte mirror at the
+//  * stride this Fluent Bit walks. */
+// static inline size_t auditx_config_map_stride(void) {
+//     return dlsym(RTLD_DEFAULT, "flb_config_map_get_raw") != NULL ? sizeof(struct auditx_config_map) : 96;
+// }
+//
+// static inline struct auditx_config_map *auditx_config_map_at(struct auditx_config_map *m, int i) {
+//     return (struct auditx_config_map *) ((char *) m + (size_t) i * auditx_config_map_stride());
+// }
+//
 // /* auditx_config_map_new returns a zeroed array of n entries plus the
 //  * terminating zeroed entry. */
 // static inline struct auditx_config_map *auditx_config_map_new(int n) {
-//     return calloc((size_t) n + 1, sizeof(struct auditx_config_map));
+//     return calloc((size_t) n + 1, auditx_config_map_stride());
 // }
 //
 // static inline void auditx_config_map_set(struct auditx_config_map *m, int i, char *name,
 //                                          char *def_value, char *desc, int flags) {
-//     m[i].type = AUDITX_FLB_CONFIG_MAP_STR;
-//     m[i].name = name;
-//     m[i].def_value = def_value;
-//     m[i].desc = desc;
-//     m[i].flags = flags;
+//     struct auditx_config_map *e = auditx_config_map_at(m, i);
+//     e->type = AUDITX_FLB_CONFIG_MAP_STR;
+//     e->name = name;
+//     e->def_value = def_value;
+//     e->desc = desc;
+//     e->flags = flags;
 // }
 //
 // static inline void auditx_config_map_free(struct auditx_config_map *m) {
 //     if (m == NULL) {
 //         return;
 //     }
-//     for (struct auditx_config_map *e = m; e->name != NULL; e++) {
+//     for (int i = 0; auditx_config_map_at(m, i)->name != NULL; i++) {
+//         struct auditx_config_map *e = auditx_config_map_at(m, i);
 //         free(e->name);
 //         free(e->def_value);
 //         free(e->desc);
 //     }
 //     free(m);
+// }
+//
+// /* config_map joined struct flb_plugin_proxy_def in v5.1.1; before, the
+//  * def Fluent Bit callocs is 40 bytes and offset 40 is past its end. With
+//  * glibc those 8 bytes are the next chunk's size field, never zero; in
+//  * v5.1.1 they are the field, zeroed by calloc. So auditx writes the field
+//  * only where it reads zero: on v5.1.1 always, and elsewhere never outside
+//  * the allocation (an allocator that rounds 40 up to 48 may show zeros in
+//  * its own slack, where a write is harmless and unread). */
+// static inline int auditx_def_has_config_map(void *def) {
+//     return ((struct auditx_proxy_def *) def)->config_map == NULL;
 // }
 //
 // static inline void auditx_def_set_config_map(void *def, struct auditx_config_map *m) {
@@ -106,13 +136,33 @@ package main
 //     return ((struct auditx_proxy_def *) def)->config_map;
 // }
 //
-// _Static_assert(sizeof(struct auditx_config_map) == 104, "struct flb_config_map is 104 bytes on LP64");
+// _Static_assert(sizeof(struct auditx_config_map) == 104, "struct flb_config_map is 104 bytes on LP64 (v5.0.3 on)");
+// _Static_assert(offsetof(struct auditx_config_map, desc) + sizeof(char *) <= 96, "the fields auditx sets fit the 96-byte layout");
+//
+// /* The 96-byte layout (v3.2 to v5.0.2), for the filter's static map. */
+// struct auditx_config_map96 {
+//     int type;
+//     char *name;
+//     char *def_value;
+//     int flags;
+//     int set_property;
+//     uintptr_t offset;
+//     char *desc;
+//     struct {
+//         union { int i_num; int boolean; double d_num; size_t s_num; char *str; void *list; void *variant; } val;
+//         void *mult;
+//         struct auditx_mk_list _head;
+//     } value;
+//     struct auditx_mk_list _head;
+// };
+// _Static_assert(sizeof(struct auditx_config_map96) == 96, "struct flb_config_map is 96 bytes on LP64 (v3.2 to v5.0.2)");
 import "C"
 
 import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -125,6 +175,11 @@ import (
 
 // pluginName is the output name users write in [OUTPUT] Name.
 const pluginName = "auditx"
+
+// configMaps remembers, per registration structure, the config map auditx
+// gave it (Unregister frees it; a def of a Fluent Bit before v5.1.1 has
+// none, and its field is never touched).
+var configMaps sync.Map
 
 // instances numbers the instances of this process for their default names
 // (auditx.0, auditx.1, ...), like Fluent Bit names its own.
@@ -150,6 +205,10 @@ func FLBPluginPreRegister(hotReloading C.int) (ret C.int) {
 func FLBPluginRegister(def unsafe.Pointer) (ret C.int) {
 	defer recoverTo("register", &ret, -1)
 	output.FLBPluginRegister(def, pluginName, "auditx: enrich vendor audit codes with ECS fields and re-emit into the pipeline")
+	if C.auditx_def_has_config_map(def) == 0 {
+		logLine("info", pluginName, "this Fluent Bit (before v5.1.1) takes no key list from Go plugins: a misspelt key is ignored instead of stopping Fluent Bit")
+		return 0
+	}
 	m := C.auditx_config_map_new(C.int(len(config.Keys)))
 	if m == nil {
 		return -1
@@ -165,6 +224,7 @@ func FLBPluginRegister(def unsafe.Pointer) (ret C.int) {
 		C.auditx_config_map_set(m, C.int(i), C.CString(k.Name), nil, C.CString(k.Description), flags)
 	}
 	C.auditx_def_set_config_map(def, m)
+	configMaps.Store(uintptr(def), m)
 	return 0
 }
 
@@ -247,8 +307,12 @@ func FLBPluginExit() C.int { return output.FLB_OK }
 //export FLBPluginUnregister
 func FLBPluginUnregister(def unsafe.Pointer) {
 	defer recoverTo("unregister", nil, 0)
-	m := C.auditx_def_config_map(def)
-	C.auditx_def_set_config_map(def, nil)
+	var m *C.struct_auditx_config_map
+	if v, ok := configMaps.LoadAndDelete(uintptr(def)); ok {
+		// Only a def auditx gave a config map has the field.
+		m = v.(*C.struct_auditx_config_map)
+		C.auditx_def_set_config_map(def, nil)
+	}
 	output.FLBPluginUnregister(def)
 	C.auditx_config_map_free(m)
 }

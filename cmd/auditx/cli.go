@@ -30,60 +30,91 @@ type cli struct {
 	stdout, stderr io.Writer
 }
 
+// command is one top-level command: its name, its lines in the main usage,
+// and what runs it. commands is the one list the dispatcher, the usage and
+// help read.
+type command struct {
+	name  string
+	usage []string // "synopsis    what it does" lines of the main usage
+	run   func(c *cli, args []string) int
+}
+
+var commands = []command{
+	{"enrich", []string{"enrich [flags] < in.jsonl > out.jsonl    enrich JSON lines"}, (*cli).enrich},
+	{"catalog", []string{
+		"catalog list [flags]                     list the catalog's entries",
+		"catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)",
+		"catalog lint FILE...                     validate user catalog files",
+		"catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter",
+		"catalog diff [--base FILE]... FILE...    what user files change in the catalog",
+	}, (*cli).catalog},
+	{"coverage", []string{"coverage [flags] FILE...                 what the catalog recognises in real logs"}, (*cli).coverage},
+	{"report", []string{"report [flags] FILE...                   per-vendor tables of enriched JSON lines"}, (*cli).report},
+	{"template", []string{"template [flags]                         print the Elasticsearch index template"}, (*cli).template},
+	{"version", []string{"version                                  print the version and the catalog size"}, (*cli).version},
+}
+
+// commandNames lists the commands for error messages.
+func commandNames() string {
+	var names []string
+	for _, cmd := range commands {
+		names = append(names, cmd.name)
+	}
+	return strings.Join(append(names, "help"), ", ")
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
 // run executes the command line args (without the program name) and
 // returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, mainUsage)
+		fmt.Fprint(stderr, mainUsage())
 		return exitUsage
 	}
 	switch args[0] {
-	case "enrich":
-		return c.enrich(args[1:])
-	case "catalog":
-		return c.catalog(args[1:])
-	case "version":
-		return c.version(args[1:])
-	case "coverage":
-		return c.coverage(args[1:])
-	case "template":
-		return c.template(args[1:])
 	case "help", "-h", "-help", "--help":
 		return c.help(args[1:])
 	}
-	fmt.Fprintf(stderr, "auditx: unknown command %q (accepted: enrich, catalog, coverage, template, version, help)\n\n%s", args[0], mainUsage)
+	if cmd := findCommand(args[0]); cmd != nil {
+		return cmd.run(c, args[1:])
+	}
+	fmt.Fprintf(stderr, "auditx: unknown command %q (accepted: %s)\n\n%s", args[0], commandNames(), mainUsage())
 	return exitUsage
 }
 
-const mainUsage = `auditx enriches vendor audit logs with ECS fields and manages its event catalog.
-
-Usage:
-  auditx enrich [flags] < in.jsonl > out.jsonl    enrich JSON lines
-  auditx catalog list [flags]                     list the catalog's entries
-  auditx catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)
-  auditx catalog lint FILE...                     validate user catalog files
-  auditx catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter
-  auditx catalog diff [--base FILE]... FILE...    what user files change in the catalog
-  auditx coverage [flags] FILE...                 what the catalog recognises in real logs
-  auditx template [flags]                         print the Elasticsearch index template
-  auditx version                                  print the version and the catalog size
-  auditx help [COMMAND]                           print the usage of a command
-
-Exit codes: 0 done, 1 failed, 2 bad arguments.
-`
+// mainUsage is the usage of the whole command line.
+func mainUsage() string {
+	var b strings.Builder
+	b.WriteString("auditx enriches vendor audit logs with ECS fields and manages its event catalog.\n\nUsage:\n")
+	for _, cmd := range commands {
+		for _, u := range cmd.usage {
+			b.WriteString("  auditx " + u + "\n")
+		}
+	}
+	b.WriteString("  auditx help [COMMAND]                           print the usage of a command\n")
+	b.WriteString("\nExit codes: 0 done, 1 failed, 2 bad arguments.\n")
+	return b.String()
+}
 
 // help prints the usage of the command named by args (all of it when none).
 func (c *cli) help(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(c.stdout, mainUsage)
+		fmt.Fprint(c.stdout, mainUsage())
 		return exitOK
 	}
-	switch args[0] {
-	case "enrich", "catalog", "coverage", "template", "version":
-		return run(append(append([]string{}, args...), "-h"), c.stdin, c.stdout, c.stderr)
+	if cmd := findCommand(args[0]); cmd != nil {
+		return cmd.run(c, append(append([]string{}, args[1:]...), "-h"))
 	}
-	fmt.Fprintf(c.stderr, "auditx help: unknown command %q (accepted: enrich, catalog, version)\n", args[0])
+	fmt.Fprintf(c.stderr, "auditx help: unknown command %q (accepted: %s)\n", args[0], commandNames())
 	return exitUsage
 }
 

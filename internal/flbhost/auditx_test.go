@@ -221,6 +221,17 @@ func TestAuditxRegister(t *testing.T) {
 	}
 }
 
+// TestAuditxOlderFluentBitDef: a Fluent Bit before v5.1.1 has no
+// config_map in its registration structure; auditx must not write past the
+// structure (there lies the allocator's metadata), and still registers.
+func TestAuditxOlderFluentBitDef(t *testing.T) {
+	h, _ := auditx(t)
+	const sentinel = 0x31 // a glibc chunk size with PREV_INUSE set
+	after, typ := h.RegisterOldDef(sentinel)
+	require.Equal(t, uint64(sentinel), after, "the word after the 40-byte structure was overwritten")
+	require.Equal(t, ProxyOutputPlugin, typ)
+}
+
 func TestAuditxInitRejects(t *testing.T) {
 	h, _ := auditx(t)
 	sock := filepath.Join(t.TempDir(), "none.sock")

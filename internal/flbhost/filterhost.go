@@ -129,6 +129,14 @@ const char *flb_filter_get_property(const char *key, void *ins) {
     return NULL;
 }
 
+// Present from v5.0.3 on, with the `raw` field that makes a config map
+// entry 104 bytes: the plugin picks its config map layout by it, so the
+// host (a v5.1.1) exports it.
+const char *flb_config_map_get_raw(void *map) {
+    (void) map;
+    return NULL;
+}
+
 void flb_filter_set_context(void *ins, void *ctx) {
     ((struct fhost_filter_instance *) ins)->context = ctx;
 }

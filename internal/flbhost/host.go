@@ -8,6 +8,7 @@ package flbhost
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,27 @@ static void flbhost_call_void_int(void *fn, int arg) {
 
 static int flbhost_call_register(void *fn, struct flb_plugin_proxy_def *def) {
     return ((int (*)(struct flb_plugin_proxy_def *)) fn)(def);
+}
+
+// flbhost_register_old registers on the def of a Fluent Bit before v5.1.1:
+// 40 bytes, and right after them (as glibc lays out the next chunk's size
+// field) a nonzero word, sentinel. It returns that word after Register and
+// Unregister, and the registered type.
+static uint64_t flbhost_register_old(void *reg, void *unreg, uint64_t sentinel, int *type) {
+    unsigned char *mem = calloc(1, 48);
+    struct flb_plugin_proxy_def *def = (struct flb_plugin_proxy_def *) mem;
+    uint64_t after;
+
+    _Static_assert(offsetof(struct flb_plugin_proxy_def, config_map) == 40, "config_map at 40");
+    memcpy(mem + 40, &sentinel, sizeof(sentinel));
+    ((int (*)(struct flb_plugin_proxy_def *)) reg)(def);
+    *type = def->type;
+    if (unreg != NULL) {
+        ((void (*)(struct flb_plugin_proxy_def *)) unreg)(def);
+    }
+    memcpy(&after, mem + 40, sizeof(after));
+    free(mem);
+    return after;
 }
 
 static void flbhost_call_unregister(void *fn, struct flb_plugin_proxy_def *def) {
@@ -601,6 +623,19 @@ func Open(soPath string) (*Host, error) {
 		C.free(unsafe.Pointer(cs))
 	}
 	return h, nil
+}
+
+// RegisterOldDef runs FLBPluginRegister and FLBPluginUnregister on the
+// registration structure of a Fluent Bit before v5.1.1 (no config_map
+// field: 40 bytes, followed by heap metadata, here sentinel). It returns
+// the word after the structure afterwards (it must still be sentinel) and
+// the registered plugin type.
+func (h *Host) RegisterOldDef(sentinel uint64) (after uint64, typ int) {
+	var t C.int
+	h.engine.run(func() {
+		after = uint64(C.flbhost_register_old(h.syms[SymRegister], h.syms[SymUnregister], C.uint64_t(sentinel), &t))
+	})
+	return after, int(t)
 }
 
 // Path returns the absolute path of the loaded .so.
