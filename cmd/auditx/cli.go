@@ -39,19 +39,25 @@ type command struct {
 	run   func(c *cli, args []string) int
 }
 
-var commands = []command{
-	{"enrich", []string{"enrich [flags] < in.jsonl > out.jsonl    enrich JSON lines"}, (*cli).enrich},
-	{"catalog", []string{
-		"catalog list [flags]                     list the catalog's entries",
-		"catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)",
-		"catalog lint FILE...                     validate user catalog files",
-		"catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter",
-		"catalog diff [--base FILE]... FILE...    what user files change in the catalog",
-	}, (*cli).catalog},
-	{"coverage", []string{"coverage [flags] FILE...                 what the catalog recognises in real logs"}, (*cli).coverage},
-	{"report", []string{"report [flags] FILE...                   per-vendor tables of enriched JSON lines"}, (*cli).report},
-	{"template", []string{"template [flags]                         print the Elasticsearch index template"}, (*cli).template},
-	{"version", []string{"version                                  print the version and the catalog size"}, (*cli).version},
+// commands is filled by init: the commands' own functions reach the list
+// (through run and help), which a variable initialiser cannot allow.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"enrich", []string{"enrich [flags] < in.jsonl > out.jsonl    enrich JSON lines"}, (*cli).enrich},
+		{"catalog", []string{
+			"catalog list [flags]                     list the catalog's entries",
+			"catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)",
+			"catalog lint FILE...                     validate user catalog files",
+			"catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter",
+			"catalog diff [--base FILE]... FILE...    what user files change in the catalog",
+		}, (*cli).catalog},
+		{"coverage", []string{"coverage [flags] FILE...                 what the catalog recognises in real logs"}, (*cli).coverage},
+		{"report", []string{"report [flags] FILE...                   per-vendor tables of enriched JSON lines"}, (*cli).report},
+		{"template", []string{"template [flags]                         print the Elasticsearch index template"}, (*cli).template},
+		{"version", []string{"version                                  print the version and the catalog size"}, (*cli).version},
+	}
 }
 
 // commandNames lists the commands for error messages.

@@ -60,11 +60,11 @@ type reportVendor struct {
 }
 
 type report struct {
-	vendors           map[string]*reportVendor
-	records, noCode   int
-	malformed         int
-	order             []string
-	firstBadLine      string
+	vendors         map[string]*reportVendor
+	records, noCode int
+	malformed       int
+	order           []string
+	firstBadLine    string
 }
 
 func newReport() *report { return &report{vendors: map[string]*reportVendor{}} }
@@ -142,7 +142,7 @@ func actor(m map[string]any) string {
 func (rep *report) write(w io.Writer, limit int) {
 	names := map[string]string{}
 	for _, v := range catalog.Vendors() {
-		names[v.String()] = v.Product()
+		names[v.String()] = v.Info().Product
 	}
 	// Vendors in the catalog's order, then any other module.
 	var order []string
