@@ -8,12 +8,14 @@ BIN        := bin
 PLUGIN     := $(BIN)/flb-filter_auditx.so
 OUTPUT     := $(BIN)/out_auditx.so
 CLI        := $(BIN)/auditx
-FLUENT_BIT ?= $(shell scripts/find-fluent-bit.sh)
 FUZZTIME   ?= 5m
 SOAK       ?= 10m
 export CGO_ENABLED := 1
 
-.PHONY: all build plugin cli test unit e2e fuzz fuzz-short soak bench bench-pipeline lint run clean docs
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+
+.PHONY: all build plugin cli test unit e2e test-upstream-reload fuzz fuzz-short soak bench bench-pipeline lint run clean docs
 
 all: build
 
@@ -31,19 +33,29 @@ cli:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(CLI) ./cmd/auditx
 
-# vet, unit tests with -race (the cgo host drives the built .so), a short
-# fuzz pass, and the end-to-end tests with the real Fluent Bit when found.
-test:
+# vet, unit tests with -race (the cgo hosts drive both doors of the built
+# library), a short fuzz pass, and the end-to-end tests with the real Fluent
+# Bit, which end with one line: how many ran, and why any were skipped.
+test: unit fuzz-short e2e
+
+unit:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
-	$(MAKE) --no-print-directory fuzz-short
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+
+e2e:
+	@set -o pipefail; $(GO) test -race -count=1 -json ./e2e | $(GO) run ./internal/testsummary -name e2e
+
+# Characterisations of Fluent Bit's own hot-reload hang and crash with the
+# output door (they pass when Fluent Bit hangs or crashes): not in make test.
+test-upstream-reload:
+	$(GO) test -tags upstream -count=1 -v ./e2e -run 'TestHotReloadHangsWithPendingChunk|TestHotReloadWorkersCrash'
 
 FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse internal/flbhost:FuzzFilterDoor
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$pkg $$fn (10s)"; \
-	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime 10s >/dev/null || exit 1; done
+	  out=$$($(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime 10s 2>&1) || { echo "$$out"; exit 1; }; done
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -62,8 +74,8 @@ bench-pipeline: plugin cli
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
-	@out=$$($(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./... 2>&1); rc=$$?; echo "$$out"; \
+	$(GO) run $(STATICCHECK) ./...
+	@out=$$($(GO) run $(GOVULNCHECK) ./... 2>&1); rc=$$?; echo "$$out"; \
 	  if [ $$rc -ne 0 ] && echo "$$out" | grep -q "fetching vulnerabilities"; then \
 	    echo "govulncheck: its database (vuln.go.dev) is unreachable from this machine: NOT checked"; \
 	  else exit $$rc; fi

@@ -253,12 +253,9 @@ const (
 )
 
 func enrichCheck(c *Config) error {
-	// Reuse the enricher's own validation so that the two cannot disagree.
-	cat, err := catalog.Embedded()
-	if err != nil {
-		return err
-	}
-	if _, err := enrich.New(cat, c.Enrich); err != nil {
+	// The enricher's own validation, so that the two cannot disagree; it
+	// builds nothing (no catalog: instance.New builds it, once).
+	if err := c.Enrich.Validate(); err != nil {
 		return &Error{Key: "code_key", Value: c.Enrich.CodeKey, Err: err}
 	}
 	return nil

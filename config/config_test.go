@@ -165,3 +165,27 @@ func TestREADMEDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// Parse validates without building anything with a lifetime: no catalog,
+// no enricher (instance.New builds those once). Building the embedded
+// catalog costs thousands of allocations; parsing the keys, a few dozen.
+func TestParseBuildsNoCatalog(t *testing.T) {
+	props := Map{"vendor": "privx", "code_key": "message.event_id", "schema": "flat", "catalog_files": "/etc/auditx/a.csv"}
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := Parse(props); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("config.Parse: %.0f allocations", allocs)
+	require.Less(t, allocs, 300.0, "Parse allocates like something that builds a catalog")
+}
+
+func BenchmarkParse(b *testing.B) {
+	props := Map{"vendor": "privx", "schema": "flat"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(props); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,7 +8,10 @@
 // Fluent Bit's own out_forward, or from Fluent Bit's stdout.
 //
 // Fluent Bit is found through FLUENT_BIT_BIN, PATH, then
-// /opt/fluent-bit/bin/fluent-bit; without one every test is skipped.
+// /opt/fluent-bit/bin/fluent-bit (internal/fluentbit); without one every
+// test is skipped, or fails with AUDITX_REQUIRE_FLUENT_BIT=1 (.ci/run). A
+// Fluent Bit without the storage_backlog input stops the run at once with
+// one message. `make test` prints one closing line of how many ran.
 //
 // The package is Linux-only: auditx's workers-0 trap detection reads /proc,
 // and the pipelines use unix sockets.
@@ -34,15 +37,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/fluentbit"
 )
 
 const (
 	// fluentBitEnv names the Fluent Bit binary to use.
-	fluentBitEnv = "FLUENT_BIT_BIN"
-	// defaultFluentBit is where the official packages install it.
-	defaultFluentBit = "/opt/fluent-bit/bin/fluent-bit"
-	// skipNoFluentBit says why the tests are skipped and how to get one.
-	skipNoFluentBit = "no Fluent Bit found (FLUENT_BIT_BIN, PATH, /opt/fluent-bit/bin/fluent-bit): install the official package or use the fluent/fluent-bit:5.1.1 image; see README"
+	fluentBitEnv = fluentbit.Env
 
 	// buildTimeout bounds the c-shared build of the plugin.
 	buildTimeout = 5 * time.Minute
@@ -69,6 +69,21 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	switch bin, err := fluentbit.Find(); {
+	case errors.Is(err, fluentbit.ErrNotFound):
+		if fluentbit.Required() {
+			fmt.Fprintf(os.Stderr, "e2e: %s=1 and %s\n", fluentbit.RequireEnv, fluentbit.Missing)
+			os.Exit(1)
+		}
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(1)
+	default:
+		if err := fluentbit.CheckStorageBacklog(bin); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	if soDir != "" {
 		_ = os.RemoveAll(soDir)
@@ -76,23 +91,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// fluentBitBin returns the Fluent Bit binary, or skips the test.
+// fluentBitBin returns the Fluent Bit binary, or skips the test (TestMain
+// already failed the run when one is required).
 func fluentBitBin(t testing.TB) string {
 	t.Helper()
-	if b := os.Getenv(fluentBitEnv); b != "" {
-		if !isExecutable(b) {
-			t.Fatalf("%s=%s is not an executable file", fluentBitEnv, b)
-		}
-		return b
+	b, err := fluentbit.Find()
+	switch {
+	case errors.Is(err, fluentbit.ErrNotFound):
+		t.Skip(fluentbit.Missing)
+	case err != nil:
+		t.Fatal(err)
 	}
-	if b, err := exec.LookPath("fluent-bit"); err == nil {
-		return b
-	}
-	if isExecutable(defaultFluentBit) {
-		return defaultFluentBit
-	}
-	t.Skip(skipNoFluentBit)
-	return ""
+	return b
 }
 
 // needFluentBit skips the test without a Fluent Bit and builds the plugin,

@@ -86,9 +86,18 @@ func (e *Enricher) event(dst, ev []byte, st *Stats, t *table) []byte {
 }
 
 // Passthrough appends the chunk's complete events unchanged and their end
-// offsets, counting nothing but framing: the "enrichment off" mode that
-// measures the re-emission hop alone.
-func Passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
+// offsets: the "enrichment off" mode that measures the re-emission hop
+// alone. It counts only the bytes after the last complete event (dropped,
+// in TrailingBytes, as Chunk does), and returns how many there were.
+func (e *Enricher) Passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
+	dst, ends, trailing := passthrough(dst, ends, chunk)
+	if trailing > 0 {
+		e.counters.trailing.Add(uint64(trailing))
+	}
+	return dst, ends, trailing
+}
+
+func passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
 	i, trailing := 0, 0
 	base := len(dst)
 	for i < len(chunk) {

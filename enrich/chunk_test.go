@@ -96,7 +96,7 @@ func TestChunkOddEntries(t *testing.T) {
 
 func TestPassthrough(t *testing.T) {
 	chunk := append(eventV2(1, 2, emptyMap, mp(t, `{"a":1}`)), groupEnd...)
-	out, ends, trailing := Passthrough(nil, nil, append(chunk, 0x92))
+	out, ends, trailing := passthrough(nil, nil, append(chunk, 0x92))
 	assert.Equal(t, chunk, out)
 	assert.Equal(t, []int{len(chunk) - len(groupEnd), len(chunk)}, ends)
 	assert.Equal(t, 1, trailing)

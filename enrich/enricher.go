@@ -2,7 +2,6 @@ package enrich
 
 import (
 	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"github.com/auditx/auditx/catalog"
@@ -25,13 +24,11 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	if cat == nil {
 		return nil, errors.New("enrich: nil catalog")
 	}
-	if err := opts.validate(); err != nil {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	_ = opts.validate() // the defaults Validate applied to its copy
 	e := &Enricher{opts: opts, plan: newPlan(&opts)}
-	if e.plan.n > maxSlots {
-		return nil, fmt.Errorf("enrich: %d watched keys, at most %d", e.plan.n, maxSlots)
-	}
 	e.flatKey = appendStr(nil, opts.FlatKey)
 	e.tab.Store(newTable(cat))
 	return e, nil

@@ -60,6 +60,18 @@ type Options struct {
 	Override bool
 }
 
+// Validate checks o exactly as New does, without a catalog: what config
+// runs at start-up to name a bad key before anything is built.
+func (o Options) Validate() error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if n := newPlan(&o).n; n > maxSlots {
+		return fmt.Errorf("enrich: %d watched keys, at most %d", n, maxSlots)
+	}
+	return nil
+}
+
 func (o *Options) validate() error {
 	if o.FlatKey == "" {
 		o.FlatKey = DefaultFlatKey

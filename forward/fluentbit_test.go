@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,11 +14,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/internal/fluentbit"
 )
 
 // fluentBitEnv names the Fluent Bit binary for TestRealFluentBit, e.g.
-// FLUENT_BIT_BIN=/opt/fluent-bit/bin/fluent-bit go test ./forward/ -run Real
-const fluentBitEnv = "FLUENT_BIT_BIN"
+// go test ./forward/ -run Real   (Fluent Bit from FLUENT_BIT_BIN, PATH or /opt/fluent-bit)
 
 // realFluentBit runs fluent-bit with in_forward on a unix socket and a
 // stdout json_lines output, and collects the printed records.
@@ -92,11 +94,14 @@ func startFluentBit(t *testing.T, bin, dir, bufferMax string) *realFluentBit {
 
 func fluentBitDir(t *testing.T) (bin, dir string) {
 	t.Helper()
-	bin = os.Getenv(fluentBitEnv)
-	if bin == "" || testing.Short() {
-		t.Skipf("set %s to run against a real Fluent Bit", fluentBitEnv)
+	bin, err := fluentbit.Find()
+	switch {
+	case errors.Is(err, fluentbit.ErrNotFound) && !fluentbit.Required():
+		t.Skip(fluentbit.Missing)
+	case err != nil:
+		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "fb") // short: sun_path is 108 bytes
+	dir, err = os.MkdirTemp("", "fb") // short: sun_path is 108 bytes
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return bin, dir
@@ -119,8 +124,8 @@ func (fb *realFluentBit) records() []map[string]any {
 	return append([]map[string]any(nil), fb.lines...)
 }
 
-// TestRealFluentBit checks the client against Fluent Bit's own in_forward.
-// It runs only when FLUENT_BIT_BIN names the binary.
+// TestRealFluentBit checks the client against Fluent Bit's own in_forward
+// (found as the e2e tests find it: internal/fluentbit).
 func TestRealFluentBit(t *testing.T) {
 	bin, dir := fluentBitDir(t)
 	fb := startFluentBit(t, bin, dir, "64k")

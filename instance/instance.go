@@ -207,7 +207,7 @@ func (in *Instance) Flush(chunk []byte, tag string) (code Code) {
 	defer in.bufs.Put(b)
 	var trailing int
 	if in.cfg.Passthrough {
-		b.out, b.ends, trailing = enrich.Passthrough(b.out[:0], b.ends[:0], chunk)
+		b.out, b.ends, trailing = in.enr.Passthrough(b.out[:0], b.ends[:0], chunk)
 	} else {
 		var st enrich.Stats
 		b.out, b.ends, st = in.enr.Chunk(b.out[:0], b.ends[:0], chunk)

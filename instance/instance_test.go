@@ -235,6 +235,13 @@ func TestPassthrough(t *testing.T) {
 	require.Equal(t, OK, h.in.Flush(chunk, "a"))
 	assert.Equal(t, chunk, h.em.sends[0].events, "unchanged")
 	assert.Zero(t, h.in.Enricher().Stats().Records)
+	// Bytes after the last complete event are dropped and counted, as in
+	// the enriching mode.
+	require.Equal(t, OK, h.in.Flush(append(chunk, 0x92, 0x01), "a"))
+	assert.EqualValues(t, 2, h.in.Enricher().Stats().TrailingBytes)
+	var w bytes.Buffer
+	h.in.WriteMetrics(&w)
+	assert.Contains(t, w.String(), `auditx_trailing_bytes_total{instance="test"} 2`)
 }
 
 func TestConcurrentFlushes(t *testing.T) {

@@ -3,11 +3,15 @@
 # Bit. Runs, one after the other, on the same generated input
 # (bench/data/audit.log: N JSON lines of the four vendors, bench/gen):
 #
-#   A  tail (+json parser) -> counter                               the floor
-#   B  tail -> lua filter (auditx catalog export --format lua) -> counter
-#   P  tail -> auditx enrich off (pass-through) -> in_forward (unix socket) -> counter, workers 1
-#   C  tail -> auditx (enrich on)               -> in_forward (unix socket) -> counter, workers 1
-#   D  as C with workers 2
+#   A   tail (+json parser) -> counter                               the floor
+#   AT  as A with tail threaded on                                   the threaded floor
+#   B   tail -> lua filter (auditx catalog export --format lua) -> counter
+#   M   tail -> modify filter adding 13 static fields -> counter     a native C filter
+#   F   tail -> auditx filter -> counter                              the filter door
+#   FT  as F with tail threaded on
+#   P   tail -> auditx output, enrich off (pass-through) -> in_forward (unix socket) -> counter, workers 1
+#   C   tail -> auditx output (enrich on)               -> in_forward (unix socket) -> counter, workers 1
+#   D   as C with workers 2
 #
 # and prints a markdown table: wall time from the start of fluent-bit until
 # the last output has counted all N records, the records/s, the ratios to A
@@ -29,17 +33,17 @@
 #   N=1000000        records (bench/data/audit.log is generated when absent;
 #                    other N use bench/data/audit-N.log)
 #   REPEAT=1         runs per pipeline; the table shows medians
-#   PIPELINES="A B P C D"  which ones, in this order
+#   PIPELINES="A AT B M F FT P C D"  which ones, in this order
 #   FLUSH=0.2        [SERVICE] Flush (seconds)
 #   MEM_BUF_LIMIT=64M  tail's Mem_Buf_Limit
-#   THREADED=off     tail's threaded
+#   THREADED=off     tail's threaded (AT and FT: always on)
 #   FORWARD_THREADED=off  in_forward's threaded (P, C, D)
 #   SETTLE=1.5       seconds to wait after the count before checking it
 #   TIMEOUT=300      seconds before a run is declared stuck
-#   PROFILE=1        after the runs, run C once more under `perf record`
-#                    (cpu-clock, call graphs) and write bench/out/perf-C.txt
-#                    (self time by object and function), perf-C-dso.txt (by
-#                    object) and perf-C-callers.txt (inclusive time);
+#   PROFILE=1        after the runs, run F once more under `perf record`
+#                    (cpu-clock, call graphs) and write bench/out/perf-F.txt
+#                    (self time by object and function), perf-F-dso.txt (by
+#                    object) and perf-F-callers.txt (inclusive time);
 #                    PROFILE="P C" profiles those pipelines (apt-get install
 #                    linux-perf; PIPELINES="" runs the profiles only)
 #   AUDITX_KEYS=""  more keys of the auditx outputs, "key value;key value"
@@ -55,7 +59,7 @@ ROOT=$PWD
 
 N=${N:-1000000}
 REPEAT=${REPEAT:-1}
-PIPELINES=${PIPELINES-"A B P C D"}
+PIPELINES=${PIPELINES-"A AT B M F FT P C D"}
 FLUSH=${FLUSH:-0.2}
 MEM_BUF_LIMIT=${MEM_BUF_LIMIT:-64M}
 THREADED=${THREADED:-off}
@@ -66,6 +70,7 @@ PROFILE=${PROFILE:-}
 KEEP=${KEEP:-}
 OUT=bench/out
 SO=$ROOT/bin/out_auditx.so
+FILTER_SO=$ROOT/bin/flb-filter_auditx.so
 CLI=$ROOT/bin/auditx
 LUA=$ROOT/$OUT/auditx.lua
 
@@ -85,7 +90,7 @@ FB=$(scripts/find-fluent-bit.sh)
 for tool in curl jq; do
   command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
 done
-[ -f "$SO" ] || die "$SO missing: run make bench-pipeline (it builds bin/out_auditx.so and bin/auditx)"
+{ [ -f "$SO" ] && [ -f "$FILTER_SO" ]; } || die "$FILTER_SO or $SO missing: run make bench-pipeline (it builds bin/flb-filter_auditx.so, bin/out_auditx.so and bin/auditx)"
 [ -x "$CLI" ] || die "$CLI missing: run make bench-pipeline"
 mkdir -p "$OUT"
 
@@ -113,7 +118,11 @@ free_port() {
 describe() {
   case $1 in
     A) echo "tail → counter (floor)" ;;
+    AT) echo "tail threaded → counter (threaded floor)" ;;
     B) echo "tail → lua filter → counter" ;;
+    M) echo "tail → modify (13 static fields) → counter" ;;
+    F) echo "tail → auditx filter → counter" ;;
+    FT) echo "tail threaded → auditx filter → counter" ;;
     P) echo "tail → auditx enrich off → in_forward → counter, workers 1" ;;
     C) echo "tail → auditx → in_forward → counter, workers 1" ;;
     D) echo "tail → auditx → in_forward → counter, workers 2" ;;
@@ -122,7 +131,8 @@ describe() {
 
 # config PIPELINE DIR PORT: writes DIR/fluent-bit.conf.
 config() {
-  local p=$1 dir=$2 port=$3 sock=$2/fwd.sock
+  local p=$1 dir=$2 port=$3 sock=$2/fwd.sock threaded=$THREADED
+  case $p in AT | FT) threaded=on ;; esac
   cat >"$dir/fluent-bit.conf" <<EOF
 [SERVICE]
     Flush            $FLUSH
@@ -143,12 +153,36 @@ config() {
     Buffer_Max_Size   4M
     Mem_Buf_Limit     $MEM_BUF_LIMIT
     Refresh_Interval  3600
-    threaded          $THREADED
+    threaded          $threaded
 
 EOF
   case $p in
-    A)
+    A | AT)
       printf '[OUTPUT]\n    Name  counter\n    Alias sink\n    Match audit.*\n' >>"$dir/fluent-bit.conf" ;;
+    M)
+      # What a user could write instead of auditx: a native C filter adding
+      # as many fields (13, static: it cannot look codes up).
+      {
+        printf '[FILTER]\n    Name  modify\n    Match audit.*\n'
+        for k in kind module dataset code action reason category type outcome severity vendor product tags; do
+          printf '    Add   auditx_%s static-%s\n' "$k" "$k"
+        done
+        printf '\n[OUTPUT]\n    Name  counter\n    Alias sink\n    Match audit.*\n'
+      } >>"$dir/fluent-bit.conf" ;;
+    F | FT)
+      cat >>"$dir/fluent-bit.conf" <<EOF
+[FILTER]
+    Name   auditx
+    Alias  auditx
+    Match  audit.*
+    vendor auto
+
+[OUTPUT]
+    Name  counter
+    Alias sink
+    Match audit.*
+EOF
+      ;;
     B)
       cat >>"$dir/fluent-bit.conf" <<EOF
 [FILTER]
@@ -232,7 +266,7 @@ run() {
   dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
   port=$(free_port)
   config "$p" "$dir" "$port"
-  case $p in P | C | D) extra=(-e "$SO") ;; esac
+  case $p in P | C | D) extra=(-e "$SO") ;; F | FT) extra=(-e "$FILTER_SO") ;; esac
   : >"$dir/stdout.log"
   t0=$(date +%s.%N)
   local perfpid=
@@ -279,9 +313,7 @@ run() {
   read -r count _ _ < <(counted "$dir/stdout.log")
   m=$(metrics "$port")
   dropped=$(jq -r '[.output[] | .dropped_records] | add // 0' <<<"$m")
-  if [ "$p" != A ] && [ "$p" != B ]; then
-    retries=$(jq -r '.output.auditx.retries // 0' <<<"$m")
-  fi
+  case $p in P | C | D) retries=$(jq -r '.output.auditx.retries // 0' <<<"$m") ;; esac
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   if [ -n "$perfpid" ]; then
@@ -292,7 +324,7 @@ run() {
   if [ "$count" -ne "$N" ] || [ "$dropped" -ne 0 ]; then
     die "$p run $r: the counter output counted $count records (want exactly $N), $dropped dropped: records lost or duplicated (log $dir/fluent-bit.log)"
   fi
-  if grep -q 'SIGSEGV\|panic' "$dir/fluent-bit.log"; then
+  if grep -q 'SIGSEGV\|panic:\|panicked\|panic in ' "$dir/fluent-bit.log"; then
     die "$p run $r: crash or panic in the log $dir/fluent-bit.log"
   fi
   local wall first
@@ -335,12 +367,23 @@ ratio() { # ratio of throughputs = inverse ratio of wall times
     printf '| %s | %s | %.2f | %s | %s | %s | %s | %d | %.1f |\n' "$p" "$(describe "$p")" "${WALL[$p]}" "${SPREAD[$p]}" \
       "$(printf "%'d" "$rps")" "$(ratio "$p" A)" "$(ratio "$p" B)" "$((${RSS[$p]%.*} / 1024))" "${CPU[$p]}"
   done
+  echo
+  check() { if [ "$(echo "$1" | bc)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
+  rssratio() { echo "scale=2; ${RSS[$1]} / ${RSS[$2]}" | bc | sed 's/^\./0./'; }
+  if [ -n "${WALL[FT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
+    echo "- FT ≥ 0.9× AT: FT/AT = $(ratio FT AT) ($(check "${WALL[AT]} >= 0.9 * ${WALL[FT]}"))"
+    echo "- peak RSS FT ≤ 2× AT: $(rssratio FT AT) ($(check "${RSS[FT]} <= 2 * ${RSS[AT]}"))"
+  fi
+  if [ -n "${WALL[F]:-}" ]; then
+    [ -n "${WALL[B]:-}" ] && echo "- F ≥ 2.5× B: F/B = $(ratio F B) ($(check "${WALL[B]} >= 2.5 * ${WALL[F]}"))"
+    [ -n "${WALL[M]:-}" ] && echo "- F ≥ 3× M: F/M = $(ratio F M) ($(check "${WALL[M]} >= 3 * ${WALL[F]}"))"
+    [ -n "${RSS[A]:-}" ] && echo "- peak RSS F ≤ 2× A: $(rssratio F A) ($(check "${RSS[F]} <= 2 * ${RSS[A]}"))"
+    [ -n "${WALL[A]:-}" ] && echo "- F/A = $(ratio F A)"
+  fi
   if [ -n "${WALL[C]:-}" ]; then
-    echo
-    check() { if [ "$(echo "$2" | bc)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
-    [ -n "${WALL[B]:-}" ] && echo "- C ≥ 2× B: C/B = $(ratio C B) ($(check C "${WALL[B]} >= 2 * ${WALL[C]}"))"
-    [ -n "${WALL[P]:-}" ] && echo "- C ≥ 0.9× P: C/P = $(ratio C P) ($(check C "${WALL[P]} >= 0.9 * ${WALL[C]}"))"
-    [ -n "${RSS[P]:-}" ] && echo "- peak RSS C ≤ 1.2× P: $(echo "scale=2; ${RSS[C]} / ${RSS[P]}" | bc | sed 's/^\./0./') ($(check C "${RSS[C]} <= 1.2 * ${RSS[P]}"))"
+    [ -n "${WALL[B]:-}" ] && echo "- C ≥ 2× B: C/B = $(ratio C B) ($(check "${WALL[B]} >= 2 * ${WALL[C]}"))"
+    [ -n "${WALL[P]:-}" ] && echo "- C ≥ 0.9× P: C/P = $(ratio C P) ($(check "${WALL[P]} >= 0.9 * ${WALL[C]}"))"
+    [ -n "${RSS[P]:-}" ] && echo "- peak RSS C ≤ 1.2× P: $(rssratio C P) ($(check "${RSS[C]} <= 1.2 * ${RSS[P]}"))"
     [ -n "${WALL[A]:-}" ] && echo "- C/A = $(ratio C A)"
   fi
   true
@@ -352,7 +395,7 @@ log "per-run results: $TSV; table: $MD"
 
 if [ -n "$PROFILE" ]; then
   command -v perf >/dev/null || die "PROFILE needs perf (apt-get install linux-perf)"
-  [ "$PROFILE" = 1 ] && PROFILE=C
+  [ "$PROFILE" = 1 ] && PROFILE=F
   for p in $PROFILE; do
     log "profiling pipeline $p under perf record"
     run "$p" profile perf

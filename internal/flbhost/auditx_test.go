@@ -188,10 +188,24 @@ func knownCode(body map[string]any) bool {
 	return marked
 }
 
-// settle waits briefly and returns every event received, to catch
-// duplicates that arrive after the expected count.
+// settle returns every event the receiver has, once nothing more can
+// arrive: a flush answers FLB_OK (require_ack on) only after every message
+// it sent was acknowledged, the receiver ingests a message before it
+// acknowledges it, and the plugin sends nothing outside a flush. So after
+// the flush returned, the events are final: a duplicate would already be
+// among them.
 func settle(s *forwardtest.Server) []forwardtest.Event {
-	time.Sleep(100 * time.Millisecond)
+	return s.Events()
+}
+
+// drained closes the instance (its connections with it) and returns the
+// receiver's events once it has read every connection to its end: for
+// flushes that wait for no ack.
+func drained(t *testing.T, in *Instance, s *forwardtest.Server) []forwardtest.Event {
+	t.Helper()
+	require.Equal(t, FLBOK, in.Exit())
+	require.Eventually(t, func() bool { open, _ := s.Conns(); return open == 0 }, 10*time.Second, 10*time.Millisecond,
+		"the receiver still has open connections after the instance exited")
 	return s.Events()
 }
 
@@ -537,7 +551,7 @@ func TestAuditxLifecycle(t *testing.T) {
 	go func() { done <- in.Exit() }()
 	select {
 	case ret := <-done:
-		t.Logf("FLBPluginExitCtx returned %d", ret)
+		require.Equal(t, FLBOK, ret, "FLBPluginExitCtx returns FLB_OK")
 	case <-time.After(10 * time.Second):
 		t.Fatal("Exit did not return within 10s")
 	}
@@ -578,5 +592,5 @@ func TestAuditxEngineThreadFlush(t *testing.T) {
 	require.Equal(t, FLBOK, ret, "no ack is awaited on the engine thread; plugin log: %s", log)
 	require.Contains(t, log, "workers", "the plugin should say to set workers; log: %s", log)
 	s.WaitFor(t, len(sample.Events), 10*time.Second)
-	require.Len(t, settle(s), len(sample.Events))
+	require.Len(t, drained(t, in, s), len(sample.Events))
 }
