@@ -189,3 +189,21 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// The documented default of every key (config.Keys, which the README's
+// table and the config maps show) is what Parse applies when the key is
+// unset: setting a key to its documented default changes nothing.
+func TestDocumentedDefaultsAreApplied(t *testing.T) {
+	unset, err := Parse(Map{})
+	require.NoError(t, err)
+	for _, k := range Keys {
+		if k.Default == "" {
+			continue
+		}
+		t.Run(k.Name, func(t *testing.T) {
+			set, err := Parse(Map{k.Name: k.Default})
+			require.NoError(t, err, "the documented default %q", k.Default)
+			require.Equal(t, unset, set, "Parse's default of %s differs from the documented %q", k.Name, k.Default)
+		})
+	}
+}

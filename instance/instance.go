@@ -6,7 +6,6 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/auditx/auditx/catalog"
@@ -54,7 +53,8 @@ type Deps struct {
 	Stdout io.Writer
 	// Log receives log lines (default: standard error at info level).
 	Log *Logger
-	// ThreadID returns the calling OS thread's id (default syscall.Gettid).
+	// ThreadID returns the calling OS thread's id (default: gettid on
+	// Linux; elsewhere 0, and the workers-0 trap is not detected).
 	ThreadID func() int
 	// SelfListening reports whether this process listens on the address
 	// (default: from /proc).
@@ -100,7 +100,7 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 		deps.Log = NewLogger(stderr(), name, LevelInfo)
 	}
 	if deps.ThreadID == nil {
-		deps.ThreadID = syscall.Gettid
+		deps.ThreadID = threadID
 	}
 	if deps.SelfListening == nil {
 		deps.SelfListening = selfListening

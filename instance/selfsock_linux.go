@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // selfListening reports whether this process holds a listening socket for
@@ -118,3 +119,7 @@ func threadedForwardInput() bool {
 	}
 	return false
 }
+
+// threadID is the calling OS thread's id: the flush compares it with
+// Init's to tell it runs on Fluent Bit's engine thread (workers 0).
+func threadID() int { return syscall.Gettid() }

@@ -161,10 +161,8 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/fluent/fluent-bit-go/output"
@@ -206,7 +204,7 @@ func FLBPluginRegister(def unsafe.Pointer) (ret C.int) {
 	defer recoverTo("register", &ret, -1)
 	output.FLBPluginRegister(def, pluginName, "auditx: enrich vendor audit codes with ECS fields and re-emit into the pipeline")
 	if C.auditx_def_has_config_map(def) == 0 {
-		logLine("info", pluginName, "this Fluent Bit (before v5.1.1) takes no key list from Go plugins: a misspelt key is ignored instead of stopping Fluent Bit")
+		outputLog(pluginName).Infof("this Fluent Bit (before v5.1.1) takes no key list from Go plugins: a misspelt key is ignored instead of stopping Fluent Bit")
 		return 0
 	}
 	m := C.auditx_config_map_new(C.int(len(config.Keys)))
@@ -246,12 +244,12 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret C.int) {
 	}
 	cfg, err := config.Parse(props)
 	if err != nil {
-		logLine("error", name, err.Error())
+		outputLog(name).Errorf("%s", err)
 		return output.FLB_ERROR
 	}
 	in, err := instance.New(name, cfg, instance.Deps{})
 	if err != nil {
-		logLine("error", name, err.Error())
+		outputLog(name).Errorf("%s", err)
 		return output.FLB_ERROR
 	}
 	output.FLBPluginSetContext(plugin, in)
@@ -266,7 +264,7 @@ func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) (
 	defer recoverTo("flush", &ret, output.FLB_RETRY)
 	in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance)
 	if !ok {
-		logLine("error", pluginName, "flush without an instance: init did not run")
+		outputLog(pluginName).Errorf("flush without an instance: init did not run")
 		return output.FLB_ERROR
 	}
 	var chunk []byte
@@ -281,7 +279,7 @@ func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) (
 //
 //export FLBPluginFlush
 func FLBPluginFlush(data unsafe.Pointer, length C.size_t, tag *C.char) C.int {
-	logLine("error", pluginName, "FLBPluginFlush called: this Fluent Bit does not support FlushCtx")
+	outputLog(pluginName).Errorf("FLBPluginFlush called: this Fluent Bit does not support FlushCtx")
 	return output.FLB_ERROR
 }
 
@@ -320,16 +318,17 @@ func FLBPluginUnregister(def unsafe.Pointer) {
 // recoverTo turns a panic into a logged error and the given return code.
 func recoverTo(where string, ret *C.int, code C.int) {
 	if r := recover(); r != nil {
-		logLine("error", pluginName, fmt.Sprintf("panic in %s recovered: %v", where, r))
+		outputLog(pluginName).Errorf("panic in %s recovered: %v", where, r)
 		if ret != nil {
 			*ret = code
 		}
 	}
 }
 
-// logLine writes a line in Fluent Bit's log format to standard error.
-func logLine(level, name, msg string) {
-	fmt.Fprintf(os.Stderr, "[%s] [%5s] [output:%s:%s] %s\n", time.Now().Format("2006/01/02 15:04:05"), level, pluginName, name, strings.TrimSpace(msg))
+// outputLog is the output door's logger for lines of no instance yet (or
+// none): the same writer and format as the instances' (instance.Logger).
+func outputLog(name string) *instance.Logger {
+	return instance.NewLogger(os.Stderr, name, instance.LevelInfo)
 }
 
 func main() {}
