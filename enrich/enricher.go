@@ -12,12 +12,14 @@ import (
 // concurrent use: the catalog is swapped atomically (SetCatalog) and the
 // counters are atomic, so several Fluent Bit workers can share one.
 type Enricher struct {
-	opts     Options
-	plan     *plan
-	flatKey  []byte // encoded
-	tab      atomic.Pointer[table]
-	counters counters
-	unknown  unknownCodes
+	opts    Options
+	flatKey []byte // encoded
+	// dsNamespace is the encoded data_stream "namespace" pair; nil when
+	// data_stream is off (or in the flat schema).
+	dsNamespace []byte
+	tab         atomic.Pointer[table]
+	counters    counters
+	unknown     unknownCodes
 }
 
 // New returns an Enricher over cat.
@@ -28,12 +30,15 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	e := &Enricher{opts: opts, plan: newPlan(&opts)}
-	if e.plan.n > maxSlots {
-		return nil, fmt.Errorf("enrich: %d watched keys, at most %d", e.plan.n, maxSlots)
+	e := &Enricher{opts: opts}
+	if n := newPlan(&opts, nil).n; n > baseSlots {
+		return nil, fmt.Errorf("enrich: %d watched keys, at most %d", n, baseSlots)
 	}
 	e.flatKey = appendStr(nil, opts.FlatKey)
-	e.tab.Store(newTable(cat))
+	if opts.DataStreamNamespace != "" && opts.Schema == SchemaECS {
+		e.dsNamespace = pair("namespace", opts.DataStreamNamespace)
+	}
+	e.tab.Store(newTable(cat, &e.opts))
 	return e, nil
 }
 
@@ -46,7 +51,7 @@ func (e *Enricher) Catalog() *catalog.Catalog { return e.tab.Load().cat }
 // SetCatalog swaps the catalog atomically: a record is enriched with either
 // the old or the new catalog, never a mix.
 func (e *Enricher) SetCatalog(cat *catalog.Catalog) {
-	e.tab.Store(newTable(cat))
+	e.tab.Store(newTable(cat, &e.opts))
 }
 
 // Stats returns a snapshot of the counters.
@@ -66,6 +71,7 @@ type Stats struct {
 	GroupMarkers    uint64 // group start/end events passed on
 	BadEvents       uint64 // chunk entries that are not events: passed untouched
 	TrailingBytes   uint64 // bytes after the last decodable event of a chunk, dropped
+	InvalidIP       uint64 // an address field of the actor map held no valid IP: not taken as source.ip
 }
 
 // Add adds o to s.
@@ -81,10 +87,11 @@ func (s *Stats) Add(o Stats) {
 	s.GroupMarkers += o.GroupMarkers
 	s.BadEvents += o.BadEvents
 	s.TrailingBytes += o.TrailingBytes
+	s.InvalidIP += o.InvalidIP
 }
 
 type counters struct {
-	records, enriched, unknown, noCode, invalidCode, malformed, already, conflicts, groups, badEvents, trailing atomic.Uint64
+	records, enriched, unknown, noCode, invalidCode, malformed, already, conflicts, groups, badEvents, trailing, invalidIP atomic.Uint64
 }
 
 func (c *counters) add(s *Stats) {
@@ -104,6 +111,7 @@ func (c *counters) add(s *Stats) {
 	add(&c.groups, s.GroupMarkers)
 	add(&c.badEvents, s.BadEvents)
 	add(&c.trailing, s.TrailingBytes)
+	add(&c.invalidIP, s.InvalidIP)
 }
 
 func (c *counters) snapshot() Stats {
@@ -111,6 +119,6 @@ func (c *counters) snapshot() Stats {
 		Records: c.records.Load(), Enriched: c.enriched.Load(), Unknown: c.unknown.Load(),
 		NoCode: c.noCode.Load(), InvalidCode: c.invalidCode.Load(), Malformed: c.malformed.Load(),
 		AlreadyEnriched: c.already.Load(), Conflicts: c.conflicts.Load(), GroupMarkers: c.groups.Load(),
-		BadEvents: c.badEvents.Load(), TrailingBytes: c.trailing.Load(),
+		BadEvents: c.badEvents.Load(), TrailingBytes: c.trailing.Load(), InvalidIP: c.invalidIP.Load(),
 	}
 }

@@ -18,10 +18,11 @@ const (
 	fType
 	fOutcome
 	fSeverity
+	fProvider // from the record (actor map), never pre-encoded
 	numEventFields
 )
 
-var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity"}
+var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity", "provider"}
 
 // The flat schema's fields.
 const (
@@ -60,6 +61,7 @@ type encVendor struct {
 // it atomically when the catalog changes.
 type table struct {
 	cat     *catalog.Catalog
+	plan    *plan // the watched keys: code locations and the catalog's actor map
 	entries []encEntry
 	vendors [catalog.NumVendors]encVendor
 }
@@ -100,9 +102,9 @@ func pairList(key string, values []string) []byte {
 	return b
 }
 
-// newTable pre-encodes every entry of cat.
-func newTable(cat *catalog.Catalog) *table {
-	t := &table{cat: cat}
+// newTable pre-encodes every entry of cat and plans the keys to watch.
+func newTable(cat *catalog.Catalog, o *Options) *table {
+	t := &table{cat: cat, plan: newPlan(o, cat.Actors())}
 	for _, v := range catalog.Vendors() {
 		info := v.Info()
 		t.vendors[v] = encVendor{
