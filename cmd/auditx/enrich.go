@@ -198,9 +198,8 @@ func (s *enrichStream) line(content []byte) (enriched []byte, problem string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	var res enrich.Result
-	s.rec, res = s.en.Record(s.rec[:0], body)
-	if res != enrich.ResultEnriched && res != enrich.ResultUnknown {
+	s.rec, _ = s.en.Record(s.rec[:0], body)
+	if bytes.Equal(s.rec, body) {
 		return nil, "" // untouched by the enricher: keep the line byte for byte
 	}
 	js, err := s.conv.ToJSON(s.rec)
