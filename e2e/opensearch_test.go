@@ -77,7 +77,9 @@ func TestOpenSearchDataStreams(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		st := es.snapshot()
-		if len(st.all) >= total && time.Since(st.lastRequest) > 2*time.Second {
+		// Every document once, then either a re-sent chunk or quiet for
+		// longer than the retry back-off (scheduler.cap 2 s).
+		if len(st.all) > total || len(st.all) == total && time.Since(st.lastRequest) > 5*time.Second {
 			break
 		}
 		if !fb.Running() {
@@ -110,7 +112,35 @@ func TestOpenSearchDataStreams(t *testing.T) {
 		got[canonical(t, jsonRoundTrip(t, src))]++
 		byIndex[d.index]++
 	}
-	require.Equal(t, want, got, "the documents that arrived are the enriched samples")
+	// Each enriched sample arrived; a document sent more than once was
+	// retried by Fluent Bit (a bulk request whose items were all rejected
+	// by the mapping is retried as a whole).
+	var missing, extra []string
+	resent := 0
+	for k := range want {
+		if got[k] == 0 {
+			missing = append(missing, k)
+		}
+	}
+	for k, n := range got {
+		if want[k] == 0 {
+			extra = append(extra, k)
+		}
+		if n > want[k] {
+			resent += n - want[k]
+		}
+	}
+	require.Empty(t, missing, "enriched samples that never arrived")
+	require.Empty(t, extra, "documents that are not an enriched sample")
+	// plugins/out_opensearch/opensearch.c (v5.1.1) opensearch_error_check
+	// fails the whole request when "errors" is true and an item has any
+	// status but 409, and cb_opensearch_flush retries the whole chunk: the
+	// documents created beside a rejected one are created again (data
+	// streams take no _id: duplicates), and a document the mapping rejects
+	// is retried for ever with Retry_Limit no_limits (README, OpenSearch).
+	if len(st.rejected) > 0 {
+		require.Positive(t, resent, "a chunk with a rejected document was not sent again: opensearch.c changed, update this test and the README")
+	}
 	for k, reason := range st.rejected {
 		require.Contains(t, reason, "[user]", "%s: the only conflict is FilingBox's user string against user.name", k)
 	}
@@ -119,7 +149,7 @@ func TestOpenSearchDataStreams(t *testing.T) {
 		names = append(names, k+"="+strconv.Itoa(n))
 	}
 	sort.Strings(names)
-	t.Logf("%d documents in %d bulk requests, by data stream: %s; rejected by the mapping: %d", len(st.all), len(st.requests), strings.Join(names, " "), len(st.rejected))
+	t.Logf("%d documents in %d bulk requests (%d sent again), by data stream: %s; rejected by the mapping: %d", len(st.all), len(st.requests), resent, strings.Join(names, " "), len(st.rejected))
 	require.NoError(t, fb.Stop())
 }
 
