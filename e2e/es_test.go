@@ -272,6 +272,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	t.Logf("bulk requests: %d (whole 429: %d docs, all items 429: %d docs, one item 429: %s); documents stored: %d distinct of %d lines, %d duplicates; lost inside a successful response: 1 (%s, %s); rejected by the mapping: %d",
 		len(st.requests), len(st.wholeFailed), len(st.allItemsFailed), rejected, len(st.stored), len(lines), dups, rejected, lines[rejected].where(), len(st.rejected))
 	esLogOnePerVendor(t, st.stored)
+	esAnalystQuery(t, st.stored, "m.rossi")
 	require.Zero(t, dups, "documents indexed more than once")
 	t.Logf("rejected by the mapping (FilingBox user string vs user object): %d documents, e.g. %s", len(st.rejected), firstN(st.conflicts, 1))
 	require.Equal(t, 0, st.infoCalls, "Fluent Bit 5.1.1's es output does not call GET / (no version check); if it starts to, check the answer")
@@ -1332,4 +1333,35 @@ func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc) {
 		b, _ := json.Marshal(d.src)
 		t.Logf("%s %s: %s", d.op, d.index, b)
 	}
+}
+
+// esAnalystQuery runs the README's analyst query, user.name: "<user>" and
+// event.outcome: failure, over the stored documents (term queries on
+// keyword fields: exact values), logs the hits and requires hits from more
+// than one vendor: the same fields for every vendor.
+func esAnalystQuery(t *testing.T, stored map[string][]esDoc, user string) {
+	t.Helper()
+	var hits []string
+	vendors := map[string]bool{}
+	keys := make([]string, 0, len(stored))
+	for k := range stored {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d := stored[k][0]
+		name, _ := field(d.src, "user.name")
+		outcome, _ := field(d.src, "event.outcome")
+		if name != user || outcome != "failure" {
+			continue
+		}
+		module, _ := field(d.src, "event.module")
+		vendors[module.(string)] = true
+		code, _ := field(d.src, "event.code")
+		action, _ := field(d.src, "event.action")
+		ip, _ := field(d.src, "source.ip")
+		hits = append(hits, fmt.Sprintf("%s %s event.code=%v event.action=%q source.ip=%v", d.index, d.key, code, action, ip))
+	}
+	t.Logf("user.name: %q and event.outcome: failure → %d hits:\n%s", user, len(hits), strings.Join(hits, "\n"))
+	require.Greater(t, len(vendors), 1, "the analyst query finds one vendor only")
 }
