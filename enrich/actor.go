@@ -105,12 +105,20 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 				}
 			}
 			if isStr {
-				var nb [maxKeyLen]byte
-				if nk, ok := normKey(body[ks:ke], &nb); ok {
-					for _, w := range g.wants {
-						if cand[w.field][w.src] == 0 && string(nk) == w.key {
-							cand[w.field][w.src] = next
-						}
+				// A key without ' ', '_' or '-' normalises to its lower
+				// case: compared case-insensitively as it is, without
+				// normalising it (most keys).
+				key := body[ks:ke]
+				if hasSeparator(key) {
+					var nb [maxKeyLen]byte
+					var ok bool
+					if key, ok = normKey(key, &nb); !ok {
+						key = nil
+					}
+				}
+				for _, w := range g.wants {
+					if len(key) == len(w.key) && cand[w.field][w.src] == 0 && equalFoldASCII(key, w.key) {
+						cand[w.field][w.src] = next
 					}
 				}
 			}
@@ -149,6 +157,16 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 func ignored(val []byte, ignore []string) bool {
 	for _, s := range ignore {
 		if equalFoldASCII(val, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSeparator reports whether a key holds a character normKey drops.
+func hasSeparator(key []byte) bool {
+	for _, c := range key {
+		if c == ' ' || c == '_' || c == '-' {
 			return true
 		}
 	}

@@ -18,11 +18,10 @@ const (
 	fType
 	fOutcome
 	fSeverity
-	fProvider // from the record (actor map), never pre-encoded
 	numEventFields
 )
 
-var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity", "provider"}
+var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity"}
 
 // The flat schema's fields.
 const (

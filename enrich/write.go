@@ -13,23 +13,18 @@ type edit struct {
 	drop  bool
 }
 
-// field is one pair auditx adds: pre-encoded (pair), or an encoded key
-// (key) with one string value, or with a list of up to two (list), taken
-// from the record.
+// field is one pair auditx adds with a value taken from the record: an
+// encoded key with one string value, or with a list of up to two (list).
 type field struct {
-	pair []byte
 	key  []byte
 	vals [2][]byte
 	n    uint8
 	list bool
 }
 
-func (f *field) set() bool { return f.pair != nil || f.n > 0 }
+func (f *field) set() bool { return f.n > 0 }
 
 func (f *field) appendTo(out []byte) []byte {
-	if f.pair != nil {
-		return append(out, f.pair...)
-	}
 	out = append(out, f.key...)
 	if f.list {
 		out = appendArrayHeader(out, int(f.n))
@@ -79,6 +74,9 @@ var (
 		appendStr(nil, "event"), appendStr(nil, "observer"), appendStr(nil, "tags"), appendStr(nil, "user"),
 		appendStr(nil, "source"), appendStr(nil, "related"), appendStr(nil, "host"), appendStr(nil, "data_stream"),
 	}
+	// Field names of each group: the pre-encoded pairs' first, then the
+	// record-valued fields'.
+	eventGroupNames      = append(eventFieldNames[:len(eventFieldNames):len(eventFieldNames)], "provider")
 	observerFieldNames   = []string{"vendor", "product", "hostname"}
 	userFieldNames       = []string{"name", "id"}
 	sourceFieldNames     = []string{"ip"}
@@ -96,19 +94,36 @@ var (
 	dsUnknown   = pair("dataset", UnrecognizedDataset)
 )
 
-// group is one top-level pair auditx adds or merges into.
+// group is one top-level pair auditx adds or merges into: pre-encoded
+// pairs (nil entries are not written) and fields valued from the record,
+// named by names in that order.
 type group struct {
-	sp     span    // the record's own pair, if any
-	fields []field // nil entries are not written
-	names  []string
-	array  bool // tags: an array extended with the markers
-	add    bool // append a new pair
+	sp    span // the record's own pair, if any
+	pairs [][]byte
+	vals  []field
+	names []string
+	array bool // tags: an array extended with the markers
+	add   bool // append a new pair
+}
+
+func (g *group) isSet(i int) bool {
+	if i < len(g.pairs) {
+		return g.pairs[i] != nil
+	}
+	return g.vals[i-len(g.pairs)].set()
+}
+
+func (g *group) appendField(out []byte, i int) []byte {
+	if i < len(g.pairs) {
+		return append(out, g.pairs[i]...)
+	}
+	return g.vals[i-len(g.pairs)].appendTo(out)
 }
 
 func (g *group) count() int {
 	n := 0
-	for i := range g.fields {
-		if g.fields[i].set() {
+	for i := 0; i < len(g.pairs)+len(g.vals); i++ {
+		if g.isSet(i) {
 			n++
 		}
 	}
@@ -121,44 +136,54 @@ func (g *group) count() int {
 func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table, v catalog.Vendor,
 	enc *encEntry, code []byte, outcome catalog.Outcome, sev catalog.Severity, act *actorValues) {
 	vend := &t.vendors[v]
-	var ev [numEventFields]field
+	var ev [numEventFields][]byte
 	var codePair [2*catalog.MaxCodeLen + 16]byte
 	var sevPair [16]byte
 	if enc != nil {
-		for i, b := range enc.event {
-			ev[i].pair = b
-		}
+		ev = enc.event
 	} else {
-		ev[fKind].pair, ev[fModule].pair, ev[fDataset].pair = vend.kind, vend.module, vend.dataset
-		ev[fCode].pair = appendStr(append(codePair[:0], keyCode...), code)
+		ev[fKind], ev[fModule], ev[fDataset] = vend.kind, vend.module, vend.dataset
+		ev[fCode] = appendStr(append(codePair[:0], keyCode...), code)
 	}
-	ev[fOutcome].pair = outcomeEvent[outcome]
+	ev[fOutcome] = outcomeEvent[outcome]
 	if sev != catalog.SeverityUnset {
-		ev[fSeverity].pair = appendInt(append(sevPair[:0], keySeverity...), sev.Score())
+		ev[fSeverity] = appendInt(append(sevPair[:0], keySeverity...), sev.Score())
 	}
-	ev[fProvider] = strField(keyProvider, act[catalog.EventProvider])
-	obs := [3]field{{pair: vend.flatVendor}, {pair: vend.flatProd}, strField(keyHostname, act[catalog.ObserverHostname])}
-	user := [2]field{strField(keyName, act[catalog.UserName]), strField(keyID, act[catalog.UserID])}
-	source := [1]field{strField(keyIP, act[catalog.SourceIP])}
-	related := [2]field{listField(keyUser, act[catalog.UserName], act[catalog.UserID]), listField(keyIP, act[catalog.SourceIP], nil)}
-	host := [1]field{strField(keyName, act[catalog.HostName])}
-	var ds [3]field
-	if e.dsNamespace != nil {
-		ds = [3]field{{pair: dsType}, {pair: vend.dataset}, {pair: e.dsNamespace}}
-	}
+	obs := [2][]byte{vend.flatVendor, vend.flatProd}
 	groups := [numGroups]group{
-		gEvent:      {sp: sc.event, fields: ev[:], names: eventFieldNames[:]},
-		gObserver:   {sp: sc.obs, fields: obs[:], names: observerFieldNames},
+		gEvent:      {sp: sc.event, pairs: ev[:], names: eventGroupNames},
+		gObserver:   {sp: sc.obs, pairs: obs[:], names: observerFieldNames},
 		gTags:       {sp: sc.tags, array: true},
-		gUser:       {sp: sc.user, fields: user[:], names: userFieldNames},
-		gSource:     {sp: sc.source, fields: source[:], names: sourceFieldNames},
-		gRelated:    {sp: sc.related, fields: related[:], names: relatedFieldNames},
-		gHost:       {sp: sc.host, fields: host[:], names: hostFieldNames},
-		gDataStream: {sp: sc.ds, fields: ds[:], names: dataStreamFieldNames},
+		gUser:       {sp: sc.user, names: userFieldNames},
+		gSource:     {sp: sc.source, names: sourceFieldNames},
+		gRelated:    {sp: sc.related, names: relatedFieldNames},
+		gHost:       {sp: sc.host, names: hostFieldNames},
+		gDataStream: {sp: sc.ds, names: dataStreamFieldNames},
 	}
-	unknown := enc == nil
-	out := e.writeGroups(*dst, body, sc, st, groups[:], unknown)
-	*dst = out
+	var ds [3][]byte
+	if e.dsNamespace != nil {
+		ds = [3][]byte{dsType, vend.dataset, e.dsNamespace}
+		groups[gDataStream].pairs = ds[:]
+	}
+	if e.opts.Actor && act.any() {
+		vals := [8]field{
+			strField(keyProvider, act[catalog.EventProvider]),
+			strField(keyHostname, act[catalog.ObserverHostname]),
+			strField(keyName, act[catalog.UserName]), strField(keyID, act[catalog.UserID]),
+			strField(keyIP, act[catalog.SourceIP]),
+			listField(keyUser, act[catalog.UserName], act[catalog.UserID]), listField(keyIP, act[catalog.SourceIP], nil),
+			strField(keyName, act[catalog.HostName]),
+		}
+		groups[gEvent].vals = vals[0:1]
+		groups[gObserver].vals = vals[1:2]
+		groups[gUser].vals = vals[2:4]
+		groups[gSource].vals = vals[4:5]
+		groups[gRelated].vals = vals[5:7]
+		groups[gHost].vals = vals[7:8]
+		*dst = e.writeGroups(*dst, body, sc, st, groups[:], enc == nil)
+		return
+	}
+	*dst = e.writeGroups(*dst, body, sc, st, groups[:], enc == nil)
 }
 
 // writeGroups decides, per group, whether to add a new pair, merge into
@@ -213,7 +238,7 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 			out = appendTags(out, unknown)
 			continue
 		}
-		out = e.mergeMap(out, body, ed.sp, g.fields, g.names)
+		out = e.mergeMap(out, body, ed.sp, g)
 	}
 	out = append(out, body[pos:]...)
 	for gi := range groups {
@@ -232,9 +257,9 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 			continue
 		}
 		out = appendMapHeader(out, g.count())
-		for i := range g.fields {
-			if g.fields[i].set() {
-				out = g.fields[i].appendTo(out)
+		for i := 0; i < len(g.pairs)+len(g.vals); i++ {
+			if g.isSet(i) {
+				out = g.appendField(out, i)
 			}
 		}
 	}
@@ -249,15 +274,13 @@ func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *St
 	if e.dsNamespace == nil || sc.ds.set {
 		return false
 	}
-	ds := [3]field{{pair: dsType}, {pair: dsUnknown}, {pair: e.dsNamespace}}
-	groups := [1]group{{fields: ds[:], names: dataStreamFieldNames}}
 	out := appendMapHeader(*dst, sc.nPairs+1)
 	out = append(out, body[sc.first:]...)
 	out = append(out, groupKeys[gDataStream]...)
-	out = appendMapHeader(out, groups[0].count())
-	for i := range ds {
-		out = ds[i].appendTo(out)
-	}
+	out = appendMapHeader(out, 3)
+	out = append(out, dsType...)
+	out = append(out, dsUnknown...)
+	out = append(out, e.dsNamespace...)
 	*dst = out
 	return true
 }
@@ -270,10 +293,11 @@ func appendTags(out []byte, unknown bool) []byte {
 	return out
 }
 
-// mergeMap appends the map at sp.v with our fields added: existing keys are
-// kept (or, with Override, replaced by ours); the original pairs are copied
-// byte for byte.
-func (e *Enricher) mergeMap(out, body []byte, sp span, fields []field, names []string) []byte {
+// mergeMap appends the map at sp.v with the group's fields added:
+// existing keys are kept (or, with Override, replaced by ours); the
+// original pairs are copied byte for byte.
+func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
+	nf := len(g.pairs) + len(g.vals)
 	n, first, _ := mapHeader(body, sp.v)
 	var present uint32 // bit per field the map already has
 	i := first
@@ -284,15 +308,15 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, fields []field, names []s
 			next, _ = skip(body, i)
 		}
 		if isStr {
-			if f := fieldIndex(body[ks:ke], names); f >= 0 && fields[f].set() {
+			if f := fieldIndex(body[ks:ke], g.names[:nf]); f >= 0 && g.isSet(f) {
 				present |= 1 << f
 			}
 		}
 		i, _ = skip(body, next)
 	}
 	total := n
-	for f := range fields {
-		if fields[f].set() && present&(1<<f) == 0 {
+	for f := 0; f < nf; f++ {
+		if g.isSet(f) && present&(1<<f) == 0 {
 			total++ // with Override, a present key is dropped and ours added: no change
 		}
 	}
@@ -310,8 +334,8 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, fields []field, names []s
 			end, _ := skip(body, next)
 			drop := false
 			if isStr {
-				f := fieldIndex(body[ks:ke], names)
-				drop = f >= 0 && fields[f].set()
+				f := fieldIndex(body[ks:ke], g.names[:nf])
+				drop = f >= 0 && g.isSet(f)
 			}
 			if !drop {
 				out = append(out, body[i:end]...)
@@ -319,9 +343,9 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, fields []field, names []s
 			i = end
 		}
 	}
-	for f := range fields {
-		if fields[f].set() && (present&(1<<f) == 0 || e.opts.Override) {
-			out = fields[f].appendTo(out)
+	for f := 0; f < nf; f++ {
+		if g.isSet(f) && (present&(1<<f) == 0 || e.opts.Override) {
+			out = g.appendField(out, f)
 		}
 	}
 	return out
