@@ -98,7 +98,9 @@ var (
 // pairs (nil entries are not written) and fields valued from the record,
 // named by names in that order.
 type group struct {
-	sp    span // the record's own pair, if any
+	key   []byte // the encoded top-level key
+	sp    span   // the record's own pair, if any
+	n     int    // fields set (count, once)
 	pairs [][]byte
 	vals  []field
 	names []string
@@ -111,13 +113,6 @@ func (g *group) isSet(i int) bool {
 		return g.pairs[i] != nil
 	}
 	return g.vals[i-len(g.pairs)].set()
-}
-
-func (g *group) appendField(out []byte, i int) []byte {
-	if i < len(g.pairs) {
-		return append(out, g.pairs[i]...)
-	}
-	return g.vals[i-len(g.pairs)].appendTo(out)
 }
 
 func (g *group) count() int {
@@ -150,23 +145,21 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 		ev[fSeverity] = appendInt(append(sevPair[:0], keySeverity...), sev.Score())
 	}
 	obs := [2][]byte{vend.flatVendor, vend.flatProd}
-	groups := [numGroups]group{
-		gEvent:      {sp: sc.event, pairs: ev[:], names: eventGroupNames},
-		gObserver:   {sp: sc.obs, pairs: obs[:], names: observerFieldNames},
-		gTags:       {sp: sc.tags, array: true},
-		gUser:       {sp: sc.user, names: userFieldNames},
-		gSource:     {sp: sc.source, names: sourceFieldNames},
-		gRelated:    {sp: sc.related, names: relatedFieldNames},
-		gHost:       {sp: sc.host, names: hostFieldNames},
-		gDataStream: {sp: sc.ds, names: dataStreamFieldNames},
+	// Only the groups that can have a field are built: event, observer and
+	// tags always; the actor groups when the record gave a value; data_stream
+	// when it is on.
+	var groups [numGroups]group
+	ng := 0
+	addGroup := func(gi int, sp span, pairs [][]byte, vals []field, names []string) {
+		groups[ng] = group{key: groupKeys[gi], sp: sp, pairs: pairs, vals: vals, names: names}
+		if groups[ng].n = groups[ng].count(); groups[ng].n > 0 {
+			ng++
+		}
 	}
-	var ds [3][]byte
-	if e.dsNamespace != nil {
-		ds = [3][]byte{dsType, vend.dataset, e.dsNamespace}
-		groups[gDataStream].pairs = ds[:]
-	}
-	if e.opts.Actor && act.any() {
-		vals := [8]field{
+	var vals [8]field
+	actor := e.opts.Actor && act.any()
+	if actor {
+		vals = [8]field{
 			strField(keyProvider, act[catalog.EventProvider]),
 			strField(keyHostname, act[catalog.ObserverHostname]),
 			strField(keyName, act[catalog.UserName]), strField(keyID, act[catalog.UserID]),
@@ -174,16 +167,26 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 			listField(keyUser, act[catalog.UserName], act[catalog.UserID]), listField(keyIP, act[catalog.SourceIP], nil),
 			strField(keyName, act[catalog.HostName]),
 		}
-		groups[gEvent].vals = vals[0:1]
-		groups[gObserver].vals = vals[1:2]
-		groups[gUser].vals = vals[2:4]
-		groups[gSource].vals = vals[4:5]
-		groups[gRelated].vals = vals[5:7]
-		groups[gHost].vals = vals[7:8]
-		*dst = e.writeGroups(*dst, body, sc, st, groups[:], enc == nil)
-		return
+		addGroup(gEvent, sc.event, ev[:], vals[0:1], eventGroupNames)
+		addGroup(gObserver, sc.obs, obs[:], vals[1:2], observerFieldNames)
+	} else {
+		addGroup(gEvent, sc.event, ev[:], nil, eventGroupNames)
+		addGroup(gObserver, sc.obs, obs[:], nil, observerFieldNames)
 	}
-	*dst = e.writeGroups(*dst, body, sc, st, groups[:], enc == nil)
+	groups[ng] = group{key: groupKeys[gTags], sp: sc.tags, array: true}
+	ng++
+	if actor {
+		addGroup(gUser, sc.user, nil, vals[2:4], userFieldNames)
+		addGroup(gSource, sc.source, nil, vals[4:5], sourceFieldNames)
+		addGroup(gRelated, sc.related, nil, vals[5:7], relatedFieldNames)
+		addGroup(gHost, sc.host, nil, vals[7:8], hostFieldNames)
+	}
+	var ds [3][]byte
+	if e.dsNamespace != nil {
+		ds = [3][]byte{dsType, vend.dataset, e.dsNamespace}
+		addGroup(gDataStream, sc.ds, ds[:], nil, dataStreamFieldNames)
+	}
+	*dst = e.writeGroups(*dst, body, sc, st, groups[:ng], enc == nil)
 }
 
 // writeGroups decides, per group, whether to add a new pair, merge into
@@ -194,9 +197,6 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 	ne, added := 0, 0
 	for gi := range groups {
 		g := &groups[gi]
-		if !g.array && g.count() == 0 {
-			continue
-		}
 		if !g.sp.set {
 			g.add = true
 			added++
@@ -246,7 +246,7 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 		if !g.add {
 			continue
 		}
-		out = append(out, groupKeys[gi]...)
+		out = append(out, g.key...)
 		if g.array {
 			n := 1
 			if unknown {
@@ -256,10 +256,13 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 			out = appendTags(out, unknown)
 			continue
 		}
-		out = appendMapHeader(out, g.count())
-		for i := 0; i < len(g.pairs)+len(g.vals); i++ {
-			if g.isSet(i) {
-				out = g.appendField(out, i)
+		out = appendMapHeader(out, g.n)
+		for _, p := range g.pairs {
+			out = append(out, p...) // nil appends nothing
+		}
+		for i := range g.vals {
+			if g.vals[i].set() {
+				out = g.vals[i].appendTo(out)
 			}
 		}
 	}
@@ -343,9 +346,15 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
 			i = end
 		}
 	}
-	for f := 0; f < nf; f++ {
-		if g.isSet(f) && (present&(1<<f) == 0 || e.opts.Override) {
-			out = g.appendField(out, f)
+	for f, p := range g.pairs {
+		if p != nil && (present&(1<<f) == 0 || e.opts.Override) {
+			out = append(out, p...)
+		}
+	}
+	for j := range g.vals {
+		f := len(g.pairs) + j
+		if g.vals[j].set() && (present&(1<<f) == 0 || e.opts.Override) {
+			out = g.vals[j].appendTo(out)
 		}
 	}
 	return out
