@@ -263,3 +263,16 @@ func readActorFile(path string) (rows []actorRow, ok bool, err error) {
 	rows, err = parseActors(path, data)
 	return rows, true, err
 }
+
+// ReadActorFile reads and validates one user actor map file; ok is false
+// (and err nil) when the file is not an actor map (its header is not
+// ActorHeader): then it is an event table for ReadFile.
+func ReadActorFile(path string) (rows int, ok bool, err error) {
+	r, ok, err := readActorFile(path)
+	if err == nil && ok {
+		if _, err = buildActors([][]actorRow{r}); err != nil {
+			return 0, true, err
+		}
+	}
+	return len(r), ok, err
+}
