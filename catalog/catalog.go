@@ -18,6 +18,7 @@ type Catalog struct {
 	entries []*Entry
 	index   [NumVendors]map[string]*Entry
 	files   []string
+	actors  *ActorMap
 }
 
 // Embedded parses the catalog built into auditx.
@@ -47,15 +48,32 @@ func Load(userFiles ...string) (*Catalog, error) {
 		}
 		sources = append(sources, entries)
 	}
+	actorRows, err := embeddedActors()
+	if err != nil {
+		return nil, err
+	}
+	actorSets := [][]actorRow{actorRows}
 	for _, f := range userFiles {
+		if rows, ok, err := readActorFile(f); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			actorSets = append(actorSets, rows)
+			continue
+		}
 		entries, err := ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
 		sources = append(sources, entries)
 	}
+	actors, err := buildActors(actorSets)
+	if err != nil {
+		return nil, err
+	}
 	c := build(sources)
 	c.files = slices.Clone(userFiles)
+	c.actors = actors
 	return c, nil
 }
 

@@ -171,6 +171,18 @@ func Parse(g Getter) (*Config, error) {
 		p.fail("flat_key", c.Enrich.FlatKey, "a key without dots or spaces", nil)
 	}
 	c.Enrich.Override = p.boolean("override", false)
+	c.Enrich.Actor = p.boolean("actor", true)
+	ds := p.boolean("data_stream", true)
+	ns := p.str("data_stream_namespace")
+	if ns == "" {
+		ns = DefaultDataStreamNamespace
+	}
+	if err := enrich.CheckNamespace(ns); err != nil {
+		p.fail("data_stream_namespace", ns, "lower case, at most 100 bytes, without - \\ / * ? \" < > | , # : or spaces", nil)
+	}
+	if ds {
+		c.Enrich.DataStreamNamespace = ns
+	}
 	c.Passthrough = !p.boolean("enrich", true)
 	if p.choice("emit", []string{"forward", "stdout"}) == "stdout" {
 		c.Emit = EmitStdout
@@ -244,6 +256,9 @@ func (f filterGetter) Get(key string) string {
 const (
 	DefaultForwardAddress = "127.0.0.1:24224"
 	DefaultEmitTag        = "enriched." + TagPlaceholder
+	// DefaultDataStreamNamespace is Elastic's default namespace (the data
+	// stream naming scheme, logs-<dataset>-default).
+	DefaultDataStreamNamespace = "default"
 	// DefaultMaxMessageBytes is in_forward's default buffer_chunk_size
 	// (1024000, plugins/in_forward/fw.c, v5.1.1) rounded down: a message that
 	// fits one read is parsed once, while fw_prot_process re-parses a bigger

@@ -22,6 +22,8 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, enrich.SchemaECS, c.Enrich.Schema)
 	assert.Equal(t, "auditx", c.Enrich.FlatKey)
 	assert.False(t, c.Enrich.Override)
+	assert.True(t, c.Enrich.Actor, "actor on")
+	assert.Equal(t, "default", c.Enrich.DataStreamNamespace, "data_stream on, namespace default")
 	assert.False(t, c.Passthrough)
 	assert.Equal(t, EmitForward, c.Emit)
 	assert.Equal(t, "tcp", c.ForwardNetwork)
@@ -41,7 +43,7 @@ func TestValues(t *testing.T) {
 		"schema": "flat", "flat_key": "ax", "override": "on", "enrich": "off", "emit": "stdout",
 		"forward_path": "/run/fb.sock", "emit_tag": "x.$TAG", "require_ack": "false", "timeout": "250ms",
 		"compress": "gzip", "max_connections": "2", "max_message_size": "1M", "catalog_reload_interval": "0",
-		"metrics_listen": "127.0.0.1:0", "id": "privx-audit",
+		"metrics_listen": "127.0.0.1:0", "id": "privx-audit", "actor": "off", "data_stream_namespace": "team_a",
 	})
 	require.NoError(t, err)
 	assert.Equal(t, catalog.PrivX, c.Enrich.Vendor)
@@ -64,6 +66,12 @@ func TestValues(t *testing.T) {
 	assert.Equal(t, 1000000, c.MaxMessageBytes, "decimal like Fluent Bit")
 	assert.Zero(t, c.CatalogReload, "0 switches reloading off")
 	assert.Equal(t, "privx-audit", c.ID)
+	assert.False(t, c.Enrich.Actor)
+	assert.Equal(t, "team_a", c.Enrich.DataStreamNamespace)
+
+	c, err = Parse(Map{"data_stream": "off", "data_stream_namespace": "x"})
+	require.NoError(t, err)
+	assert.Empty(t, c.Enrich.DataStreamNamespace, "data_stream off")
 }
 
 // Every key: empty (default), wrong type, out of range. The message names
@@ -78,6 +86,9 @@ func TestBadValues(t *testing.T) {
 		{"schema", "xml", "accepted: ecs, flat"},
 		{"flat_key", "a.b", "without dots"},
 		{"override", "maybe", "accepted: on, off"},
+		{"actor", "sometimes", "accepted: on, off"},
+		{"data_stream", "2", "accepted: on, off"},
+		{"data_stream_namespace", "Prod-1", "lower case"},
 		{"enrich", "2", "accepted: on, off"},
 		{"emit", "kafka", "accepted: forward, stdout"},
 		{"forward_address", "nohost", "host:port"},

@@ -35,9 +35,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +51,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/auditx/auditx/enrich"
 )
 
 const (
@@ -80,7 +84,12 @@ var esVendors = []string{"filingbox", "plusauth", "privx", "netop"}
 // built-in cri parser; where the vendor record has its own "time", as
 // PlusAuth's does, the merged record keeps the vendor's, once).
 var esPipelineKeys = map[string]bool{"@timestamp": true, "event": true, "observer": true, "tags": true,
+	"user": true, "source": true, "related": true, "host": true, "data_stream": true,
 	"kubernetes": true, "stream": true, "_p": true, "time": true}
+
+// esNamespace is the ConfigMap's data_stream_namespace (and the es output's
+// Logstash_DateFormat).
+const esDataStreamNamespace = "default"
 
 // TestESDaemonSetConfig runs the DaemonSet's configuration end to end:
 // CRI log files → tail → kubernetes filter (fake API server) → auditx →
@@ -153,12 +162,13 @@ func TestESDaemonSetConfig(t *testing.T) {
 	fb := startFluentBit(t, dir, fbOptions{ConfigFile: filepath.Join(etcDir, "fluent-bit.conf"), Env: env, PluginsFile: true})
 
 	// Every line in Elasticsearch, but for the one item rejected inside a
-	// successful bulk response (see the assertions below).
+	// successful bulk response and the FilingBox records rejected by the
+	// mapping (see the assertions below).
 	want := len(lines) - 1
 	deadline := time.Now().Add(esDeadline)
 	for {
 		st := es.snapshot()
-		if len(st.stored) >= want && time.Since(st.lastRequest) > esQuiet {
+		if len(st.stored)+len(st.rejected) >= want && time.Since(st.lastStored) > esQuiet {
 			break
 		}
 		if !fb.Running() {
@@ -194,7 +204,9 @@ func TestESDaemonSetConfig(t *testing.T) {
 	require.NotEmpty(t, st.allItemsFailed, "no bulk response with every item failed")
 	require.NotEmpty(t, st.partialRejected, "no bulk response with one failed item among successes")
 	for _, k := range append(append([]string{}, st.wholeFailed...), st.allItemsFailed...) {
-		require.Contains(t, st.stored, k, "document %s of a failed request was never retried", k)
+		_, stored := st.stored[k]
+		_, rejectedByMapping := st.rejected[k]
+		require.True(t, stored || rejectedByMapping && st.sentCount[k] > 1, "document %s of a failed request was never retried", k)
 	}
 	// plugins/out_es/es.c (v5.1.1) elasticsearch_error_check sets
 	// FLB_ES_STATUS_SUCCESS as soon as one item has status 200 or 201, and
@@ -206,23 +218,61 @@ func TestESDaemonSetConfig(t *testing.T) {
 	require.NotContains(t, st.stored, rejected, "Fluent Bit re-sent the item rejected inside a successful bulk response: es.c changed, update this test and the README")
 	require.Equal(t, 1, st.sentCount[rejected], "the rejected item was sent %d times", st.sentCount[rejected])
 
-	// One document per line: every line but the rejected one, none twice.
+	// The one mapping conflict of the samples: FilingBox's UI columns give
+	// "User" (auditx adds user.name: a user object) while its snake_case
+	// export has its own "user" string. In one data stream the first shape
+	// indexed wins and Elasticsearch rejects the other with 400 (inside a
+	// successful bulk response, which Fluent Bit does not retry): a stream
+	// must not mix the two shapes (README, Elasticsearch).
+	snake, title := map[string]bool{}, map[string]bool{}
+	for k, l := range lines {
+		if l.vendor != "filingbox" {
+			continue
+		}
+		if _, ok := l.rec["user"].(string); ok {
+			snake[k] = true
+		} else if _, ok := l.rec["User"]; ok {
+			if _, hasCode := l.rec["Code"]; hasCode {
+				title[k] = true
+			}
+		}
+	}
+	lostShape := snake
+	for k := range st.rejected {
+		if title[k] {
+			lostShape = title
+		}
+	}
+	for k, reason := range st.rejected {
+		require.True(t, lostShape[k], "%s (%s) rejected: %s", k, lines[k].where(), reason)
+		require.Contains(t, reason, "[user]", "%s rejected", lines[k].where())
+	}
+	for _, c := range st.conflicts {
+		require.Contains(t, c, "logs-filingbox.audit-default", "the only conflict is FilingBox's user")
+	}
+
+	// One document per line: every line but the rejected ones, none twice.
 	var missing []string
 	for k := range lines {
-		if _, ok := st.stored[k]; !ok && k != rejected {
+		if _, ok := st.stored[k]; !ok && k != rejected && !lostShape[k] {
 			missing = append(missing, k)
 		}
 	}
 	sort.Strings(missing)
 	require.Empty(t, missing, "lines never indexed")
+	for k := range lostShape {
+		require.NotContains(t, st.stored, k, "a FilingBox record of the other shape was indexed: %s", lines[k].where())
+	}
 	dups := 0
 	for _, docs := range st.stored {
 		dups += len(docs) - 1
 	}
-	t.Logf("bulk requests: %d (whole 429: %d docs, all items 429: %d docs, one item 429: %s); documents stored: %d distinct of %d lines, %d duplicates; lost: 1 (%s, %s)",
-		len(st.requests), len(st.wholeFailed), len(st.allItemsFailed), rejected, len(st.stored), len(lines), dups, rejected, lines[rejected].where())
+	t.Logf("bulk requests: %d (whole 429: %d docs, all items 429: %d docs, one item 429: %s); documents stored: %d distinct of %d lines, %d duplicates; lost inside a successful response: 1 (%s, %s); rejected by the mapping: %d",
+		len(st.requests), len(st.wholeFailed), len(st.allItemsFailed), rejected, len(st.stored), len(lines), dups, rejected, lines[rejected].where(), len(st.rejected))
+	esLogOnePerVendor(t, st.stored)
+	esAnalystQuery(t, st.stored, "m.rossi")
 	require.Zero(t, dups, "documents indexed more than once")
-	require.Empty(t, st.conflicts, "mapping conflicts (documents Elasticsearch would reject with 400)")
+	t.Logf("rejected by the mapping (FilingBox user string vs user object): %d documents, e.g. %s", len(st.rejected), firstN(st.conflicts, 1))
 	require.Equal(t, 0, st.infoCalls, "Fluent Bit 5.1.1's es output does not call GET / (no version check); if it starts to, check the answer")
 
 	// Every document: index, enriched fields typed as the template says,
@@ -231,13 +281,20 @@ func TestESDaemonSetConfig(t *testing.T) {
 		doc := docs[0]
 		line := lines[k]
 		t.Run(line.where(), func(t *testing.T) {
-			require.Equal(t, "create", doc.op)
+			require.Equal(t, "create", doc.op, "data streams take create operations")
+			require.NotEmpty(t, doc.key, "@timestamp")
 			module, _ := field(doc.src, "event.module")
 			ms, _ := module.(string)
-			require.Equal(t, "auditx-"+ms+"-"+esLogDate, doc.index, "index auditx-<event.module>-<date>")
+			dataset := enrich.UnrecognizedDataset
 			if ms != "" {
 				require.Equal(t, line.vendor, ms)
+				dataset = ms + ".audit"
+				ev, _ := field(doc.src, "event.dataset")
+				require.Equal(t, dataset, ev)
 			}
+			require.Equal(t, map[string]any{"type": "logs", "dataset": dataset, "namespace": esDataStreamNamespace}, doc.src["data_stream"])
+			require.Equal(t, "logs-"+dataset+"-"+esDataStreamNamespace, doc.index, "data stream logs-<data_stream.dataset>-<namespace>")
+			esCheckActor(t, line.vendor, line.rec, doc.src)
 			esCheckTypes(t, tmpl, doc.src)
 			esCheckOriginal(t, line.rec, doc.src)
 			kubeMeta, ok := doc.src["kubernetes"].(map[string]any)
@@ -589,6 +646,9 @@ type esStats struct {
 	allItemsFailed  []string // keys of the request whose items all failed
 	partialRejected []string // the one item rejected among successes
 	conflicts       []string
+	rejected        map[string]string // key → the mapping conflict Elasticsearch answers 400 for
+	all             []esDoc           // every document of every bulk request, as sent
+	lastStored      time.Time
 	authFailures    int
 	infoCalls       int
 	lastRequest     time.Time
@@ -602,6 +662,9 @@ type esServer struct {
 	st       esStats
 	mappings map[string]*esMapping
 	dump     io.Writer // every bulk body, for a failed test's inspection
+	// noFaults answers every request as Elasticsearch would, without the
+	// injected 429s.
+	noFaults bool
 }
 
 // esStartServer starts the fake Elasticsearch over TLS: GET / answers the
@@ -628,6 +691,7 @@ func esStartServer(t *testing.T, tmpl *esTemplate, dumpPath string) *esServer {
 	s.dump = f
 	s.st.stored = map[string][]esDoc{}
 	s.st.sentCount = map[string]int{}
+	s.st.rejected = map[string]string{}
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	_, port, _ := strings.Cut(strings.TrimPrefix(s.srv.URL, "https://127.0.0.1"), ":")
@@ -649,6 +713,12 @@ func (s *esServer) snapshot() esStats {
 		c.sentCount[k] = v
 	}
 	c.requests = append([]int(nil), s.st.requests...)
+	c.rejected = map[string]string{}
+	for k, v := range s.st.rejected {
+		c.rejected[k] = v
+	}
+	c.conflicts = append([]string(nil), s.st.conflicts...)
+	c.all = append([]esDoc(nil), s.st.all...)
 	return c
 }
 
@@ -693,6 +763,7 @@ func (s *esServer) bulk(w http.ResponseWriter, r *http.Request) {
 		docs[i].req = n
 		s.st.sentCount[docs[i].key]++
 	}
+	s.st.all = append(s.st.all, docs...)
 	keys := func() []string {
 		var out []string
 		for _, d := range docs {
@@ -701,6 +772,7 @@ func (s *esServer) bulk(w http.ResponseWriter, r *http.Request) {
 		return out
 	}
 	switch {
+	case s.noFaults:
 	case n == 2:
 		s.st.wholeFailed = keys()
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -739,8 +811,10 @@ func (s *esServer) store(d esDoc) int {
 	}
 	if err := m.index(d.src); err != nil {
 		s.st.conflicts = append(s.st.conflicts, fmt.Sprintf("%s %s: %v", d.index, d.key, err))
+		s.st.rejected[d.key] = err.Error()
 		return http.StatusBadRequest
 	}
+	s.st.lastStored = time.Now()
 	s.st.stored[d.key] = append(s.st.stored[d.key], d)
 	return http.StatusCreated
 }
@@ -865,18 +939,35 @@ type esTemplate struct {
 
 func esLoadTemplate(t *testing.T, root string) *esTemplate {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "build", "elasticsearch", "index-template.json"))
+	return esLoadTemplateFile(t, filepath.Join(root, "build", "elasticsearch", "data-stream-template.json"))
+}
+
+// esLoadTemplateFile reads a template's properties and the path_match of
+// its dynamic templates. A dynamic template's field is typed once it
+// appears; its parent object is not mapped ahead (Netop's own "source"
+// string stays possible), which the model gets by not registering it.
+func esLoadTemplateFile(t *testing.T, path string) *esTemplate {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var raw struct {
 		IndexPatterns []string `json:"index_patterns"`
 		Template      struct {
 			Mappings struct {
-				Properties map[string]any `json:"properties"`
+				Properties       map[string]any              `json:"properties"`
+				DynamicTemplates []map[string]map[string]any `json:"dynamic_templates"`
 			} `json:"mappings"`
 		} `json:"template"`
 	}
 	require.NoError(t, json.Unmarshal(b, &raw))
 	tm := &esTemplate{patterns: raw.IndexPatterns, types: map[string]string{}}
+	for _, d := range raw.Template.Mappings.DynamicTemplates {
+		for _, dt := range d {
+			p, _ := dt["path_match"].(string)
+			m, _ := dt["mapping"].(map[string]any)
+			tm.types[p], _ = m["type"].(string)
+		}
+	}
 	var walk func(prefix string, props map[string]any)
 	walk = func(prefix string, props map[string]any) {
 		for k, v := range props {
@@ -916,9 +1007,23 @@ func esCheckTypes(t *testing.T, tmpl *esTemplate, doc map[string]any) {
 			default:
 				t.Errorf("%s (keyword): %v is a %T", p, v, v)
 			}
-		case "text", "date":
+		case "text", "date", "constant_keyword":
 			_, ok := v.(string)
 			require.True(t, ok, "%s (%s): %v is a %T", p, typ, v, v)
+		case "ip":
+			var ips []any
+			switch x := v.(type) {
+			case []any:
+				ips = x
+			default:
+				ips = []any{x}
+			}
+			for _, e := range ips {
+				s, ok := e.(string)
+				require.True(t, ok, "%s (ip): %v is a %T", p, e, e)
+				_, err := netip.ParseAddr(s)
+				require.NoError(t, err, "%s (ip)", p)
+			}
 		case "long":
 			n, ok := v.(json.Number)
 			require.True(t, ok, "%s (long): %v is a %T", p, v, v)
@@ -1067,8 +1172,14 @@ func (m *esMapping) index(doc map[string]any) error {
 			return nil
 		case "object", "flattened":
 			return fmt.Errorf("object mapping for [%s] tried to parse field [%s] as object, but found a concrete value", p, p)
-		case "keyword", "text", "match_only_text":
+		case "keyword", "text", "match_only_text", "constant_keyword":
 			return nil
+		case "ip":
+			if x, ok := v.(string); ok {
+				if _, err := netip.ParseAddr(x); err == nil {
+					return nil
+				}
+			}
 		case "long", "float":
 			switch x := v.(type) {
 			case json.Number:
@@ -1129,4 +1240,125 @@ func esDynamicType(v any) string {
 		return "boolean"
 	}
 	return "text"
+}
+
+// esActorSources are the vendor fields the embedded actor map
+// (catalog/data/actors.csv) reads, by the ECS field they become; the
+// e2e check derives the expected actor fields from the record itself.
+var esActorSources = map[string]map[string][]string{
+	"privx":     {"user.name": {"message.username"}, "user.id": {"message.userID"}, "source.ip": {"message.remoteAddress"}, "event.provider": {"service_name", "message.SSH-PrivX-service"}, "observer.hostname": {"message.instanceName"}},
+	"plusauth":  {"user.id": {"user_id"}, "source.ip": {"client_address"}},
+	"netop":     {"user.name": {"user_name", "userName", "User Name"}, "user.id": {"user_id", "userId", "User Id"}},
+	"filingbox": {"user.name": {"User", "user"}, "source.ip": {"Client IP", "client_ip"}},
+}
+
+// esCheckActor checks a document's actor fields against the vendor's own
+// fields in the record: each ECS field holds the first source's value
+// (Netop's SYSTEM is no user; a record's own non-object user keeps its
+// value and gets no user.name), related.user and related.ip hold them once.
+func esCheckActor(t *testing.T, vendor string, rec, doc map[string]any) {
+	t.Helper()
+	if _, ok := field(doc, "event.code"); !ok {
+		for _, k := range []string{"user", "related"} {
+			if _, own := rec[k]; !own {
+				require.NotContains(t, doc, k, "a record without a code gets no actor fields")
+			}
+		}
+		return
+	}
+	want := map[string]string{}
+	for ecs, srcs := range esActorSources[vendor] {
+		for _, s := range srcs {
+			if v, ok := field(rec, s); ok {
+				if str, ok := v.(string); ok && str != "" && !(vendor == "netop" && strings.EqualFold(str, "SYSTEM")) {
+					want[ecs] = str
+					break
+				}
+			}
+		}
+	}
+	var relUser, relIP []any
+	for _, k := range []string{"user.name", "user.id"} {
+		if v, ok := want[k]; ok && !slices.Contains(relUser, any(v)) {
+			relUser = append(relUser, v)
+		}
+	}
+	if v, ok := want["source.ip"]; ok {
+		relIP = append(relIP, v)
+	}
+	for ecs, v := range want {
+		top, _, _ := strings.Cut(ecs, ".")
+		if own, ok := rec[top]; ok {
+			if _, isMap := own.(map[string]any); !isMap {
+				require.Equal(t, esNormalize(own), esNormalize(doc[top]), "the record's own %s is kept", top)
+				continue
+			}
+		}
+		got, _ := field(doc, ecs)
+		require.Equal(t, v, got, ecs)
+	}
+	got, _ := field(doc, "related.user")
+	if relUser == nil {
+		require.Nil(t, got, "related.user")
+	} else {
+		require.Equal(t, relUser, got, "related.user")
+	}
+	got, _ = field(doc, "related.ip")
+	if relIP == nil {
+		require.Nil(t, got, "related.ip")
+	} else {
+		require.Equal(t, relIP, got, "related.ip")
+	}
+}
+
+// esLogOnePerVendor logs, for -v, the first document of each vendor as the
+// server received it (the README's example documents come from here).
+func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc) {
+	t.Helper()
+	keys := make([]string, 0, len(stored))
+	for k := range stored {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		d := stored[k][0]
+		if seen[d.index] {
+			continue
+		}
+		seen[d.index] = true
+		b, _ := json.Marshal(d.src)
+		t.Logf("%s %s: %s", d.op, d.index, b)
+	}
+}
+
+// esAnalystQuery runs the README's analyst query, user.name: "<user>" and
+// event.outcome: failure, over the stored documents (term queries on
+// keyword fields: exact values), logs the hits and requires hits from more
+// than one vendor: the same fields for every vendor.
+func esAnalystQuery(t *testing.T, stored map[string][]esDoc, user string) {
+	t.Helper()
+	var hits []string
+	vendors := map[string]bool{}
+	keys := make([]string, 0, len(stored))
+	for k := range stored {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		d := stored[k][0]
+		name, _ := field(d.src, "user.name")
+		outcome, _ := field(d.src, "event.outcome")
+		if name != user || outcome != "failure" {
+			continue
+		}
+		module, _ := field(d.src, "event.module")
+		vendors[module.(string)] = true
+		code, _ := field(d.src, "event.code")
+		action, _ := field(d.src, "event.action")
+		ip, _ := field(d.src, "source.ip")
+		hits = append(hits, fmt.Sprintf("%s %s event.code=%v event.action=%q source.ip=%v", d.index, d.key, code, action, ip))
+	}
+	t.Logf("user.name: %q and event.outcome: failure → %d hits:\n%s", user, len(hits), strings.Join(hits, "\n"))
+	require.Greater(t, len(vendors), 1, "the analyst query finds one vendor only")
 }

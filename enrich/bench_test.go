@@ -113,3 +113,38 @@ func BenchmarkPassthrough(b *testing.B) {
 	}
 	reportRecords(b, n)
 }
+
+// BenchmarkActor enriches the 1 MiB mixed chunk with the actor fields (and
+// data_stream) on and off in one run: the difference is their cost per
+// record.
+func BenchmarkActor(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"off", Options{}},
+		{"actor", Options{Actor: true}},
+		{"actor+data_stream", Options{Actor: true, DataStreamNamespace: "default"}},
+	} {
+		for _, only := range []string{"", "privx"} {
+			name := c.name + "/mixed"
+			if only != "" {
+				name = c.name + "/" + only
+			}
+			b.Run(name, func(b *testing.B) {
+				e := newEnricher(b, c.opts)
+				chunk, per := mibChunk(b, only)
+				out := make([]byte, 0, 3*len(chunk))
+				ends := make([]int, 0, per)
+				b.ReportAllocs()
+				b.SetBytes(int64(len(chunk)))
+				n := 0
+				for b.Loop() {
+					out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
+					n += per
+				}
+				reportRecords(b, n)
+			})
+		}
+	}
+}

@@ -48,16 +48,18 @@ func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([
 		return dst, 0, false
 	}
 	var sc scanned
-	end, ok := e.scan(chunk[bi:], &sc)
+	end, ok := e.scan(chunk[bi:], &sc, t)
 	if !ok {
 		return dst, 0, false
 	}
 	body := chunk[bi : bi+end]
 	dst = append(dst, chunk[i:bi]...)
 	st.Records++
-	r, _ := e.enrichScanned(&dst, body, &sc, st, t)
+	r, _, wrote := e.enrichScanned(&dst, body, &sc, st, t)
 	st.count(r)
-	if r != ResultEnriched && r != ResultUnknown {
+	if wrote {
+		st.Rewritten++
+	} else {
 		dst = append(dst, body...)
 	}
 	return dst, bi + end, true

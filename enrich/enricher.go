@@ -11,12 +11,14 @@ import (
 // concurrent use: the catalog is swapped atomically (SetCatalog) and the
 // counters are atomic, so several Fluent Bit workers can share one.
 type Enricher struct {
-	opts     Options
-	plan     *plan
-	flatKey  []byte // encoded
-	tab      atomic.Pointer[table]
-	counters counters
-	unknown  unknownCodes
+	opts    Options
+	flatKey []byte // encoded
+	// dsNamespace is the encoded data_stream "namespace" pair; nil when
+	// data_stream is off (or in the flat schema).
+	dsNamespace []byte
+	tab         atomic.Pointer[table]
+	counters    counters
+	unknown     unknownCodes
 }
 
 // New returns an Enricher over cat.
@@ -28,9 +30,12 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 		return nil, err
 	}
 	_ = opts.validate() // the defaults Validate applied to its copy
-	e := &Enricher{opts: opts, plan: newPlan(&opts)}
+	e := &Enricher{opts: opts}
 	e.flatKey = appendStr(nil, opts.FlatKey)
-	e.tab.Store(newTable(cat))
+	if opts.DataStreamNamespace != "" && opts.Schema == SchemaECS {
+		e.dsNamespace = pair("namespace", opts.DataStreamNamespace)
+	}
+	e.tab.Store(newTable(cat, &e.opts))
 	return e, nil
 }
 
@@ -43,7 +48,7 @@ func (e *Enricher) Catalog() *catalog.Catalog { return e.tab.Load().cat }
 // SetCatalog swaps the catalog atomically: a record is enriched with either
 // the old or the new catalog, never a mix.
 func (e *Enricher) SetCatalog(cat *catalog.Catalog) {
-	e.tab.Store(newTable(cat))
+	e.tab.Store(newTable(cat, &e.opts))
 }
 
 // Stats returns a snapshot of the counters.
@@ -63,6 +68,8 @@ type Stats struct {
 	GroupMarkers    uint64 // group start/end events passed on
 	BadEvents       uint64 // chunk entries that are not events: passed untouched
 	TrailingBytes   uint64 // bytes after the last decodable event of a chunk, dropped
+	InvalidIP       uint64 // an address field of the actor map held no valid IP: not taken as source.ip
+	Rewritten       uint64 // records whose body auditx wrote anew (enriched, unknown code, or data_stream alone); the others are copied unchanged
 }
 
 // Add adds o to s.
@@ -78,10 +85,12 @@ func (s *Stats) Add(o Stats) {
 	s.GroupMarkers += o.GroupMarkers
 	s.BadEvents += o.BadEvents
 	s.TrailingBytes += o.TrailingBytes
+	s.InvalidIP += o.InvalidIP
+	s.Rewritten += o.Rewritten
 }
 
 type counters struct {
-	records, enriched, unknown, noCode, invalidCode, malformed, already, conflicts, groups, badEvents, trailing atomic.Uint64
+	records, enriched, unknown, noCode, invalidCode, malformed, already, conflicts, groups, badEvents, trailing, invalidIP, rewritten atomic.Uint64
 }
 
 func (c *counters) add(s *Stats) {
@@ -101,6 +110,8 @@ func (c *counters) add(s *Stats) {
 	add(&c.groups, s.GroupMarkers)
 	add(&c.badEvents, s.BadEvents)
 	add(&c.trailing, s.TrailingBytes)
+	add(&c.invalidIP, s.InvalidIP)
+	add(&c.rewritten, s.Rewritten)
 }
 
 func (c *counters) snapshot() Stats {
@@ -108,6 +119,6 @@ func (c *counters) snapshot() Stats {
 		Records: c.records.Load(), Enriched: c.enriched.Load(), Unknown: c.unknown.Load(),
 		NoCode: c.noCode.Load(), InvalidCode: c.invalidCode.Load(), Malformed: c.malformed.Load(),
 		AlreadyEnriched: c.already.Load(), Conflicts: c.conflicts.Load(), GroupMarkers: c.groups.Load(),
-		BadEvents: c.badEvents.Load(), TrailingBytes: c.trailing.Load(),
+		BadEvents: c.badEvents.Load(), TrailingBytes: c.trailing.Load(), InvalidIP: c.invalidIP.Load(), Rewritten: c.rewritten.Load(),
 	}
 }

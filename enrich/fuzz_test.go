@@ -122,3 +122,38 @@ func FuzzSkip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecordActor: with the actor fields and data_stream on, any body is
+// either passed untouched (malformed, already enriched) or comes out as
+// one complete map with no pair removed, and enriching it again changes
+// nothing.
+func FuzzRecordActor(f *testing.F) {
+	for _, v := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		for _, b := range sampleBodies(f, v)[:3] {
+			f.Add(b)
+		}
+	}
+	f.Add(mp(f, `{"event_type":"4002","user_id":"u","client_address":"::1","user":{"id":"x"},"related":"r","source":1}`))
+	f.Add(mp(f, `{"message":"no code","data_stream":{"dataset":"mine"}}`))
+	e := newEnricher(f, Options{Actor: true, DataStreamNamespace: "default"})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > maxFuzzInput {
+			return
+		}
+		out, r := e.Record(nil, body)
+		switch r {
+		case ResultMalformed, ResultAlreadyEnriched:
+			require.True(t, bytes.Equal(body, out), "passes untouched")
+			return
+		}
+		end, err := skip(out, 0)
+		require.NoError(t, err)
+		require.Equal(t, len(out), end, "one complete map")
+		n, _, ok := mapHeader(out, 0)
+		require.True(t, ok)
+		n0, _, _ := mapHeader(body, 0)
+		require.GreaterOrEqual(t, n, n0, "no pair removed")
+		again, _ := e.Record(nil, out)
+		require.Equal(t, out, again, "enriching the output again changes nothing")
+	})
+}

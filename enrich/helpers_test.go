@@ -93,3 +93,10 @@ func eventV1Int(sec uint32, body []byte) []byte {
 }
 
 var emptyMap = []byte{0x80}
+
+func mustCatalog(t testing.TB) *catalog.Catalog {
+	t.Helper()
+	c, err := catalog.Embedded()
+	require.NoError(t, err)
+	return c
+}

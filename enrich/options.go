@@ -58,6 +58,46 @@ type Options struct {
 	FlatKey string
 	// Override lets auditx's fields replace existing ones of the same name.
 	Override bool
+	// Actor adds who acted and from where (user.name, user.id, source.ip,
+	// related.user, related.ip, event.provider, observer.hostname,
+	// host.name), read from the vendor's own fields as the catalog's actor
+	// map says. The zero value leaves them out; config and the CLI switch
+	// them on by default.
+	Actor bool
+	// DataStreamNamespace, when set, adds data_stream.type ("logs"),
+	// data_stream.dataset (event.dataset) and data_stream.namespace to
+	// every record of the ECS schema, so that an Elasticsearch output can
+	// route it to the data stream logs-<dataset>-<namespace>. A map record
+	// auditx does not recognise gets the dataset UnrecognizedDataset.
+	// Ignored in the flat schema.
+	DataStreamNamespace string
+}
+
+// DataStreamType is data_stream.type of every record: audit logs are logs.
+const DataStreamType = "logs"
+
+// UnrecognizedDataset is data_stream.dataset of a map record whose vendor
+// or code auditx did not find: it still needs a data stream to land in.
+const UnrecognizedDataset = "auditx.unrecognized"
+
+// maxNamespaceLen is Elasticsearch's bound of data_stream.namespace
+// (the data stream naming scheme: at most 100 bytes).
+const maxNamespaceLen = 100
+
+// CheckNamespace validates a data_stream.namespace as Elasticsearch's
+// data stream naming scheme does: lower case, at most 100 bytes, none of
+// \ / * ? " < > | , # space, and no '-' (it separates the name's parts).
+func CheckNamespace(ns string) error {
+	if ns == "" || len(ns) > maxNamespaceLen {
+		return fmt.Errorf("namespace must have 1 to %d bytes", maxNamespaceLen)
+	}
+	for i := 0; i < len(ns); i++ {
+		c := ns[i]
+		if c >= 'A' && c <= 'Z' || strings.IndexByte("\\/*?\"<>|,# -:", c) >= 0 || c < 0x20 {
+			return fmt.Errorf("namespace %q: lower case, without - and without \\ / * ? \" < > | , # : or spaces", ns)
+		}
+	}
+	return nil
 }
 
 // Validate checks o exactly as New does, without a catalog: what config
@@ -66,8 +106,8 @@ func (o Options) Validate() error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if n := newPlan(&o).n; n > maxSlots {
-		return fmt.Errorf("enrich: %d watched keys, at most %d", n, maxSlots)
+	if n := newPlan(&o, nil).n; n > baseSlots {
+		return fmt.Errorf("enrich: %d watched keys, at most %d", n, baseSlots)
 	}
 	return nil
 }
@@ -88,6 +128,11 @@ func (o *Options) validate() error {
 			if k := normKeyString(s); k == "" {
 				return fmt.Errorf("code_key %q has an empty segment or one longer than %d characters", o.CodeKey, maxKeyLen)
 			}
+		}
+	}
+	if o.DataStreamNamespace != "" {
+		if err := CheckNamespace(o.DataStreamNamespace); err != nil {
+			return err
 		}
 	}
 	if o.CodeRegex != nil && o.CodeRegex.NumSubexp() > 1 {

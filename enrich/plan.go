@@ -9,8 +9,13 @@ import (
 // A plan says which top-level keys of a record matter and what they mean.
 // It is built once per Enricher from its Options.
 
-// maxSlots bounds the distinct top-level keys a plan watches.
+// maxSlots bounds the distinct top-level keys a plan watches: the code
+// locations (at most baseSlots) and the actor map's keys (at most
+// catalog.MaxActorTopKeys, which the catalog enforces).
 const maxSlots = 24
+
+// baseSlots bounds the keys of the code locations, a code_key included.
+const baseSlots = maxSlots - catalog.MaxActorTopKeys
 
 // path is a key path: a watched top-level key (slot) and the normalised keys
 // below it.
@@ -39,6 +44,17 @@ type plan struct {
 	ntEntity, ntAction              path
 	fbCode                          []path
 	custom                          bool // code comes from Options.CodeKey
+
+	// actor holds, per vendor and actor field, the sources of the
+	// catalog's actor map (Options.Actor): first usable value wins.
+	actor  [catalog.NumVendors][catalog.NumActorFields][]actorPath
+	nested [catalog.NumVendors][]actorNested // the one-level nested sources of actor, by parent key
+}
+
+// actorPath is one source of an actor field.
+type actorPath struct {
+	path
+	ignore []string // values not taken (compared case-insensitively)
 }
 
 type slotKey struct {
@@ -87,7 +103,7 @@ func (p *plan) paths(dotted ...string) []path {
 // Default code locations per vendor (see README "Record shapes"): the first
 // key present wins; key names match case-insensitively with spaces, '_'
 // and '-' ignored, so "Entity Type", "entity_type" and "entityType" are one.
-func newPlan(o *Options) *plan {
+func newPlan(o *Options, actors *catalog.ActorMap) *plan {
 	p := &plan{slots: map[string]int{}}
 	p.fbCode = p.paths("code", "event_code")
 	p.code[catalog.FilingBox] = p.fbCode
@@ -103,6 +119,16 @@ func newPlan(o *Options) *plan {
 	if o.CodeKey != "" {
 		p.code[o.Vendor] = []path{p.path(o.CodeKey)}
 		p.custom = true
+	}
+	if o.Actor && actors != nil {
+		for _, v := range catalog.Vendors() {
+			for f := catalog.ActorField(0); f < catalog.NumActorFields; f++ {
+				for _, src := range actors.Sources(v, f) {
+					p.actor[v][f] = append(p.actor[v][f], actorPath{path: p.path(src.Path), ignore: src.Ignore})
+				}
+			}
+		}
+		p.planNested()
 	}
 	return p
 }

@@ -59,9 +59,11 @@ func (e *Enricher) Record(dst, body []byte) ([]byte, Result) {
 func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, catalog.Vendor) {
 	var st Stats
 	st.Records++
-	r, v := e.enrichInto(&dst, body, &st, e.tab.Load())
+	r, v, wrote := e.enrichInto(&dst, body, &st, e.tab.Load())
 	st.count(r)
-	if r != ResultEnriched && r != ResultUnknown {
+	if wrote {
+		st.Rewritten++
+	} else {
 		dst = append(dst, body...)
 	}
 	e.counters.add(&st)
@@ -79,32 +81,53 @@ type scanned struct {
 	slots         [maxSlots]span
 	event, obs    span
 	tags, flat    span
+	user, source  span
+	related, host span
+	ds            span // data_stream
 	first, nPairs int
+	plan          *plan
 }
 
 func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result) {
 	st.Records++
-	r, _ := e.enrichInto(&dst, body, st, t)
+	r, _, wrote := e.enrichInto(&dst, body, st, t)
 	st.count(r)
-	if r != ResultEnriched && r != ResultUnknown {
+	if wrote {
+		st.Rewritten++
+	} else {
 		dst = append(dst, body...)
 	}
 	return dst, r
 }
 
-// enrichInto appends the enriched body to *dst and returns ResultEnriched or
-// ResultUnknown; for any other result it appends nothing. It also returns the
+// enrichInto appends the enriched body to *dst (wrote true): for
+// ResultEnriched and ResultUnknown, and for a map record without a code
+// when data_stream is on (it gets data_stream alone). For anything else it
+// appends nothing and the caller copies the body. It also returns the
 // vendor the record was taken for.
-func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, catalog.Vendor) {
+func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, catalog.Vendor, bool) {
 	var sc scanned
-	if end, ok := e.scan(body, &sc); !ok || end != len(body) {
-		return ResultMalformed, catalog.NoVendor
+	if end, ok := e.scan(body, &sc, t); !ok || end != len(body) {
+		return ResultMalformed, catalog.NoVendor, false
 	}
 	return e.enrichScanned(dst, body, &sc, st, t)
 }
 
 // enrichScanned is enrichInto for a body that scan has walked already.
-func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor) {
+func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor, bool) {
+	r, v := e.enrichCode(dst, body, sc, st, t)
+	switch r {
+	case ResultEnriched, ResultUnknown:
+		return r, v, true
+	case ResultNoCode, ResultInvalidCode:
+		return r, v, e.writeDataStream(dst, body, sc, st)
+	}
+	return r, v, false
+}
+
+// enrichCode finds the vendor and code and, for a known vendor, appends the
+// enriched record (ResultEnriched, ResultUnknown); otherwise it appends nothing.
+func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor) {
 	if e.opts.Schema == SchemaFlat {
 		if sc.flat.set {
 			return ResultAlreadyEnriched, catalog.NoVendor
@@ -124,9 +147,9 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 	var codeBuf [2*catalog.MaxCodeLen + 2]byte
 	var code []byte
 	var entry *catalog.Entry
-	if v == catalog.Netop && !e.plan.custom {
-		ei, eok := e.resolveFirst(body, sc, e.plan.entity)
-		ai, aok := e.resolveFirst(body, sc, e.plan.action)
+	if v == catalog.Netop && !sc.plan.custom {
+		ei, eok := e.resolveFirst(body, sc, sc.plan.entity)
+		ai, aok := e.resolveFirst(body, sc, sc.plan.action)
 		if !eok || !aok {
 			return ResultNoCode, v
 		}
@@ -141,7 +164,7 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 		entry = t.cat.LookupPair(body[es:ee], body[as:ae])
 		code = catalog.CanonicalPair(codeBuf[:0], body[es:ee], body[as:ae])
 	} else {
-		vi, ok := e.resolveFirst(body, sc, e.plan.code[v])
+		vi, ok := e.resolveFirst(body, sc, sc.plan.code[v])
 		if !ok {
 			return ResultNoCode, v
 		}
@@ -199,10 +222,14 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 		outcome = o
 	}
 
+	var act actorValues
+	if e.opts.Actor {
+		act = e.actors(body, sc, v, st)
+	}
 	if e.opts.Schema == SchemaFlat {
-		e.writeFlat(dst, body, sc, t, v, enc, code, outcome, sev)
+		e.writeFlat(dst, body, sc, t, v, enc, code, outcome, sev, &act)
 	} else {
-		e.writeECS(dst, body, sc, st, t, v, enc, code, outcome, sev)
+		e.writeECS(dst, body, sc, st, t, v, enc, code, outcome, sev, &act)
 	}
 	if enc == nil {
 		e.unknown.add(v, code)
@@ -215,7 +242,8 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 // noting the watched keys, and returns the offset just past the map; ok is
 // false when body does not start with a complete map. Bytes after the map
 // are not read (a chunk's next events).
-func (e *Enricher) scan(body []byte, sc *scanned) (end int, ok bool) {
+func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
+	sc.plan = t.plan
 	n, i, ok := mapHeader(body, 0)
 	if !ok {
 		return 0, false
@@ -253,13 +281,33 @@ func (e *Enricher) scan(body []byte, sc *scanned) (end int, ok bool) {
 					if !sc.tags.set {
 						sc.tags = sp
 					}
+				case "user":
+					if !sc.user.set {
+						sc.user = sp
+					}
+				case "source":
+					if !sc.source.set {
+						sc.source = sp
+					}
+				case "related":
+					if !sc.related.set {
+						sc.related = sp
+					}
+				case "host":
+					if !sc.host.set {
+						sc.host = sp
+					}
+				case "data_stream":
+					if !sc.ds.set {
+						sc.ds = sp
+					}
 				}
 			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
 				sc.flat = sp
 			}
 			var nb [maxKeyLen]byte
 			if nk, ok := normKey(key, &nb); ok {
-				if s, ok := e.plan.lookup(nk); ok && !sc.slots[s].set {
+				if s, ok := sc.plan.lookup(nk); ok && !sc.slots[s].set {
 					sc.slots[s] = sp
 				}
 			}
@@ -277,7 +325,7 @@ func (e *Enricher) scan(body []byte, sc *scanned) (end int, ok bool) {
 //  4. FilingBox: code or event_code
 //  5. PrivX: event_id alone
 func (e *Enricher) detect(sc *scanned) catalog.Vendor {
-	p := e.plan
+	p := sc.plan
 	has := func(x path) bool { return sc.slots[x.slot].set }
 	switch {
 	case has(p.pxID) && (has(p.pxName) || has(p.pxService)):
@@ -404,13 +452,13 @@ const datasetSuffix = ".audit"
 func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o catalog.Outcome, s catalog.Severity) (catalog.Outcome, catalog.Severity) {
 	switch v {
 	case catalog.FilingBox:
-		if vi, ok := e.resolveFirst(body, sc, e.plan.fbType); ok {
+		if vi, ok := e.resolveFirst(body, sc, sc.plan.fbType); ok {
 			if st, en, ok := str(body, vi); ok && equalFoldASCII(trimSpace(body[st:en]), "fault") {
 				o = catalog.OutcomeFailure
 			}
 		}
 	case catalog.Netop:
-		if vi, ok := e.resolveFirst(body, sc, e.plan.result); ok {
+		if vi, ok := e.resolveFirst(body, sc, sc.plan.result); ok {
 			if n, ok := intValue(body, vi); ok {
 				if n == 0 {
 					o = catalog.OutcomeSuccess
@@ -420,7 +468,7 @@ func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o cata
 			}
 		}
 	case catalog.PrivX:
-		if vi, ok := e.resolveFirst(body, sc, e.plan.severity); ok {
+		if vi, ok := e.resolveFirst(body, sc, sc.plan.severity); ok {
 			if lvl, ok := severityValue(body, vi); ok {
 				s = lvl
 			}

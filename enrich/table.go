@@ -60,6 +60,7 @@ type encVendor struct {
 // it atomically when the catalog changes.
 type table struct {
 	cat     *catalog.Catalog
+	plan    *plan // the watched keys: code locations and the catalog's actor map
 	entries []encEntry
 	vendors [catalog.NumVendors]encVendor
 }
@@ -100,9 +101,9 @@ func pairList(key string, values []string) []byte {
 	return b
 }
 
-// newTable pre-encodes every entry of cat.
-func newTable(cat *catalog.Catalog) *table {
-	t := &table{cat: cat}
+// newTable pre-encodes every entry of cat and plans the keys to watch.
+func newTable(cat *catalog.Catalog, o *Options) *table {
+	t := &table{cat: cat, plan: newPlan(o, cat.Actors())}
 	for _, v := range catalog.Vendors() {
 		info := v.Info()
 		t.vendors[v] = encVendor{

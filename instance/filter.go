@@ -51,8 +51,9 @@ func (f *Filter) SetCatalogHook(h func(entries int, failed bool)) { f.onCatalog 
 
 // Filter enriches one append of records (concatenated msgpack events).
 //
-// Contract: when at least one record was enriched (known or unknown code),
-// it calls emit once with the whole new append, valid only during the call,
+// Contract: when at least one record was rewritten (enriched, with a known
+// or unknown code, or given data_stream alone), it calls emit once with the
+// whole new append, valid only during the call,
 // and returns true (FLB_FILTER_MODIFIED: the caller copies it into memory
 // Fluent Bit frees). Otherwise it returns false and the append passes
 // untouched (FLB_FILTER_NOTOUCH): nothing to enrich, bytes after the last
@@ -86,7 +87,7 @@ func (f *Filter) Filter(data []byte, emit func(out []byte), st *enrich.Stats) (m
 	case s.TrailingBytes > 0:
 		f.stats.trailing.Add(1)
 		f.log.Limitf(LevelError, "trailing", "an append ends with %d bytes that are not a complete msgpack object; the whole append passes untouched", s.TrailingBytes)
-	case s.Enriched+s.Unknown > 0:
+	case s.Rewritten > 0:
 		emit(out)
 		modified = true
 	}

@@ -56,6 +56,9 @@ struct auditx_config_map auditx_filter_config_map[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "schema", NULL, 0, 0, 0, "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "flat_key", NULL, 0, 0, 0, "the map key of the flat schema"},
     {AUDITX_FLB_CONFIG_MAP_STR, "override", NULL, 0, 0, 0, "let auditx's fields replace existing fields of the same name"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "actor", NULL, 0, 0, 0, "add who acted and from where (user.name, user.id, source.ip, related.user, related.ip, event.provider, observer.hostname) from the vendor's own fields, as the catalog's actor map says; in the flat schema under flat_key"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "data_stream", NULL, 0, 0, 0, "add data_stream.type (logs), data_stream.dataset (event.dataset; auditx.unrecognized for a record without a code) and data_stream.namespace, for Elasticsearch data streams logs-<dataset>-<namespace> (ECS schema only)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "data_stream_namespace", NULL, 0, 0, 0, "data_stream.namespace: lower case, without '-'"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}
@@ -70,6 +73,9 @@ struct auditx_config_map96 auditx_filter_config_map96[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "schema", NULL, 0, 0, 0, "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "flat_key", NULL, 0, 0, 0, "the map key of the flat schema"},
     {AUDITX_FLB_CONFIG_MAP_STR, "override", NULL, 0, 0, 0, "let auditx's fields replace existing fields of the same name"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "actor", NULL, 0, 0, 0, "add who acted and from where (user.name, user.id, source.ip, related.user, related.ip, event.provider, observer.hostname) from the vendor's own fields, as the catalog's actor map says; in the flat schema under flat_key"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "data_stream", NULL, 0, 0, 0, "add data_stream.type (logs), data_stream.dataset (event.dataset; auditx.unrecognized for a record without a code) and data_stream.namespace, for Elasticsearch data streams logs-<dataset>-<namespace> (ECS schema only)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "data_stream_namespace", NULL, 0, 0, 0, "data_stream.namespace: lower case, without '-'"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}

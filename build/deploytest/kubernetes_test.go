@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
@@ -505,18 +506,33 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 		require.Equal(t, "On", es.MustGet(t, "Suppress_Type_Name"), "Elasticsearch 8 has no mapping types")
 		require.Equal(t, "On", es.MustGet(t, "tls.verify"))
 	})
-	t.Run("index names match the template", func(t *testing.T) {
+	t.Run("data stream names match the template", func(t *testing.T) {
 		es := only(t, conf, "OUTPUT", "es")
 		require.Equal(t, "On", es.MustGet(t, "Logstash_Format"))
+		require.Equal(t, "create", es.MustGet(t, "Write_Operation"), "data streams take create operations only")
 		key := es.MustGet(t, "Logstash_Prefix_Key")
+		ax := only(t, conf, "FILTER", "auditx")
 		tail := only(t, conf, "INPUT", "tail")
-		first, _, _ := strings.Cut(tail.MustGet(t, "Tag"), ".")
-		prefix := strings.NewReplacer("$TAG[0]", first, "$event['module']", "privx").Replace(key)
-		idx := prefix + "-2026.11.20"
-		tmpl := readRepoFile(t, "build/elasticsearch/index-template.json")
-		pat := regexp.MustCompile(`"index_patterns": \[\s*"([^"]+)"`).FindStringSubmatch(tmpl)
-		require.NotNil(t, pat)
-		require.True(t, tagMatches(pat[1], idx), "index %s does not match the template's pattern %s", idx, pat[1])
+		require.Equal(t, "on", ax.MustGet(t, "data_stream"))
+		ns := ax.MustGet(t, "data_stream_namespace")
+		require.NotContains(t, es.MustGet(t, "Logstash_DateFormat"), "%", "the date format is the namespace, not a date")
+		require.Equal(t, ns, es.MustGet(t, "Logstash_DateFormat"), "the es output's namespace is auditx's data_stream_namespace")
+		var tmpl struct {
+			IndexPatterns []string `json:"index_patterns"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(readRepoFile(t, "build/elasticsearch/data-stream-template.json")), &tmpl))
+		for _, ds := range []string{"privx.audit", "netop.audit", "auditx.unrecognized"} {
+			tag := strings.Split(tail.MustGet(t, "Tag"), ".")
+			require.Greater(t, len(tag), 2, "tail Tag auditx.logs.*: its second part is the stream type")
+			prefix := strings.NewReplacer("$TAG[1]", tag[1], "$data_stream['dataset']", ds).Replace(key)
+			name := prefix + es.MustGet(t, "Logstash_Prefix_Separator") + es.MustGet(t, "Logstash_DateFormat")
+			require.Equal(t, "logs-"+ds+"-"+ns, name)
+			matched := false
+			for _, p := range tmpl.IndexPatterns {
+				matched = matched || tagMatches(p, name)
+			}
+			require.True(t, matched, "data stream %s does not match the template's patterns %v", name, tmpl.IndexPatterns)
+		}
 	})
 }
 

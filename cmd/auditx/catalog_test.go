@@ -359,3 +359,14 @@ func recordTail(t *testing.T, v catalog.Vendor, code string) string {
 	row := strings.SplitN(strings.TrimSuffix(b.String(), "\n"), "\n", 2)[1]
 	return strings.SplitN(row, ",", 3)[2]
 }
+
+func TestCatalogLintActorFile(t *testing.T) {
+	ok := writeTemp(t, "actors.csv", "vendor,field,source,ignore,note\nnetop,host.name,Entity Name,,site\n")
+	bad := writeTemp(t, "bad-actors.csv", "vendor,field,source,ignore,note\nnetop,user.email,x,,\n")
+	out, stderr, code := runCLI(t, "", "catalog", "lint", ok)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, out, "OK "+ok+": actor map, 1 rows")
+	_, stderr, code = runCLI(t, "", "catalog", "lint", bad)
+	require.Equal(t, exitFail, code)
+	require.Contains(t, stderr, bad+":2: column field")
+}

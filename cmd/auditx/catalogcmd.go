@@ -196,6 +196,15 @@ Exit 1 when a file is bad.`)
 	}
 	status := exitOK
 	for _, f := range pos {
+		if rows, ok, err := catalog.ReadActorFile(f); ok {
+			if err != nil {
+				fmt.Fprintln(c.stderr, err)
+				status = exitFail
+				continue
+			}
+			fmt.Fprintf(c.stdout, "OK %s: actor map, %d rows\n", f, rows)
+			continue
+		}
 		entries, err := catalog.ReadFile(f)
 		if err != nil {
 			fmt.Fprintln(c.stderr, err) // a *catalog.FileError: file:line: problem

@@ -41,6 +41,9 @@ counters is printed on stderr at the end.`)
 	fs.Var(&schema, "schema", "the `SCHEMA` of the added fields: ecs (event.*, observer.*, tags) or flat (one map under --flat-key)")
 	flatKey := fs.String("flat-key", enrich.DefaultFlatKey, "the `KEY` of the map of the flat schema")
 	override := fs.Bool("override", false, "let auditx's fields replace existing fields of the same name")
+	actor := fs.Bool("actor", true, "add who acted and from where (user.*, source.ip, related.*, event.provider, observer.hostname) from the vendor's fields (the plugin's actor)")
+	dataStream := fs.Bool("data-stream", true, "add data_stream.type, .dataset and .namespace (the plugin's data_stream; ECS schema only)")
+	namespace := fs.String("data-stream-namespace", "default", "the `NAMESPACE` of data_stream.namespace")
 	codeKey := fs.String("code-key", "", "read the code at this dotted `PATH` (message.code); needs --vendor")
 	codeRegex := fs.String("code-regex", "", "extract the code from the value with this `RE` (its group, or the whole match)")
 	strict := fs.Bool("strict", false, "exit 1 when a line was not a JSON object")
@@ -51,7 +54,13 @@ counters is printed on stderr at the end.`)
 	if len(pos) != 0 {
 		return c.usageError(fs, "unexpected argument %q: input is read from stdin", pos[0])
 	}
-	opts := enrich.Options{Vendor: vendor.v, CodeKey: *codeKey, FlatKey: *flatKey, Override: *override}
+	opts := enrich.Options{Vendor: vendor.v, CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor}
+	if err := enrich.CheckNamespace(*namespace); err != nil {
+		return c.usageError(fs, "invalid value %q for flag --data-stream-namespace: %v", *namespace, err)
+	}
+	if *dataStream {
+		opts.DataStreamNamespace = *namespace
+	}
 	if schema.value == enrich.SchemaFlat.String() {
 		opts.Schema = enrich.SchemaFlat
 	}
@@ -189,9 +198,8 @@ func (s *enrichStream) line(content []byte) (enriched []byte, problem string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	var res enrich.Result
-	s.rec, res = s.en.Record(s.rec[:0], body)
-	if res != enrich.ResultEnriched && res != enrich.ResultUnknown {
+	s.rec, _ = s.en.Record(s.rec[:0], body)
+	if bytes.Equal(s.rec, body) {
 		return nil, "" // untouched by the enricher: keep the line byte for byte
 	}
 	js, err := s.conv.ToJSON(s.rec)

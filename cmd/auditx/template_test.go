@@ -14,20 +14,29 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// committedTemplate is the template the README tells users to install; it
-// must be the output of "auditx template" with the default flags.
-const committedTemplate = "../../build/elasticsearch/index-template.json"
-
-// regenerateTemplate is the command that rewrites the committed file.
-const regenerateTemplate = "go run ./cmd/auditx template > build/elasticsearch/index-template.json"
+// committedTemplates are the templates the README tells users to install,
+// each the output of "auditx template" with the flags given.
+var committedTemplates = []struct {
+	file string
+	args []string
+}{
+	{"build/elasticsearch/data-stream-template.json", nil},
+	{"build/elasticsearch/index-template.json", []string{"--layout", "index"}},
+	{"build/opensearch/data-stream-template.json", []string{"--target", "opensearch"}},
+}
 
 func TestTemplateMatchesCommittedFile(t *testing.T) {
-	out, stderr, code := runCLI(t, "", "template")
-	require.Equal(t, exitOK, code, stderr)
-	want, err := os.ReadFile(committedTemplate)
-	require.NoError(t, err)
-	if out != string(want) {
-		t.Fatalf("build/elasticsearch/index-template.json differs from `auditx template`; regenerate it from the repository root with\n\n  %s\n\nand review the diff (first difference: %s)", regenerateTemplate, firstDiff(string(want), out))
+	for _, c := range committedTemplates {
+		t.Run(c.file, func(t *testing.T) {
+			out, stderr, code := runCLI(t, "", append([]string{"template"}, c.args...)...)
+			require.Equal(t, exitOK, code, stderr)
+			want, err := os.ReadFile("../../" + c.file)
+			require.NoError(t, err)
+			if out != string(want) {
+				t.Fatalf("%s differs from `auditx template %s`; regenerate it from the repository root with\n\n  go run ./cmd/auditx template %s > %s\n\nand review the diff (first difference: %s)",
+					c.file, strings.Join(c.args, " "), strings.Join(c.args, " "), c.file, firstDiff(string(want), out))
+			}
+		})
 	}
 }
 
@@ -49,10 +58,23 @@ func firstDiff(a, b string) string {
 	return "none"
 }
 
-// mappedFields flattens a template's properties into dotted path → mapping.
+// mappedFields flattens a template's properties, and the path_match of
+// its dynamic templates, into dotted path → mapping.
 func mappedFields(t *testing.T, tmpl map[string]any) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
+	mappings := tmpl["template"].(map[string]any)["mappings"].(map[string]any)
+	if dyn, ok := mappings["dynamic_templates"].([]any); ok {
+		for _, d := range dyn {
+			for name, v := range d.(map[string]any) {
+				dt := v.(map[string]any)
+				path, _ := dt["path_match"].(string)
+				require.NotEmpty(t, path, "dynamic template %s has no path_match", name)
+				require.NotContains(t, out, path, "%s mapped twice", path)
+				out[path] = dt["mapping"].(map[string]any)
+			}
+		}
+	}
 	var walk func(prefix string, props map[string]any)
 	walk = func(prefix string, props map[string]any) {
 		for k, v := range props {
@@ -87,53 +109,72 @@ type ecsFieldFile struct {
 	} `json:"field_types"`
 }
 
-// TestTemplateTypesFromECS checks every auditx field's mapping against the
-// ECS field list: the same type and ignore_above, text with a keyword
-// multi-field only where asked.
+// TestECSFileIsTheSharedOne checks that the repository's copy of the ECS
+// field list is the shared file (when the shared file is there).
+func TestECSFileIsTheSharedOne(t *testing.T) {
+	shared, err := os.ReadFile("../../../shared/ecs/ecs-event-fields.json")
+	if os.IsNotExist(err) {
+		t.Skip("no ../shared/ecs/ecs-event-fields.json beside the repository")
+	}
+	require.NoError(t, err)
+	ours, err := os.ReadFile("../../catalog/ecs/ecs-event-fields.json")
+	require.NoError(t, err)
+	require.Equal(t, string(shared), string(ours), "catalog/ecs/ecs-event-fields.json differs from shared/ecs/ecs-event-fields.json")
+}
+
+// TestTemplateTypesFromECS reads the ECS field list and every committed
+// template and fails on any difference: every field auditx adds is mapped
+// (as a property or through a dynamic template) with the type and
+// ignore_above the ECS file gives; the few fields the file does not list
+// take ecsTypesNotInFile's ECS types, and the file must still not list them.
 func TestTemplateTypesFromECS(t *testing.T) {
 	b, err := os.ReadFile("../../catalog/ecs/ecs-event-fields.json")
 	require.NoError(t, err)
 	var ecs ecsFieldFile
 	require.NoError(t, json.Unmarshal(b, &ecs))
+	for field := range ecsTypesNotInFile {
+		require.NotContains(t, ecs.FieldTypes, field, "the ECS file now types %s: drop it from ecsTypesNotInFile", field)
+	}
+	require.Equal(t, "keyword", ecs.FieldTypes["event.reason"].Type, "ECS types event.reason as keyword")
 
-	out, stderr, code := runCLI(t, "", "template")
-	require.Equal(t, exitOK, code, stderr)
-	fields := mappedFields(t, decodeTemplate(t, out))
-
-	check := func(path string, f esField) {
-		t.Run(path, func(t *testing.T) {
-			m, ok := fields[path]
-			require.True(t, ok, "%s is not mapped", path)
-			want, ok := ecs.FieldTypes[f.ecs]
-			if f.ecs == "" {
-				want.Type, want.IgnoreAbove = "keyword", ecsIgnoreAbove
-			} else {
-				require.True(t, ok, "%s is not in the ECS field list", f.ecs)
+	for _, c := range committedTemplates {
+		t.Run(c.file, func(t *testing.T) {
+			raw, err := os.ReadFile("../../" + c.file)
+			require.NoError(t, err)
+			fields := mappedFields(t, decodeTemplate(t, string(raw)))
+			check := func(path string, f esField) {
+				m, ok := fields[path]
+				require.True(t, ok, "%s is not mapped", path)
+				want, inFile := ecs.FieldTypes[f.ecs]
+				switch {
+				case f.ecs == "":
+					want.Type, want.IgnoreAbove = "keyword", ecsIgnoreAbove
+				case !inFile:
+					typ, ok := ecsTypesNotInFile[f.ecs]
+					require.True(t, ok, "%s is neither in the ECS file nor in ecsTypesNotInFile", f.ecs)
+					want.Type = typ
+					if typ == "keyword" {
+						want.IgnoreAbove = ecsIgnoreAbove
+					}
+				}
+				require.Equal(t, want.Type, m["type"], "%s: type of %s in ECS", path, f.ecs)
+				if want.IgnoreAbove != 0 {
+					require.EqualValues(t, want.IgnoreAbove, m["ignore_above"], "%s: ignore_above", path)
+				} else {
+					require.NotContains(t, m, "ignore_above", path)
+				}
+				require.NotContains(t, m, "fields", "%s: no multi-fields, ECS has none for it", path)
 			}
-			if f.text {
-				require.Equal(t, "keyword", want.Type, "text is only for ECS keyword fields")
-				require.Equal(t, "text", m["type"])
-				kw := m["fields"].(map[string]any)["keyword"].(map[string]any)
-				require.Equal(t, "keyword", kw["type"])
-				require.EqualValues(t, want.IgnoreAbove, kw["ignore_above"])
-				return
+			for _, f := range ecsSchemaFields {
+				check(f.path, f)
 			}
-			require.Equal(t, want.Type, m["type"])
-			if want.IgnoreAbove != 0 {
-				require.EqualValues(t, want.IgnoreAbove, m["ignore_above"])
-			} else {
-				require.NotContains(t, m, "ignore_above")
+			for _, f := range flatSchemaFields {
+				check("auditx."+f.path, f)
 			}
+			require.Equal(t, "keyword", fields["event.reason"]["type"])
+			require.Equal(t, "date", fields["@timestamp"]["type"], "@timestamp (the es output's Time_Key)")
 		})
 	}
-	for _, f := range ecsSchemaFields {
-		check(f.path, f)
-	}
-	for _, f := range flatSchemaFields {
-		check("auditx."+f.path, f)
-	}
-	require.Equal(t, "long", fields["event.severity"]["type"], "event.severity")
-	require.Equal(t, "date", fields["@timestamp"]["type"], "@timestamp (the es output's Time_Key)")
 }
 
 // addedLeaves returns the leaf paths (arrays count as leaves) of out that
@@ -185,9 +226,10 @@ func valueKind(v any) string {
 // kindsOf are the JSON kinds each Elasticsearch type accepts without
 // coercion, as auditx writes them.
 var kindsOf = map[string][]string{
-	"keyword": {"string", "[]string"},
-	"text":    {"string"},
-	"long":    {"integer"},
+	"keyword":          {"string", "[]string"},
+	"constant_keyword": {"string"},
+	"ip":               {"string", "[]string"},
+	"long":             {"integer"},
 }
 
 // TestTemplateCoversEnrichedFields enriches the sample logs in both schemas
@@ -209,9 +251,12 @@ func TestTemplateCoversEnrichedFields(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	fields := mappedFields(t, decodeTemplate(t, tmplOut))
 
+	// The embedded actor map names no host: a user actor file does (Netop's
+	// Entity Name, for the test), so that host.name is written too.
+	actors := writeTemp(t, "actors.csv", "vendor,field,source,ignore,note\nnetop,host.name,entity_name,,test\n")
 	for _, schema := range []string{"ecs", "flat"} {
 		t.Run(schema, func(t *testing.T) {
-			out, stderr, code := runCLI(t, input.String(), "enrich", "--schema", schema)
+			out, stderr, code := runCLI(t, input.String(), "enrich", "--schema", schema, "--catalog", actors)
 			require.Equal(t, exitOK, code, stderr)
 			inLines := strings.Split(strings.TrimSpace(input.String()), "\n")
 			outLines := strings.Split(strings.TrimSpace(out), "\n")
@@ -258,14 +303,32 @@ func TestTemplateFlags(t *testing.T) {
 		check  func(t *testing.T, tmpl map[string]any)
 		stderr string
 	}{
-		{name: "defaults", args: nil, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+		{name: "defaults: data streams", args: nil, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+			require.Equal(t, []any{"logs-filingbox.audit-*", "logs-plusauth.audit-*", "logs-privx.audit-*", "logs-netop.audit-*", "logs-auditx.unrecognized-*"}, tmpl["index_patterns"])
+			require.Equal(t, map[string]any{}, tmpl["data_stream"])
+			require.Greater(t, tmpl["priority"].(float64), 100.0, "above the built-in logs-*-* template")
+			require.Equal(t, []any{}, tmpl["composed_of"], "stands alone")
+			require.Equal(t, "365d", tmpl["template"].(map[string]any)["lifecycle"].(map[string]any)["data_retention"])
+			require.NotContains(t, tmpl["template"], "settings", "no ILM policy: the data stream lifecycle")
+		}},
+		{name: "retention", args: []string{"--retention", "90d"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+			require.Equal(t, "90d", tmpl["template"].(map[string]any)["lifecycle"].(map[string]any)["data_retention"])
+		}},
+		{name: "opensearch", args: []string{"--target", "opensearch"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+			require.NotContains(t, tmpl["template"], "lifecycle", "OpenSearch has ISM, not a data stream lifecycle")
+			require.Equal(t, "flat_object", mappedFields(t, tmpl)["kubernetes.labels"]["type"])
+			require.Equal(t, map[string]any{}, tmpl["data_stream"])
+		}},
+		{name: "index layout", args: []string{"--layout", "index"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
 			require.Equal(t, []any{"auditx-*"}, tmpl["index_patterns"])
+			require.NotContains(t, tmpl, "data_stream")
 			require.Equal(t, "auditx", tmpl["template"].(map[string]any)["settings"].(map[string]any)["index.lifecycle.name"])
 		}},
-		{name: "patterns", args: []string{"--index-pattern", "a-*", "--index-pattern", "b-*"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+		{name: "patterns", args: []string{"--layout", "index", "--index-pattern", "a-*", "--index-pattern", "b-*"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
 			require.Equal(t, []any{"a-*", "b-*"}, tmpl["index_patterns"])
 		}},
-		{name: "no ILM", args: []string{"--ilm-policy", ""}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
+		{name: "patterns need the index layout", args: []string{"--index-pattern", "a-*"}, code: exitUsage, stderr: "--index-pattern is for --layout index"},
+		{name: "no ILM", args: []string{"--layout", "index", "--ilm-policy", ""}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
 			require.NotContains(t, tmpl["template"], "settings")
 		}},
 		{name: "flat key", args: []string{"--flat-key", "vendorx"}, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {

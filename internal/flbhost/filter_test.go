@@ -178,9 +178,11 @@ func TestFilterSamples(t *testing.T) {
 }
 
 // TestFilterNoTouch: appends with nothing to enrich, and bad input, pass
-// untouched (FLB_FILTER_NOTOUCH, out_buf left NULL) and are counted.
+// untouched (FLB_FILTER_NOTOUCH, out_buf left NULL) and are counted. (With
+// data_stream off: with it on, a map record without a code gets its
+// data_stream, TestFilterDataStreamOnly.)
 func TestFilterNoTouch(t *testing.T) {
-	in := newFilter(t, InstanceOptions{})
+	in := newFilter(t, InstanceOptions{Props: map[string]string{"data_stream": "off"}})
 	noCode := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
 	enriched, _ := coreChunk(t, nil, EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_id": "425", "event_name": "x", "service_name": "AUTH"})))
 	sample, err := ChunkFromJSONLines(samplePath(t, "privx"))
@@ -205,6 +207,20 @@ func TestFilterNoTouch(t *testing.T) {
 	malformed, _ := in.Metric("fluentbit_filter_auditx_records_malformed_total")
 	require.Positive(t, malformed, "the non-map body and the bad entries are counted")
 	require.Contains(t, FilterLog(), "the whole append passes untouched", "trailing bytes are logged")
+}
+
+// TestFilterDataStreamOnly: with data_stream on (the default), an append
+// whose only record has no code is MODIFIED, the record given data_stream
+// alone (dataset auditx.unrecognized), as the core and the output door do.
+func TestFilterDataStreamOnly(t *testing.T) {
+	in := newFilter(t, InstanceOptions{})
+	noCode := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
+	want, st := coreChunk(t, nil, noCode)
+	require.EqualValues(t, 1, st.NoCode)
+	code, out, _ := in.Filter(noCode, "audit.x")
+	require.Equal(t, FilterModified, code)
+	require.Equal(t, want, out)
+	require.Contains(t, string(out), enrich.UnrecognizedDataset)
 }
 
 // TestFilterThreads calls one instance from eight C threads at once (as
