@@ -43,7 +43,7 @@ unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
 
 e2e:
-	@set -o pipefail; $(GO) test -race -count=1 -json ./e2e | $(GO) run ./internal/testsummary -name e2e
+	@set -o pipefail; $(GO) test -race -count=1 -timeout 30m -json ./e2e | $(GO) run ./internal/testsummary -name e2e
 
 # Characterisations of Fluent Bit's own hot-reload hang and crash with the
 # output door (they pass when Fluent Bit hangs or crashes): not in make test.

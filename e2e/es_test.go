@@ -10,7 +10,7 @@ package e2e
 // What is substituted in the ConfigMap's text, and why (each substitution
 // must match, so a changed ConfigMap fails here instead of going untested):
 //   - the node and Pod paths (/var/log/containers, /var/fluent-bit/state,
-//     /fluent-bit/run, /fluent-bit/etc, /etc/auditx, the service account
+//     /fluent-bit/etc, /etc/auditx, the service account
 //     directory) become directories under the test's temporary directory;
 //   - Kube_URL becomes the fake API server (plain http) and Kube_Tag_Prefix
 //     follows the moved log directory (the tag is derived from the path);
@@ -137,7 +137,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 		{"/etc/auditx/", catDir + "/"},
 		{"/var/run/secrets/kubernetes.io/serviceaccount/", saDir + "/"},
 		{"https://kubernetes.default.svc:443", kube.srv.URL},
-		{"auditx.var.log.containers.", "auditx." + strings.ReplaceAll(strings.TrimPrefix(logDir, "/"), "/", ".") + "."},
+		{"auditx.logs.var.log.containers.", "auditx.logs." + strings.ReplaceAll(strings.TrimPrefix(logDir, "/"), "/", ".") + "."},
 	})
 	conf = esReplaceKey(t, conf, "SERVICE", "HTTP_Port", strconv.Itoa(httpPort))
 	conf = esAddKeys(t, conf, "SERVICE", "scheduler.base", "1", "scheduler.cap", "2")

@@ -33,18 +33,17 @@ func TestOpenSearchDataStreams(t *testing.T) {
 	caFile := filepath.Join(dir, "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: es.srv.Certificate().Raw}), 0o600))
 
-	sock := filepath.Join(dir, "forward.sock")
+	// The tag's second part is the stream type the output puts first in the
+	// name ($TAG[1]), as in the DaemonSet's configuration.
 	secs := []section{service(t, dir)}
 	for _, v := range vendors {
-		secs = append(secs, tailInput("audit."+v, samplePath(t, v)))
+		secs = append(secs, tailInput("auditx.logs."+v, samplePath(t, v)))
 	}
 	secs = append(secs,
-		auditxOutput("audit.*", "forward_path", sock, "emit_tag", "auditx.logs.$TAG", "id", "e2e-os",
-			"actor", "on", "data_stream", "on", "data_stream_namespace", esDataStreamNamespace),
-		forwardUnixInput(sock),
+		auditxFilter("auditx.logs.*", "actor", "on", "data_stream", "on", "data_stream_namespace", esDataStreamNamespace),
 		sec("OUTPUT",
 			"Name", "opensearch",
-			"Match", "auditx.*",
+			"Match", "auditx.logs.*",
 			"Host", "127.0.0.1",
 			"Port", strconv.Itoa(es.port),
 			"HTTP_User", esUser,
@@ -63,7 +62,7 @@ func TestOpenSearchDataStreams(t *testing.T) {
 			"Retry_Limit", "no_limits",
 		),
 	)
-	fb := startFluentBit(t, dir, fbOptions{Config: renderConfig(secs...)})
+	fb := startFluentBit(t, dir, fbOptions{Config: renderConfig(secs...), Doors: filterDoor})
 
 	// The documents to expect: the goldens, one per sample line.
 	want := map[string]int{}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/catalog"
 )
 
 func TestActorFields(t *testing.T) {
@@ -189,4 +191,40 @@ func TestActorAndDataStreamDoNotAllocate(t *testing.T) {
 		})
 		assert.Zero(t, allocs, "%s: allocations per %d records", vendor, len(bodies))
 	}
+}
+
+// event.provider: what the record names (service_name,
+// message.SSH-PrivX-service) wins; a record that names no service gets the
+// catalog's origin when the vendor lists exactly one service for the code,
+// and none when it lists several (the catalog cannot say which it was).
+func TestProviderFromCatalogOrigin(t *testing.T) {
+	c, err := catalog.Embedded()
+	require.NoError(t, err)
+	var single, multi *catalog.Entry
+	for _, en := range c.Entries() {
+		if en.Vendor != catalog.PrivX {
+			continue
+		}
+		switch {
+		case len(en.Origin) == 1 && single == nil:
+			single = en
+		case len(en.Origin) > 1 && multi == nil:
+			multi = en
+		}
+	}
+	require.NotNil(t, single, "a PrivX code with one origin")
+	require.NotNil(t, multi, "a PrivX code with several origins")
+	e := newEnricher(t, Options{Actor: true})
+	provider := func(js string) any {
+		out, r := e.Record(nil, mp(t, js))
+		require.Equal(t, ResultEnriched, r, js)
+		return get(decode(t, out), "event", "provider")
+	}
+	code := func(en *catalog.Entry) string { return `"event_id":"` + en.Code + `","event_name":"x"` }
+	assert.Equal(t, single.Origin[0], provider(`{`+code(single)+`}`), "the catalog's one origin")
+	assert.Equal(t, "AUTH", provider(`{`+code(single)+`,"service_name":"AUTH"}`), "the record's own service wins")
+	assert.Nil(t, provider(`{`+code(multi)+`}`), "several origins: none chosen")
+	off := newEnricher(t, Options{})
+	out, _ := off.Record(nil, mp(t, `{`+code(single)+`}`))
+	assert.Nil(t, get(decode(t, out), "event", "provider"), "actor off: no provider")
 }

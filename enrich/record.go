@@ -225,6 +225,10 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 	var act actorValues
 	if e.opts.Actor {
 		act = e.actors(body, sc, v, st)
+		if act[catalog.EventProvider] == nil && enc != nil && enc.origin != nil {
+			// What the record says wins; the catalog's origin fills in.
+			act[catalog.EventProvider] = enc.origin
+		}
 	}
 	if e.opts.Schema == SchemaFlat {
 		e.writeFlat(dst, body, sc, t, v, enc, code, outcome, sev, &act)

@@ -46,6 +46,11 @@ type encEntry struct {
 	entry *catalog.Entry
 	event [numEventFields][]byte // fOutcome and fSeverity are per record
 	flat  [numFlatFields][]byte  // flOutcome, flSeverity, flSeverityLevel are per record
+	// origin is the entry's origin when the vendor names exactly one
+	// service that logs it (PrivX): the event.provider of a record that
+	// names no service of its own. With several, the catalog cannot say
+	// which one it was, and adds none.
+	origin []byte
 }
 
 // encVendor holds a vendor's pre-encoded fields.
@@ -122,6 +127,9 @@ func newTable(cat *catalog.Catalog, o *Options) *table {
 		v := &t.vendors[e.Vendor]
 		enc := &t.entries[e.Index]
 		enc.entry = e
+		if len(e.Origin) == 1 {
+			enc.origin = []byte(e.Origin[0])
+		}
 		enc.event[fKind], enc.event[fModule], enc.event[fDataset] = v.kind, v.module, v.dataset
 		enc.event[fCode] = pair("code", e.Code)
 		enc.event[fAction] = pair("action", e.Name)
