@@ -1,6 +1,9 @@
 // Command auditx is the command line of auditx: it enriches JSON lines
-// through the same core as the Fluent Bit plugin (enrich), and lists, shows,
-// lints, exports and diffs the event catalog (catalog).
+// through the same core as the Fluent Bit plugin (enrich); lists, shows,
+// lints, exports (CSV, JSON, Markdown, a Fluent Bit Lua filter) and diffs the
+// event catalog (catalog); reports what the catalog recognises in real logs
+// (coverage); prints per-vendor tables of enriched records (report); and
+// prints the Elasticsearch and OpenSearch templates (template).
 //
 // It owns argument parsing, the JSON-line edges (JSON → msgpack → enrich →
 // JSON) and the text formats of the catalog commands (tables, CSV, JSON,
@@ -16,6 +19,12 @@
 //
 //	auditx enrich [flags] < in.jsonl > out.jsonl
 //	auditx catalog list|show|lint|export|diff ...
+//	auditx coverage [flags] FILE...
+//	auditx report [flags] FILE...
+//	auditx template [flags]
 //	auditx version
 //	auditx help [COMMAND]
+//
+// The commands are one table (commands, cli.go) that the dispatcher, the
+// usage and help read.
 package main
