@@ -209,7 +209,7 @@ func CanonicalBytes(dst []byte, v Vendor, code []byte) []byte {
 	if norm, ok := normalize(v, code, &buf); ok {
 		return append(dst, norm...)
 	}
-	return append(dst, trimSpace(code)...)
+	return append(dst, TrimBlanks(code)...)
 }
 
 // CanonicalInt appends the canonical form of an integer code to dst.
@@ -227,7 +227,7 @@ func CanonicalPair(dst []byte, entity, action []byte) []byte {
 	if norm, ok := normalizePair(entity, action, &buf); ok {
 		return append(dst, norm...)
 	}
-	dst = append(dst, trimSpace(entity)...)
+	dst = append(dst, TrimBlanks(entity)...)
 	dst = append(dst, '.')
-	return append(dst, trimSpace(action)...)
+	return append(dst, TrimBlanks(action)...)
 }

@@ -10,7 +10,7 @@ const MaxCodeLen = 64
 // returns it; ok is false when raw cannot be a code of v (wrong characters,
 // too long, empty). It never allocates.
 func normalize(v Vendor, raw []byte, buf *[MaxCodeLen]byte) (code []byte, ok bool) {
-	raw = trimSpace(raw)
+	raw = TrimBlanks(raw)
 	if len(raw) == 0 || len(raw) > MaxCodeLen {
 		return nil, false
 	}
@@ -74,7 +74,7 @@ func normalizeInt(v Vendor, n int64, buf *[MaxCodeLen]byte) (code []byte, ok boo
 
 // normalizePair writes ENTITY.ACTION for a Netop entity type and action.
 func normalizePair(entity, action []byte, buf *[MaxCodeLen]byte) (code []byte, ok bool) {
-	entity, action = trimSpace(entity), trimSpace(action)
+	entity, action = TrimBlanks(entity), TrimBlanks(action)
 	if len(entity) == 0 || len(action) == 0 || len(entity)+1+len(action) > MaxCodeLen {
 		return nil, false
 	}
@@ -86,7 +86,9 @@ func normalizePair(entity, action []byte, buf *[MaxCodeLen]byte) (code []byte, o
 	return normalize(Netop, joined[:n], buf)
 }
 
-func trimSpace(b []byte) []byte {
+// TrimBlanks returns b without leading and trailing spaces and tabs (what
+// codes and record values are read without), allocating nothing.
+func TrimBlanks(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}

@@ -18,38 +18,20 @@ import (
 	"github.com/auditx/auditx/forward/forwardtest"
 )
 
-// luaE2EEdgeCases are records beyond the samples where the Lua script and
-// the Go core must agree in the real Fluent Bit too (its JSON parser and its
-// msgpack <-> Lua conversion in between). Each carries a unique "edge_id",
-// a key neither looks at, to pair the two outputs. The documented
-// differences of the script (duplicate keys, null values, empty arrays,
-// whole floats as result codes) are left out on purpose; cmd/auditx's
-// lua_test.go has the same cases against the Go core without Fluent Bit.
-var luaE2EEdgeCases = []string{
-	`"Code": " 54 ", "Type": " FAULT ", "User": "x"`,
-	`"event_code": 7, "type": "info"`,
-	`"code": 12.0`,
-	`"event_type": "04002", "tags": ["prod"]`,
-	`"event_type": "abc"`,
-	`"event_type": -5`,
-	`"event_type": true`,
-	`"event_id": "302", "service_name": "AUTH", "severity": "WARNING"`,
-	`"event_id": 302, "Message": {"Severity": "Error(3)"}`,
-	`"event_id": "425", "event_name": "x", "message": "plain string", "severity": 4`,
-	`"event_id": "425", "event_name": "x", "message": {"severity": "Debug(9)"}`,
-	`"event_id": "99999", "event_name": "x", "message": {"severity": "Info(6)"}`,
-	`"Entity Type": "device", "Action": "connect", "Result Code": "2"`,
-	`"entity-type": "device group", "action": "delete", "resultCode": 0`,
-	`"entityType": "DEVICE", "action": "NOT_IN_CATALOG", "result_code": 0`,
-	`"entity_type": "DEVICE", "action": "a.b"`,
-	`"code": 170, "event_type": 4041`,
-	`"event_id": "425", "entity_type": "DEVICE", "action": "CONNECT"`,
-	`"event_id": "425", "event_name": "x", "event": {"kind": "alert", "provider": "me"}, "observer": {"hostname": "h", "vendor": "mine"}`,
-	`"event_id": "425", "event_name": "x", "tags": ["a", "auditx"]`,
-	`"event_id": "425", "event_name": "x", "event": "string"`,
-	`"event_id": "425", "event_name": "x", "event": ["array"], "observer": 5, "tags": "notarray"`,
-	`"event_id": "425", "event_name": "x", "tags": {"a": 1}`,
-	`"no": "vendor", "at": "all"`,
+// luaEdgeCases reads testdata/lua-edge-cases.jsonl: records beyond the
+// samples where the Lua script and the plugin must agree (cmd/auditx's
+// lua_test.go runs the same file against the Go core without Fluent Bit).
+func luaEdgeCases(t testing.TB) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "testdata", "lua-edge-cases.jsonl"))
+	require.NoError(t, err)
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		line = strings.TrimSpace(line)
+		require.True(t, strings.HasPrefix(line, "{") && strings.HasSuffix(line, "}"), "lua-edge-cases.jsonl: %s", line)
+		out = append(out, strings.TrimSpace(line[1:len(line)-1]))
+	}
+	return out
 }
 
 // exportLuaScript writes the script of `auditx catalog export --format lua`.
@@ -119,8 +101,9 @@ func TestLuaFilterMatchesAuditx(t *testing.T) {
 	script := filepath.Join(dir, "auditx.lua")
 	exportLuaScript(t, script)
 
+	edgeCases := luaEdgeCases(t)
 	var edge strings.Builder
-	for i, c := range luaE2EEdgeCases {
+	for i, c := range edgeCases {
 		fmt.Fprintf(&edge, "{\"edge_id\": %d, %s}\n", i, c)
 	}
 	edgePath := filepath.Join(dir, "edge.log")
@@ -149,7 +132,7 @@ func TestLuaFilterMatchesAuditx(t *testing.T) {
 		forwardOutputTo("enriched.*", rcv),
 	)
 	_, total := loadSamples(t)
-	want := 2 * (total + len(luaE2EEdgeCases))
+	want := 2 * (total + len(edgeCases))
 	fb := startFluentBit(t, dir, fbOptions{Config: renderConfig(secs...)})
 	rcv.WaitFor(t, want, 60*time.Second)
 	fb.RequireHealthy(t)
@@ -219,11 +202,11 @@ func TestLuaFilterMatchesAuditx(t *testing.T) {
 		}
 	}
 	require.Equal(t, sampleTotal(t), nSamples)
-	for i, c := range luaE2EEdgeCases {
+	for i, c := range edgeCases {
 		var rec map[string]any
 		require.NoError(t, json.Unmarshal([]byte("{"+c+"}"), &rec))
 		check("edge", fmt.Sprint(float64(i)), fmt.Sprintf("edge case %d {%s}", i, c), rec)
 	}
 	t.Logf("%d records compared (%d samples, %d edge cases): %d enriched alike, %d passed untouched by both",
-		compared, nSamples, len(luaE2EEdgeCases), enriched, untouched)
+		compared, nSamples, len(edgeCases), enriched, untouched)
 }

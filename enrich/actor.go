@@ -139,7 +139,7 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 			if !ok {
 				continue
 			}
-			val := trimSpace(body[s:en])
+			val := catalog.TrimBlanks(body[s:en])
 			if len(val) == 0 || len(val) > maxActorValueLen || ignored(val, src.ignore) {
 				continue
 			}

@@ -128,11 +128,7 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 // enrichCode finds the vendor and code and, for a known vendor, appends the
 // enriched record (ResultEnriched, ResultUnknown); otherwise it appends nothing.
 func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor) {
-	if e.opts.Schema == SchemaFlat {
-		if sc.flat.set {
-			return ResultAlreadyEnriched, catalog.NoVendor
-		}
-	} else if (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v)) {
+	if e.alreadyEnriched(body, sc) {
 		return ResultAlreadyEnriched, catalog.NoVendor
 	}
 	v := e.opts.Vendor
@@ -142,104 +138,137 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 			return ResultNoCode, v
 		}
 	}
-
-	// Find the code and look it up.
 	var codeBuf [2*catalog.MaxCodeLen + 2]byte
-	var code []byte
+	f := found{vendor: v}
 	var entry *catalog.Entry
+	var r Result
 	if v == catalog.Netop && !sc.plan.custom {
-		ei, eok := e.resolveFirst(body, sc, sc.plan.entity)
-		ai, aok := e.resolveFirst(body, sc, sc.plan.action)
-		if !eok || !aok {
-			return ResultNoCode, v
-		}
-		es, ee, sok1 := str(body, ei)
-		as, ae, sok2 := str(body, ai)
-		if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
-			return ResultInvalidCode, v
-		}
-		if len(trimSpace(body[es:ee])) == 0 || len(trimSpace(body[as:ae])) == 0 {
-			return ResultNoCode, v
-		}
-		entry = t.cat.LookupPair(body[es:ee], body[as:ae])
-		code = catalog.CanonicalPair(codeBuf[:0], body[es:ee], body[as:ae])
+		f.code, entry, r = e.netopCode(codeBuf[:0], body, sc, t)
 	} else {
-		vi, ok := e.resolveFirst(body, sc, sc.plan.code[v])
-		if !ok {
-			return ResultNoCode, v
-		}
-		kind, s, n, _, f := scalar(body, vi)
-		if kind == kindFloat {
-			if f != math.Trunc(f) || math.Abs(f) > 1e15 {
-				return ResultInvalidCode, v
-			}
-			kind, n = kindInt, int64(f)
-		}
-		switch kind {
-		case kindString:
-			if re := e.opts.CodeRegex; re != nil {
-				var m [4]int
-				loc := re.FindSubmatchIndex(s) // allocates only when configured
-				if loc == nil {
-					return ResultNoCode, v
-				}
-				copy(m[:], loc)
-				if len(loc) >= 4 && loc[2] >= 0 {
-					s = s[m[2]:m[3]]
-				} else {
-					s = s[m[0]:m[1]]
-				}
-			}
-			s = trimSpace(s)
-			if len(s) == 0 {
-				return ResultNoCode, v
-			}
-			if len(s) > catalog.MaxCodeLen {
-				return ResultInvalidCode, v
-			}
-			entry = t.cat.Lookup(v, s)
-			code = catalog.CanonicalBytes(codeBuf[:0], v, s)
-		case kindInt:
-			if n < 0 {
-				return ResultInvalidCode, v
-			}
-			entry = t.cat.LookupInt(v, n)
-			code = catalog.CanonicalInt(codeBuf[:0], v, n)
-		default: // map, array, bool, nil, ext, integers beyond int64
-			return ResultInvalidCode, v
-		}
+		f.code, entry, r = e.code(codeBuf[:0], body, sc, t, v)
+	}
+	if r != ResultEnriched {
+		return r, v
 	}
 
 	// Outcome and severity: the catalog's default, unless the record says.
-	outcome, sev := catalog.OutcomeUnknown, catalog.SeverityUnset
-	var enc *encEntry
+	f.outcome, f.sev = catalog.OutcomeUnknown, catalog.SeverityUnset
 	if entry != nil {
-		enc = &t.entries[entry.Index]
-		outcome, sev = entry.Outcome, entry.Severity
+		f.enc = &t.entries[entry.Index]
+		f.outcome, f.sev = entry.Outcome, entry.Severity
 	}
-	o, sev := e.fromRecord(v, body, sc, outcome, sev)
-	if enc != nil { // an unknown code stays outcome unknown, whatever the record says
-		outcome = o
+	o, sev := e.fromRecord(v, body, sc, f.outcome, f.sev)
+	f.sev = sev
+	if f.enc != nil { // an unknown code stays outcome unknown, whatever the record says
+		f.outcome = o
 	}
-
-	var act actorValues
 	if e.opts.Actor {
-		act = e.actors(body, sc, v, st)
-		if act[catalog.EventProvider] == nil && enc != nil && enc.origin != nil {
+		f.act = e.actors(body, sc, v, st)
+		if f.act[catalog.EventProvider] == nil && f.enc != nil && f.enc.origin != nil {
 			// What the record says wins; the catalog's origin fills in.
-			act[catalog.EventProvider] = enc.origin
+			f.act[catalog.EventProvider] = f.enc.origin
 		}
 	}
 	if e.opts.Schema == SchemaFlat {
-		e.writeFlat(dst, body, sc, t, v, enc, code, outcome, sev, &act)
+		e.writeFlat(dst, body, sc, t, &f)
 	} else {
-		e.writeECS(dst, body, sc, st, t, v, enc, code, outcome, sev, &act)
+		e.writeECS(dst, body, sc, st, t, &f)
 	}
-	if enc == nil {
-		e.unknown.add(v, code)
+	if f.enc == nil {
+		e.unknown.add(v, f.code)
 		return ResultUnknown, v
 	}
 	return ResultEnriched, v
+}
+
+// found is what enrichCode learnt of one record of a known vendor: what
+// the writers add.
+type found struct {
+	vendor  catalog.Vendor
+	enc     *encEntry // the catalog entry, pre-encoded; nil for an unknown code
+	code    []byte    // canonical
+	outcome catalog.Outcome
+	sev     catalog.Severity
+	act     actorValues
+}
+
+// alreadyEnriched reports whether the record carries auditx's marker: in
+// the flat schema its flat_key map, in ECS the "auditx" tag or an
+// event.dataset of auditx's.
+func (e *Enricher) alreadyEnriched(body []byte, sc *scanned) bool {
+	if e.opts.Schema == SchemaFlat {
+		return sc.flat.set
+	}
+	return (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v))
+}
+
+// netopCode finds a Netop record's code, ENTITY_TYPE.ACTION from two keys,
+// appends its canonical form to buf and looks it up. r is ResultEnriched
+// when a code was found (entry nil when the catalog does not know it), or
+// why not.
+func (e *Enricher) netopCode(buf []byte, body []byte, sc *scanned, t *table) (code []byte, entry *catalog.Entry, r Result) {
+	ei, eok := e.resolveFirst(body, sc, sc.plan.entity)
+	ai, aok := e.resolveFirst(body, sc, sc.plan.action)
+	if !eok || !aok {
+		return nil, nil, ResultNoCode
+	}
+	es, ee, sok1 := str(body, ei)
+	as, ae, sok2 := str(body, ai)
+	if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
+		return nil, nil, ResultInvalidCode
+	}
+	if len(catalog.TrimBlanks(body[es:ee])) == 0 || len(catalog.TrimBlanks(body[as:ae])) == 0 {
+		return nil, nil, ResultNoCode
+	}
+	return catalog.CanonicalPair(buf, body[es:ee], body[as:ae]), t.cat.LookupPair(body[es:ee], body[as:ae]), ResultEnriched
+}
+
+// code finds the code of a record of vendor v at its code location (a
+// string, through code_regex when set, or an integer), appends its
+// canonical form to buf and looks it up; r as for netopCode.
+func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalog.Vendor) (code []byte, entry *catalog.Entry, r Result) {
+	vi, ok := e.resolveFirst(body, sc, sc.plan.code[v])
+	if !ok {
+		return nil, nil, ResultNoCode
+	}
+	kind, s, n, _, f := scalar(body, vi)
+	if kind == kindFloat {
+		if f != math.Trunc(f) || math.Abs(f) > 1e15 {
+			return nil, nil, ResultInvalidCode
+		}
+		kind, n = kindInt, int64(f)
+	}
+	switch kind {
+	case kindString:
+		if re := e.opts.CodeRegex; re != nil {
+			var m [4]int
+			loc := re.FindSubmatchIndex(s) // allocates only when configured
+			if loc == nil {
+				return nil, nil, ResultNoCode
+			}
+			copy(m[:], loc)
+			if len(loc) >= 4 && loc[2] >= 0 {
+				s = s[m[2]:m[3]]
+			} else {
+				s = s[m[0]:m[1]]
+			}
+		}
+		s = catalog.TrimBlanks(s)
+		if len(s) == 0 {
+			return nil, nil, ResultNoCode
+		}
+		if len(s) > catalog.MaxCodeLen {
+			return nil, nil, ResultInvalidCode
+		}
+		return catalog.CanonicalBytes(buf, v, s), t.cat.Lookup(v, s), ResultEnriched
+	case kindInt:
+		if n < 0 {
+			return nil, nil, ResultInvalidCode
+		}
+		return catalog.CanonicalInt(buf, v, n), t.cat.LookupInt(v, n), ResultEnriched
+	}
+	// map, array, bool, nil, ext, integers beyond int64
+	return nil, nil, ResultInvalidCode
 }
 
 // scan walks the top-level pairs of the map at the start of body once,
@@ -457,7 +486,7 @@ func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o cata
 	switch v {
 	case catalog.FilingBox:
 		if vi, ok := e.resolveFirst(body, sc, sc.plan.fbType); ok {
-			if st, en, ok := str(body, vi); ok && equalFoldASCII(trimSpace(body[st:en]), "fault") {
+			if st, en, ok := str(body, vi); ok && equalFoldASCII(catalog.TrimBlanks(body[st:en]), "fault") {
 				o = catalog.OutcomeFailure
 			}
 		}
@@ -488,7 +517,7 @@ func intValue(body []byte, vi int) (int64, bool) {
 	case kindInt:
 		return n, true
 	case kindString:
-		return parseDigits(trimSpace(s))
+		return parseDigits(catalog.TrimBlanks(s))
 	}
 	return 0, false
 }
@@ -521,7 +550,7 @@ func severityValue(body []byte, vi int) (catalog.Severity, bool) {
 	case kindInt:
 		return catalog.SyslogSeverity(n)
 	case kindString:
-		s = trimSpace(s)
+		s = catalog.TrimBlanks(s)
 		if open := indexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
 			if n, ok := parseDigits(s[open+1 : len(s)-1]); ok {
 				return catalog.SyslogSeverity(n)
@@ -568,12 +597,3 @@ func equalFoldASCII(b []byte, s string) bool {
 	return true
 }
 
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
-}

@@ -211,39 +211,63 @@ func (c *Client) send(s *slot, tag string, events []byte, count int) error {
 		c.st.rejected.Add(1)
 		return &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
 	}
+	payload, id, total, err := c.encode(s, tag, events, count)
+	if err != nil {
+		c.st.rejected.Add(1)
+		return err
+	}
+	if err := c.connect(s); err != nil {
+		return err
+	}
+	if err := c.write(s, payload); err != nil {
+		return err
+	}
+	if c.cfg.RequireAck {
+		if err := c.awaitAck(s, id); err != nil {
+			return err
+		}
+	}
+	c.st.sent.Add(1)
+	c.st.sentEvents.Add(uint64(count))
+	c.st.bytes.Add(uint64(total))
+	return nil
+}
 
-	// Encode: envelope, payload (maybe compressed), options.
-	payload := events
+// encode builds the message in the slot's buffers: the envelope head, the
+// payload (compressed when asked), the options with a fresh chunk id when
+// acks are required. It returns the payload, the id and the message size.
+func (c *Client) encode(s *slot, tag string, events []byte, count int) (payload, id []byte, total int, err error) {
+	payload = events
 	if c.cfg.Compress {
 		z, err := s.enc.compress(events)
 		if err != nil {
-			c.st.rejected.Add(1)
-			return &Error{Op: OpEncode, Addr: c.addr, Err: err}
+			return nil, nil, 0, &Error{Op: OpEncode, Addr: c.addr, Err: err}
 		}
 		payload = z
 	}
-	var id []byte
 	if c.cfg.RequireAck {
 		c.ids.next(&s.enc.id)
 		id = s.enc.id[:]
 	}
 	s.enc.head = appendHead(s.enc.head[:0], tag, len(payload))
 	s.enc.tail = appendOptions(s.enc.tail[:0], id, count, c.cfg.Compress)
-	total := len(s.enc.head) + len(payload) + len(s.enc.tail)
+	total = len(s.enc.head) + len(payload) + len(s.enc.tail)
 	if total > c.cfg.MaxMessageBytes {
-		c.st.rejected.Add(1)
-		return c.tooLarge()
+		return nil, nil, 0, c.tooLarge()
 	}
+	return payload, id, total, nil
+}
 
-	// Connection: reuse a healthy idle one, or dial.
-	if s.conn != nil {
-		if s.readDeadline {
-			if err := s.conn.SetReadDeadline(time.Time{}); err != nil {
-				c.st.staleConns.Add(1)
-				c.discard(s)
-			}
-			s.readDeadline = false
+// connect gives the slot a usable connection: its idle one when healthy
+// (the read deadline of the last ack cleared, no data or EOF waiting), else
+// a new one.
+func (c *Client) connect(s *slot) error {
+	if s.conn != nil && s.readDeadline {
+		if err := s.conn.SetReadDeadline(time.Time{}); err != nil {
+			c.st.staleConns.Add(1)
+			c.discard(s)
 		}
+		s.readDeadline = false
 	}
 	if s.conn != nil {
 		if err := s.checkIdle(); err != nil {
@@ -252,12 +276,14 @@ func (c *Client) send(s *slot, tag string, events []byte, count int) error {
 		}
 	}
 	if s.conn == nil {
-		if err := c.dial(s); err != nil {
-			return err
-		}
+		return c.dial(s)
 	}
+	return nil
+}
 
-	// Write head, payload and tail with one writev.
+// write sends head, payload and tail with one writev, bounded by the
+// timeout; a failed write discards the connection.
+func (c *Client) write(s *slot, payload []byte) error {
 	s.vec = [3][]byte{s.enc.head, payload, s.enc.tail}
 	s.bufs = s.vec[:]
 	err := s.conn.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
@@ -271,31 +297,30 @@ func (c *Client) send(s *slot, tag string, events []byte, count int) error {
 		c.discard(s)
 		return &Error{Op: OpWrite, Addr: c.addr, Err: err}
 	}
-
-	if c.cfg.RequireAck {
-		err := s.conn.SetReadDeadline(time.Now().Add(c.cfg.Timeout))
-		s.readDeadline = true
-		if err == nil {
-			err = readAck(s.conn, s.ack[:], id)
-		}
-		if err != nil {
-			switch {
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				c.st.ackTimeouts.Add(1)
-			case errors.Is(err, ErrAckMismatch):
-				c.st.ackMismatches.Add(1)
-			default:
-				c.st.ackErrors.Add(1)
-			}
-			c.discard(s)
-			return &Error{Op: OpAck, Addr: c.addr, Err: err}
-		}
-	}
-
-	c.st.sent.Add(1)
-	c.st.sentEvents.Add(uint64(count))
-	c.st.bytes.Add(uint64(total))
 	return nil
+}
+
+// awaitAck reads the ack of chunk id, bounded by the timeout; a timeout, a
+// wrong id or a broken answer discards the connection.
+func (c *Client) awaitAck(s *slot, id []byte) error {
+	err := s.conn.SetReadDeadline(time.Now().Add(c.cfg.Timeout))
+	s.readDeadline = true
+	if err == nil {
+		err = readAck(s.conn, s.ack[:], id)
+	}
+	if err == nil {
+		return nil
+	}
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.st.ackTimeouts.Add(1)
+	case errors.Is(err, ErrAckMismatch):
+		c.st.ackMismatches.Add(1)
+	default:
+		c.st.ackErrors.Add(1)
+	}
+	c.discard(s)
+	return &Error{Op: OpAck, Addr: c.addr, Err: err}
 }
 
 // dial connects the slot, bounded by the timeout.

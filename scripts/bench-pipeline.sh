@@ -8,7 +8,12 @@
 #   B   tail -> lua filter (auditx catalog export --format lua) -> counter
 #   M   tail -> modify filter adding 13 static fields -> counter     a native C filter
 #   F   tail -> auditx filter -> counter                              the filter door
-#   FT  as F with tail threaded on
+#   FT  as F with tail threaded on (Fluent Bit runs [FILTER]s of a threaded
+#       input on the engine thread, after its ring buffer)
+#   PT  tail threaded with auditx as its processor (YAML) -> counter: on
+#       the input's own thread
+#   PC  as PT with a condition every record meets: Fluent Bit then calls
+#       auditx once per record (its cost per record)
 #   P   tail -> auditx output, enrich off (pass-through) -> in_forward (unix socket) -> counter, workers 1
 #   C   tail -> auditx output (enrich on)               -> in_forward (unix socket) -> counter, workers 1
 #   D   as C with workers 2
@@ -33,7 +38,7 @@
 #   N=1000000        records (bench/data/audit.log is generated when absent;
 #                    other N use bench/data/audit-N.log)
 #   REPEAT=1         runs per pipeline; the table shows medians
-#   PIPELINES="A AT B M F FT P C D"  which ones, in this order
+#   PIPELINES="A AT B M F FT PT PC P C D"  which ones, in this order
 #   FLUSH=0.2        [SERVICE] Flush (seconds)
 #   MEM_BUF_LIMIT=64M  tail's Mem_Buf_Limit
 #   THREADED=off     tail's threaded (AT and FT: always on)
@@ -59,7 +64,7 @@ ROOT=$PWD
 
 N=${N:-1000000}
 REPEAT=${REPEAT:-1}
-PIPELINES=${PIPELINES-"A AT B M F FT P C D"}
+PIPELINES=${PIPELINES-"A AT B M F FT PT PC P C D"}
 FLUSH=${FLUSH:-0.2}
 MEM_BUF_LIMIT=${MEM_BUF_LIMIT:-64M}
 THREADED=${THREADED:-off}
@@ -123,6 +128,8 @@ describe() {
     M) echo "tail → modify (13 static fields) → counter" ;;
     F) echo "tail → auditx filter → counter" ;;
     FT) echo "tail threaded → auditx filter → counter" ;;
+    PT) echo "tail threaded + auditx processor → counter" ;;
+    PC) echo "tail threaded + auditx processor with a condition → counter" ;;
     P) echo "tail → auditx enrich off → in_forward → counter, workers 1" ;;
     C) echo "tail → auditx → in_forward → counter, workers 1" ;;
     D) echo "tail → auditx → in_forward → counter, workers 2" ;;
@@ -132,7 +139,7 @@ describe() {
 # config PIPELINE DIR PORT: writes DIR/fluent-bit.conf.
 config() {
   local p=$1 dir=$2 port=$3 sock=$2/fwd.sock threaded=$THREADED
-  case $p in AT | FT) threaded=on ;; esac
+  case $p in AT | FT) threaded=on ;; PT | PC) yaml_config "$p" "$dir" "$port"; return ;; esac
   cat >"$dir/fluent-bit.conf" <<EOF
 [SERVICE]
     Flush            $FLUSH
@@ -232,6 +239,48 @@ EOF
   esac
 }
 
+# yaml_config PIPELINE DIR PORT: writes DIR/fluent-bit.yaml, auditx as a
+# processor of a threaded tail; for PC with a condition that every
+# generated record meets (bench_seq is a number), so that Fluent Bit
+# evaluates it, and calls auditx, once per record.
+yaml_config() {
+  local p=$1 dir=$2 port=$3 cond=
+  if [ "$p" = PC ]; then
+    cond=$'\n          condition:\n            op: and\n            rules:\n              - field: "$bench_seq"\n                op: gte\n                value: 0'
+  fi
+  cat >"$dir/fluent-bit.yaml" <<EOF
+service:
+  flush: $FLUSH
+  grace: 2
+  log_level: info
+  parsers_file: $ROOT/build/parsers.conf
+  http_server: on
+  http_listen: 127.0.0.1
+  http_port: $port
+pipeline:
+  inputs:
+    - name: tail
+      tag: audit.bench
+      path: $DATA
+      parser: json
+      read_from_head: on
+      buffer_chunk_size: 512K
+      buffer_max_size: 4M
+      mem_buf_limit: $MEM_BUF_LIMIT
+      refresh_interval: 3600
+      threaded: on
+      processors:
+        logs:
+        - name: auditx
+          alias: auditx
+          vendor: auto$cond
+  outputs:
+    - name: counter
+      alias: sink
+      match: audit.*
+EOF
+}
+
 # auditx_keys: the AUDITX_KEYS ("key value;key value") as config lines.
 auditx_keys() {
   local kv
@@ -266,7 +315,8 @@ run() {
   dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
   port=$(free_port)
   config "$p" "$dir" "$port"
-  case $p in P | C | D) extra=(-e "$SO") ;; F | FT) extra=(-e "$FILTER_SO") ;; esac
+  local conf=$dir/fluent-bit.conf
+  case $p in P | C | D) extra=(-e "$SO") ;; F | FT) extra=(-e "$FILTER_SO") ;; PT | PC) extra=(-e "$FILTER_SO"); conf=$dir/fluent-bit.yaml ;; esac
   : >"$dir/stdout.log"
   t0=$(date +%s.%N)
   local perfpid=
@@ -274,7 +324,7 @@ run() {
     # perf starts fluent-bit, so that it follows every thread from the start
     # (cpu-clock: virtual machines often lack the hardware cycle counter).
     perf record -e cpu-clock -F 999 -g -o "$OUT/perf-$p.data" -- \
-      stdbuf -oL "$FB" "${extra[@]}" -c "$dir/fluent-bit.conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
+      stdbuf -oL "$FB" "${extra[@]}" -c "$conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
     perfpid=$!
     for _ in $(seq 1 50); do
       pid=$(pgrep -P "$perfpid" | head -1) && [ -n "$pid" ] && break
@@ -284,7 +334,7 @@ run() {
     [ -n "$pid" ] || die "perf did not start fluent-bit"
     CUR_PIDS=("$pid" "$perfpid")
   else
-    stdbuf -oL "$FB" "${extra[@]}" -c "$dir/fluent-bit.conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
+    stdbuf -oL "$FB" "${extra[@]}" -c "$conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
     pid=$!
     CUR_PIDS=("$pid")
   fi
@@ -373,6 +423,12 @@ ratio() { # ratio of throughputs = inverse ratio of wall times
   if [ -n "${WALL[FT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
     echo "- FT ≥ 0.9× AT: FT/AT = $(ratio FT AT) ($(check "${WALL[AT]} >= 0.9 * ${WALL[FT]}"))"
     echo "- peak RSS FT ≤ 2× AT: $(rssratio FT AT) ($(check "${RSS[FT]} <= 2 * ${RSS[AT]}"))"
+  fi
+  if [ -n "${WALL[PT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
+    echo "- PT/AT = $(ratio PT AT) (auditx as a processor, on the threaded input's thread); peak RSS PT/AT $(rssratio PT AT)"
+  fi
+  if [ -n "${WALL[PC]:-}" ] && [ -n "${WALL[PT]:-}" ]; then
+    echo "- the condition's cost: PC − PT = $(echo "scale=2; ${WALL[PC]} - ${WALL[PT]}" | bc | sed 's/^\./0./;s/^-\./-0./') s for $N records ($(echo "scale=0; (${WALL[PC]} - ${WALL[PT]}) * 1000000000 / $N" | bc) ns per record)"
   fi
   if [ -n "${WALL[F]:-}" ]; then
     [ -n "${WALL[B]:-}" ] && echo "- F ≥ 2.5× B: F/B = $(ratio F B) ($(check "${WALL[B]} >= 2.5 * ${WALL[F]}"))"

@@ -226,7 +226,7 @@ local function norm_key(k)
   return n
 end
 
--- trim drops spaces and tabs at both ends (auditx's trimSpace); most values
+-- trim drops spaces and tabs at both ends (auditx's catalog.TrimBlanks); most values
 -- have none, so the patterns run only when an end is one.
 local function trim(s)
   local a, z = byte(s, 1), byte(s, -1)

@@ -93,48 +93,14 @@ func TestLuaString(t *testing.T) {
 	}
 }
 
-// luaEdgeCases are records beyond the samples where the Go core and the Lua
+// The Lua edge cases are records beyond the samples where the Go core and the Lua
 // script must agree: normalisation, detection precedence, record-derived
 // outcome and severity, merging, conflicts, the marker, invalid codes. (The
 // documented differences — duplicate keys, null values, empty arrays, whole
 // floats as result codes — are left out on purpose.)
-const luaEdgeCases = `{"Code": " 54 ", "Type": " FAULT ", "User": "x"}
-{"event_code": 7, "type": "info"}
-{"code": 12.0}
-{"Code": "1.5"}
-{"event_type": "04002", "tags": ["prod"]}
-{"event_type": "abc"}
-{"event_type": -5}
-{"event_type": true}
-{"event_type": {"nested": 1}}
-{"event_type": "   "}
-{"event_id": "302", "service_name": "AUTH", "severity": "WARNING"}
-{"event_id": 302, "Message": {"Severity": "Error(3)"}}
-{"event_id": "425", "event_name": "x", "message": "plain string", "severity": 4}
-{"event_id": "425", "event_name": "x", "message": {"severity": "Info(x)"}}
-{"event_id": "425", "event_name": "x", "message": {"severity": "Debug(9)"}}
-{"event_id": "425", "event_name": "x", "message": {"severity": " notice "}}
-{"event_id": "425", "event_name": "x", "message": {"severity": 2}}
-{"event_id": "425", "event_name": "x", "message": {"other": 1}, "severity": "crit"}
-{"event_id": "99999", "event_name": "x", "message": {"severity": "Info(6)"}}
-{"event_id": "425"}
-{"Entity Type": "device", "Action": "connect", "Result Code": "2"}
-{"entity-type": "device group", "action": "delete", "resultCode": 0}
-{"entityType": "DEVICE", "action": "NOT_IN_CATALOG", "result_code": 0}
-{"entity_type": "DEVICE", "action": "a.b"}
-{"entity_type": "DEVICE", "action": "   "}
-{"entity_type": "DEVICE", "action": 5}
-{"entity_type": " device ", "action": "con-nect", "result_code": -1}
-{"code": 170, "event_type": 4041}
-{"event_id": "425", "entity_type": "DEVICE", "action": "CONNECT"}
-{"event_id": "425", "event_name": "x", "event": {"kind": "alert", "provider": "me"}, "observer": {"hostname": "h", "vendor": "mine"}}
-{"event_id": "425", "event_name": "x", "tags": ["a", "auditx"]}
-{"event_id": "425", "event_name": "x", "event": "string"}
-{"event_id": "425", "event_name": "x", "event": ["array"], "observer": 5, "tags": "notarray"}
-{"event_id": "425", "event_name": "x", "tags": {"a": 1}}
-{"event_type": 4002, "tags": ["x", 1, {"y": 2}]}
-{"no": "vendor", "at": "all"}
-`
+// luaEdgeCasesFile holds them, one JSON object a line; e2e/lua_test.go runs
+// the same file through the real Fluent Bit.
+const luaEdgeCasesFile = "../../testdata/lua-edge-cases.jsonl"
 
 // luaRecords returns the sample records and the edge cases as JSON lines.
 func luaRecords(t *testing.T) []string {
@@ -154,7 +120,9 @@ func luaRecords(t *testing.T) []string {
 		f.Close()
 	}
 	require.Len(t, lines, samples.MustTotal(t), "records in testdata/samples/*.log")
-	return append(lines, strings.Split(strings.TrimSpace(luaEdgeCases), "\n")...)
+	edge, err := os.ReadFile(luaEdgeCasesFile)
+	require.NoError(t, err)
+	return append(lines, strings.Split(strings.TrimSpace(string(edge)), "\n")...)
 }
 
 // luaInterpreter finds a Lua 5.1 interpreter (Fluent Bit embeds LuaJIT).
