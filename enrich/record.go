@@ -596,4 +596,3 @@ func equalFoldASCII(b []byte, s string) bool {
 	}
 	return true
 }
-

@@ -439,19 +439,16 @@ func (s *Server) handle(g *generation, c net.Conn, msg []byte, scratch *[]byte) 
 // events. Errors wrap errProtocol.
 func (s *Server) parse(msg []byte) (message, error) {
 	var m message
-	bad := func(format string, args ...any) (message, error) {
-		return m, fmt.Errorf("%w: "+format, append([]any{errProtocol}, args...)...)
-	}
 	n, b, err := msgp.ReadArrayHeaderBytes(msg)
 	if err != nil {
-		return bad("parser: expecting an array: %v", err)
+		return m, protocolErr("parser: expecting an array: %v", err)
 	}
 	if n < 2 {
-		return bad("parser: array of invalid size %d", n)
+		return m, protocolErr("parser: array of invalid size %d", n)
 	}
 	tag, b, err := msgp.ReadStringZC(b)
 	if err != nil {
-		return bad("parser: invalid tag format: %v", err)
+		return m, protocolErr("parser: invalid tag format: %v", err)
 	}
 	m.tag = tag
 
@@ -462,137 +459,161 @@ func (s *Server) parse(msg []byte) (message, error) {
 	for i := uint32(1); i < n; i++ {
 		rest, err := msgp.Skip(b)
 		if err != nil {
-			return bad("element %d: %v", i, err)
+			return m, protocolErr("element %d: %v", i, err)
 		}
 		if len(elems) < len(elemsArr) {
 			elems = append(elems, b[:len(b)-len(rest)])
 		}
 		b = rest
 	}
-	entry := elems[0]
 	option := func(idx int) []byte { // nil if absent
 		if idx < len(elems) {
 			return elems[idx]
 		}
 		return nil
 	}
-
+	entry := elems[0]
 	switch msgp.NextType(entry) {
 	case msgp.ArrayType: // Forward mode: [tag, [[time, record], ...], option?]
-		m.mode = ModeForward
-		opts, err := readOptions(option(1))
-		if err != nil {
-			return bad("invalid options field: %v", err)
-		}
-		m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
-		cnt, eb, err := msgp.ReadArrayHeaderBytes(entry)
-		if err != nil {
-			return bad("forward entries: %v", err)
-		}
-		for i := uint32(0); i < cnt; i++ {
-			rest, err := msgp.Skip(eb)
-			if err != nil {
-				return bad("forward entry %d: %v", i, err)
-			}
-			if !s.opts.Discard {
-				ev, err := DecodeEvent(eb[:len(eb)-len(rest)])
-				if err != nil {
-					return bad("forward entry %d: %v", i, err)
-				}
-				ev.Tag, ev.Mode, ev.Chunk = string(m.tag), m.mode, string(m.chunk)
-				m.events = append(m.events, ev)
-			}
-			eb = rest
-		}
-
+		err = s.parseForward(&m, entry, option(1))
 	case msgp.IntType, msgp.UintType, msgp.ExtensionType: // Message mode
-		m.mode = ModeMessage
 		if n < 3 {
-			return bad("message mode requires at least 3 elements")
+			return m, protocolErr("message mode requires at least 3 elements")
 		}
-		ts, rest, err := ReadTime(entry)
-		if err != nil || len(rest) != 0 {
-			return bad("message mode time: %v", err)
-		}
-		record := elems[1]
-		if msgp.NextType(record) != msgp.MapType {
-			return bad("invalid data format, map expected")
-		}
-		opts, err := readOptions(option(2))
+		err = s.parseMessage(&m, entry, elems[1], option(2))
+	case msgp.StrType, msgp.BinType: // PackedForward: [tag, bin|str(events), option?]
+		err = s.parsePacked(&m, entry, option(1), n == 3)
+	default:
+		err = protocolErr("invalid data format, type=%s", msgp.NextType(entry))
+	}
+	return m, err
+}
+
+// protocolErr is a message in_forward would refuse (errProtocol).
+func protocolErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errProtocol}, args...)...)
+}
+
+// parseForward reads Forward mode: an array of [time, record] (or v2
+// [[time, metadata], record]) entries.
+func (s *Server) parseForward(m *message, entry, option []byte) error {
+	m.mode = ModeForward
+	opts, err := readOptions(option)
+	if err != nil {
+		return protocolErr("invalid options field: %v", err)
+	}
+	m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
+	cnt, eb, err := msgp.ReadArrayHeaderBytes(entry)
+	if err != nil {
+		return protocolErr("forward entries: %v", err)
+	}
+	for i := uint32(0); i < cnt; i++ {
+		rest, err := msgp.Skip(eb)
 		if err != nil {
-			return bad("invalid options field: %v", err)
+			return protocolErr("forward entry %d: %v", i, err)
 		}
-		m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
 		if !s.opts.Discard {
-			ev := Event{Tag: string(m.tag), Mode: m.mode, Chunk: string(m.chunk), Time: ts}
-			ev.Raw = append(msgp.AppendArrayHeader(nil, 2), entry...)
-			ev.Raw = append(ev.Raw, record...)
-			if ev.Body, _, err = msgp.ReadMapStrIntfBytes(record, nil); err != nil {
-				return bad("message mode record: %v", err)
+			ev, err := DecodeEvent(eb[:len(eb)-len(rest)])
+			if err != nil {
+				return protocolErr("forward entry %d: %v", i, err)
 			}
-			if opts.metadata != nil {
-				if ev.Meta, _, err = msgp.ReadMapStrIntfBytes(opts.metadata, nil); err != nil {
-					return bad("message mode metadata: %v", err)
-				}
-			}
+			ev.Tag, ev.Mode, ev.Chunk = string(m.tag), m.mode, string(m.chunk)
 			m.events = append(m.events, ev)
 		}
-
-	case msgp.StrType, msgp.BinType: // PackedForward: [tag, bin|str(events), option?]
-		m.mode = ModePackedForward
-		var payload []byte
-		if msgp.NextType(entry) == msgp.StrType {
-			payload, _, err = msgp.ReadStringZC(entry)
-		} else {
-			payload, _, err = msgp.ReadBytesZC(entry)
-		}
-		if err != nil {
-			return bad("packed payload: %v", err)
-		}
-		opts, err := readOptions(option(1))
-		if err != nil {
-			return bad("invalid options field: %v", err)
-		}
-		m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
-		if n == 3 && !opts.keysAllStr {
-			return bad("invalid chunk event type: option keys must be str")
-		}
-		if opts.signal != signalLogs {
-			return bad("fluent_signal %d: only logs (%d) are supported", opts.signal, signalLogs)
-		}
-		if len(payload) > s.opts.MaxMessageBytes {
-			return bad("packedforward payload too large (%d bytes), limit=%d", len(payload), s.opts.MaxMessageBytes)
-		}
-		// The magic bytes win over the option (fw_prot.c sniff_magic).
-		gz := len(payload) >= 2 && payload[0] == 0x1f && payload[1] == 0x8b
-		zstd := len(payload) >= 4 && bytes.Equal(payload[:4], []byte{0x28, 0xb5, 0x2f, 0xfd})
-		switch {
-		case zstd || (string(opts.compressed) == "zstd" && !gz):
-			return bad("zstd payloads are not supported by forwardtest")
-		case gz || string(opts.compressed) == "gzip":
-			m.mode = ModeCompressedPackedForward
-			if s.opts.Discard {
-				break // not inflated: Discard keeps the server allocation-free
-			}
-			if payload, err = gunzip(payload, s.opts.MaxMessageBytes); err != nil {
-				return bad("%v", err)
-			}
-		}
-		if !s.opts.Discard {
-			evs, err := SplitEvents(string(m.tag), m.mode, payload)
-			if err != nil {
-				return bad("packed events: %v", err)
-			}
-			for i := range evs {
-				evs[i].Chunk = string(m.chunk)
-			}
-			m.events = evs
-		}
-
-	default:
-		return bad("invalid data format, type=%s", msgp.NextType(entry))
+		eb = rest
 	}
-	return m, nil
+	return nil
+}
+
+// parseMessage reads Message mode: one time and one record map; metadata
+// only through the options.
+func (s *Server) parseMessage(m *message, entry, record, option []byte) error {
+	m.mode = ModeMessage
+	ts, rest, err := ReadTime(entry)
+	if err != nil || len(rest) != 0 {
+		return protocolErr("message mode time: %v", err)
+	}
+	if msgp.NextType(record) != msgp.MapType {
+		return protocolErr("invalid data format, map expected")
+	}
+	opts, err := readOptions(option)
+	if err != nil {
+		return protocolErr("invalid options field: %v", err)
+	}
+	m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
+	if s.opts.Discard {
+		return nil
+	}
+	ev := Event{Tag: string(m.tag), Mode: m.mode, Chunk: string(m.chunk), Time: ts}
+	ev.Raw = append(msgp.AppendArrayHeader(nil, 2), entry...)
+	ev.Raw = append(ev.Raw, record...)
+	if ev.Body, _, err = msgp.ReadMapStrIntfBytes(record, nil); err != nil {
+		return protocolErr("message mode record: %v", err)
+	}
+	if opts.metadata != nil {
+		if ev.Meta, _, err = msgp.ReadMapStrIntfBytes(opts.metadata, nil); err != nil {
+			return protocolErr("message mode metadata: %v", err)
+		}
+	}
+	m.events = append(m.events, ev)
+	return nil
+}
+
+// parsePacked reads (Compressed)PackedForward: concatenated events in a
+// bin or str payload, gzip sniffed as fw_prot.c does.
+func (s *Server) parsePacked(m *message, entry, option []byte, hasOptions bool) error {
+	m.mode = ModePackedForward
+	var payload []byte
+	var err error
+	if msgp.NextType(entry) == msgp.StrType {
+		payload, _, err = msgp.ReadStringZC(entry)
+	} else {
+		payload, _, err = msgp.ReadBytesZC(entry)
+	}
+	if err != nil {
+		return protocolErr("packed payload: %v", err)
+	}
+	opts, err := readOptions(option)
+	if err != nil {
+		return protocolErr("invalid options field: %v", err)
+	}
+	m.chunk, m.hasChunk = opts.chunk, opts.hasChunk
+	if hasOptions && !opts.keysAllStr {
+		return protocolErr("invalid chunk event type: option keys must be str")
+	}
+	if opts.signal != signalLogs {
+		return protocolErr("fluent_signal %d: only logs (%d) are supported", opts.signal, signalLogs)
+	}
+	if len(payload) > s.opts.MaxMessageBytes {
+		return protocolErr("packedforward payload too large (%d bytes), limit=%d", len(payload), s.opts.MaxMessageBytes)
+	}
+	// The magic bytes win over the option (fw_prot.c sniff_magic).
+	gz := len(payload) >= 2 && payload[0] == 0x1f && payload[1] == 0x8b
+	zstd := len(payload) >= 4 && bytes.Equal(payload[:4], []byte{0x28, 0xb5, 0x2f, 0xfd})
+	switch {
+	case zstd || (string(opts.compressed) == "zstd" && !gz):
+		return protocolErr("zstd payloads are not supported by forwardtest")
+	case gz || string(opts.compressed) == "gzip":
+		m.mode = ModeCompressedPackedForward
+		if s.opts.Discard {
+			return nil // not inflated: Discard keeps the server allocation-free
+		}
+		if payload, err = gunzip(payload, s.opts.MaxMessageBytes); err != nil {
+			return protocolErr("%v", err)
+		}
+	}
+	if s.opts.Discard {
+		return nil
+	}
+	evs, err := SplitEvents(string(m.tag), m.mode, payload)
+	if err != nil {
+		return protocolErr("packed events: %v", err)
+	}
+	for i := range evs {
+		evs[i].Chunk = string(m.chunk)
+	}
+	m.events = evs
+	return nil
 }
 
 // options are the parts of a message's option map the server reads.
