@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // maxActorValueLen bounds an actor value auditx copies (a user name, id,
@@ -91,16 +92,16 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 		if !sp.set {
 			continue
 		}
-		n, i, ok := mapHeader(body, sp.v)
+		n, i, ok := mp.MapHeader(body, sp.v)
 		if !ok {
 			continue
 		}
 		for k := 0; k < n; k++ {
-			ks, ke, isStr := str(body, i)
+			ks, ke, isStr := mp.Str(body, i)
 			next := ke
 			if !isStr {
 				var err error
-				if next, err = skip(body, i); err != nil {
+				if next, err = mp.Skip(body, i); err != nil {
 					break
 				}
 			}
@@ -122,7 +123,7 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 					}
 				}
 			}
-			end, err := skip(body, next)
+			end, err := mp.Skip(body, next)
 			if err != nil {
 				break
 			}
@@ -135,7 +136,7 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 			if vi == 0 {
 				continue
 			}
-			s, en, ok := str(body, vi)
+			s, en, ok := mp.Str(body, vi)
 			if !ok {
 				continue
 			}

@@ -45,7 +45,7 @@ func TestActorFields(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnricher(t, Options{Actor: true})
-			in := mp(t, tt.in)
+			in := toMP(t, tt.in)
 			out, r := e.Record(nil, in)
 			require.Contains(t, []Result{ResultEnriched, ResultUnknown}, r)
 			m := decode(t, out)
@@ -81,7 +81,7 @@ func splitDots(p string) []string {
 func TestActorInvalidIPCountedAndKept(t *testing.T) {
 	e := newEnricher(t, Options{Actor: true})
 	for _, addr := range []string{"unknown", "10.0.0.1:5555", "256.1.1.1", "fe80::1%eth0"} {
-		out, r := e.Record(nil, mp(t, `{"event_type":"4002","user_id":"u1","client_address":"`+addr+`"}`))
+		out, r := e.Record(nil, toMP(t, `{"event_type":"4002","user_id":"u1","client_address":"`+addr+`"}`))
 		require.Equal(t, ResultEnriched, r)
 		m := decode(t, out)
 		assert.Nil(t, m["source"], addr)
@@ -96,7 +96,7 @@ func TestActorExistingFieldsKept(t *testing.T) {
 	in := `{"event_type":"4002","user_id":"usr_1","client_address":"203.0.113.7","user":{"name":"theirs","id":"their-id"},"source":{"port":443},"related":{"user":["x"]}}`
 	t.Run("keep", func(t *testing.T) {
 		e := newEnricher(t, Options{Actor: true})
-		out, _ := e.Record(nil, mp(t, in))
+		out, _ := e.Record(nil, toMP(t, in))
 		m := decode(t, out)
 		assert.Equal(t, map[string]any{"name": "theirs", "id": "their-id"}, m["user"])
 		assert.Equal(t, map[string]any{"port": uint64(443), "ip": "203.0.113.7"}, m["source"], "merged")
@@ -105,14 +105,14 @@ func TestActorExistingFieldsKept(t *testing.T) {
 	})
 	t.Run("override", func(t *testing.T) {
 		e := newEnricher(t, Options{Actor: true, Override: true})
-		out, _ := e.Record(nil, mp(t, in))
+		out, _ := e.Record(nil, toMP(t, in))
 		m := decode(t, out)
 		assert.Equal(t, map[string]any{"name": "theirs", "id": "usr_1"}, m["user"], "user.name: PlusAuth has no source, the record's stays")
 		assert.Equal(t, []any{"usr_1"}, get(m, "related", "user"))
 	})
 	t.Run("non-map user is a conflict", func(t *testing.T) {
 		e := newEnricher(t, Options{Actor: true})
-		out, _ := e.Record(nil, mp(t, `{"event_type":"4002","user_id":"usr_1","user":"bob"}`))
+		out, _ := e.Record(nil, toMP(t, `{"event_type":"4002","user_id":"usr_1","user":"bob"}`))
 		assert.Equal(t, "bob", decode(t, out)["user"])
 		assert.EqualValues(t, 1, e.Stats().Conflicts)
 	})
@@ -120,7 +120,7 @@ func TestActorExistingFieldsKept(t *testing.T) {
 
 func TestActorOff(t *testing.T) {
 	e := newEnricher(t, Options{})
-	out, _ := e.Record(nil, mp(t, `{"event_type":"4002","user_id":"usr_1","client_address":"203.0.113.7"}`))
+	out, _ := e.Record(nil, toMP(t, `{"event_type":"4002","user_id":"usr_1","client_address":"203.0.113.7"}`))
 	m := decode(t, out)
 	assert.Nil(t, m["user"])
 	assert.Nil(t, m["source"])
@@ -129,7 +129,7 @@ func TestActorOff(t *testing.T) {
 
 func TestActorFlatSchema(t *testing.T) {
 	e := newEnricher(t, Options{Actor: true, Schema: SchemaFlat, DataStreamNamespace: "default"})
-	out, _ := e.Record(nil, mp(t, `{"event_id":"100","event_name":"x","service_name":"AUTH","message":{"username":"alice","userID":"u1","remoteAddress":"10.0.0.1","instanceName":"px"}}`))
+	out, _ := e.Record(nil, toMP(t, `{"event_id":"100","event_name":"x","service_name":"AUTH","message":{"username":"alice","userID":"u1","remoteAddress":"10.0.0.1","instanceName":"px"}}`))
 	m := decode(t, out)
 	for k, v := range map[string]any{"user_name": "alice", "user_id": "u1", "source_ip": "10.0.0.1", "event_provider": "AUTH",
 		"observer_hostname": "px", "related_user": []any{"alice", "u1"}, "related_ip": []any{"10.0.0.1"}} {
@@ -141,15 +141,15 @@ func TestActorFlatSchema(t *testing.T) {
 
 func TestDataStream(t *testing.T) {
 	e := newEnricher(t, Options{DataStreamNamespace: "prod"})
-	out, r := e.Record(nil, mp(t, `{"event_type":"4002"}`))
+	out, r := e.Record(nil, toMP(t, `{"event_type":"4002"}`))
 	require.Equal(t, ResultEnriched, r)
 	assert.Equal(t, map[string]any{"type": "logs", "dataset": "plusauth.audit", "namespace": "prod"}, decode(t, out)["data_stream"])
 
-	out, r = e.Record(nil, mp(t, `{"event_type":"4999"}`))
+	out, r = e.Record(nil, toMP(t, `{"event_type":"4999"}`))
 	require.Equal(t, ResultUnknown, r)
 	assert.Equal(t, "plusauth.audit", get(decode(t, out), "data_stream", "dataset"))
 
-	in := mp(t, `{"message":"hello"}`)
+	in := toMP(t, `{"message":"hello"}`)
 	out, r = e.Record(nil, in)
 	require.Equal(t, ResultNoCode, r)
 	m := decode(t, out)
@@ -160,7 +160,7 @@ func TestDataStream(t *testing.T) {
 	assert.Equal(t, ResultNoCode, r)
 	assert.Equal(t, out, again, "a record with a data_stream of its own is passed unchanged")
 
-	own := mp(t, `{"event_type":"4002","data_stream":{"dataset":"mine"}}`)
+	own := toMP(t, `{"event_type":"4002","data_stream":{"dataset":"mine"}}`)
 	out, _ = e.Record(nil, own)
 	assert.Equal(t, map[string]any{"type": "logs", "dataset": "mine", "namespace": "prod"}, decode(t, out)["data_stream"], "merged; the record's dataset kept")
 
@@ -216,7 +216,7 @@ func TestProviderFromCatalogOrigin(t *testing.T) {
 	require.NotNil(t, multi, "a PrivX code with several origins")
 	e := newEnricher(t, Options{Actor: true})
 	provider := func(js string) any {
-		out, r := e.Record(nil, mp(t, js))
+		out, r := e.Record(nil, toMP(t, js))
 		require.Equal(t, ResultEnriched, r, js)
 		return get(decode(t, out), "event", "provider")
 	}
@@ -225,6 +225,6 @@ func TestProviderFromCatalogOrigin(t *testing.T) {
 	assert.Equal(t, "AUTH", provider(`{`+code(single)+`,"service_name":"AUTH"}`), "the record's own service wins")
 	assert.Nil(t, provider(`{`+code(multi)+`}`), "several origins: none chosen")
 	off := newEnricher(t, Options{})
-	out, _ := off.Record(nil, mp(t, `{`+code(single)+`}`))
+	out, _ := off.Record(nil, toMP(t, `{`+code(single)+`}`))
 	assert.Nil(t, get(decode(t, out), "event", "provider"), "actor off: no provider")
 }

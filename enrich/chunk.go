@@ -1,5 +1,7 @@
 package enrich
 
+import "github.com/auditx/auditx/internal/mp"
+
 // Chunk enriches every event of a Fluent Bit chunk (concatenated msgpack
 // events) and appends the result to dst; ends receives, for each event
 // written, the offset in the returned buffer just past it (so a caller can
@@ -19,7 +21,7 @@ func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, S
 		var next int
 		var ok bool
 		if dst, next, ok = e.framedEvent(dst, chunk, i, &st, t); !ok {
-			end, err := skip(chunk, i)
+			end, err := mp.Skip(chunk, i)
 			if err != nil {
 				st.TrailingBytes += uint64(len(chunk) - i)
 				break
@@ -39,11 +41,11 @@ func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, S
 // (and dst unchanged) for anything else, which event handles after framing
 // it with skip.
 func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([]byte, int, bool) {
-	n, hi, ok := arrayHeader(chunk, i)
+	n, hi, ok := mp.ArrayHeader(chunk, i)
 	if !ok || n != 2 {
 		return dst, 0, false
 	}
-	bi, err := skip(chunk, hi)
+	bi, err := mp.Skip(chunk, hi)
 	if err != nil || isGroupMarker(chunk, hi) {
 		return dst, 0, false
 	}
@@ -68,12 +70,12 @@ func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([
 // event appends one event framed by skip: a group marker, an entry that is
 // not an event, or an event whose body is not a complete map.
 func (e *Enricher) event(dst, ev []byte, st *Stats, t *table) []byte {
-	n, hi, ok := arrayHeader(ev, 0)
+	n, hi, ok := mp.ArrayHeader(ev, 0)
 	if !ok || n != 2 {
 		st.BadEvents++
 		return append(dst, ev...)
 	}
-	bi, err := skip(ev, hi) // the body starts after the header
+	bi, err := mp.Skip(ev, hi) // the body starts after the header
 	if err != nil {
 		st.BadEvents++
 		return append(dst, ev...)
@@ -103,7 +105,7 @@ func passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
 	i, trailing := 0, 0
 	base := len(dst)
 	for i < len(chunk) {
-		end, err := skip(chunk, i)
+		end, err := mp.Skip(chunk, i)
 		if err != nil {
 			trailing = len(chunk) - i
 			break
@@ -117,12 +119,12 @@ func passthrough(dst []byte, ends []int, chunk []byte) ([]byte, []int, int) {
 // isGroupMarker reports whether the event header at hi is [EventTime, meta]
 // with the group start or end seconds.
 func isGroupMarker(ev []byte, hi int) bool {
-	n, ti, ok := arrayHeader(ev, hi)
+	n, ti, ok := mp.ArrayHeader(ev, hi)
 	if !ok || n < 1 {
 		return false
 	}
-	if sec, ok := eventTimeSeconds(ev, ti); ok {
-		return sec == groupStartSeconds || sec == groupEndSeconds
+	if sec, ok := mp.EventTimeSeconds(ev, ti); ok {
+		return sec == mp.GroupStartSeconds || sec == mp.GroupEndSeconds
 	}
 	// FLB_LOG_EVENT_GROUP_START/END as plain integers (-1, -2): negative
 	// fixints 0xff and 0xfe.

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"bytes"
+	"github.com/auditx/auditx/internal/mp"
 	"sync"
 	"testing"
 
@@ -27,9 +28,9 @@ var groupEnd = []byte{0x92, 0x92, 0xd7, 0x00, 0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 0
 
 func TestChunkKeepsTimeAndMetadata(t *testing.T) {
 	e := newEnricher(t, Options{})
-	meta := mp(t, `{"source":"privx.log","otel":{"trace":"abc"}}`)
-	body := mp(t, `{"event_id":"302","event_name":"Connection-rejected"}`)
-	legacy := mp(t, `{"event_type":"4002"}`)
+	meta := toMP(t, `{"source":"privx.log","otel":{"trace":"abc"}}`)
+	body := toMP(t, `{"event_id":"302","event_name":"Connection-rejected"}`)
+	legacy := toMP(t, `{"event_type":"4002"}`)
 	var chunk []byte
 	chunk = append(chunk, groupStart...)
 	chunk = append(chunk, eventV2(1763626443, 123456789, meta, body)...)
@@ -60,7 +61,7 @@ func TestChunkKeepsTimeAndMetadata(t *testing.T) {
 
 func TestChunkOddEntries(t *testing.T) {
 	e := newEnricher(t, Options{})
-	body := mp(t, `{"Code":"054"}`)
+	body := toMP(t, `{"Code":"054"}`)
 	tests := []struct {
 		name     string
 		chunk    []byte
@@ -95,7 +96,7 @@ func TestChunkOddEntries(t *testing.T) {
 }
 
 func TestPassthrough(t *testing.T) {
-	chunk := append(eventV2(1, 2, emptyMap, mp(t, `{"a":1}`)), groupEnd...)
+	chunk := append(eventV2(1, 2, emptyMap, toMP(t, `{"a":1}`)), groupEnd...)
 	out, ends, trailing := passthrough(nil, nil, append(chunk, 0x92))
 	assert.Equal(t, chunk, out)
 	assert.Equal(t, []int{len(chunk) - len(groupEnd), len(chunk)}, ends)
@@ -155,7 +156,7 @@ func TestSkipMatchesMsgp(t *testing.T) {
 	chunk := sampleChunk(t)
 	i := 0
 	for i < len(chunk) {
-		end, err := skip(chunk, i)
+		end, err := mp.Skip(chunk, i)
 		require.NoError(t, err)
 		rest, err := msgp.Skip(chunk[i:])
 		require.NoError(t, err)
@@ -167,8 +168,8 @@ func TestSkipMatchesMsgp(t *testing.T) {
 // Deep nesting is walked without recursion: a million nested arrays.
 func TestSkipDeepNesting(t *testing.T) {
 	deep := bytes.Repeat([]byte{0x91}, 1_000_000)
-	_, err := skip(append(deep, 0x01), 0)
+	_, err := mp.Skip(append(deep, 0x01), 0)
 	require.NoError(t, err)
-	_, err = skip(deep, 0)
+	_, err = mp.Skip(deep, 0)
 	require.Error(t, err, "truncated")
 }

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"errors"
+	"github.com/auditx/auditx/internal/mp"
 	"sync/atomic"
 
 	"github.com/auditx/auditx/catalog"
@@ -31,7 +32,7 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	}
 	_ = opts.validate() // the defaults Validate applied to its copy
 	e := &Enricher{opts: opts}
-	e.flatKey = appendStr(nil, opts.FlatKey)
+	e.flatKey = mp.AppendStr(nil, opts.FlatKey)
 	if opts.DataStreamNamespace != "" && opts.Schema == SchemaECS {
 		e.dsNamespace = pair("namespace", opts.DataStreamNamespace)
 	}

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"bytes"
+	"github.com/auditx/auditx/internal/mp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,7 +53,7 @@ func FuzzChunk(f *testing.F) {
 		require.EqualValues(t, len(rest), st.TrailingBytes)
 		prev := 0
 		for _, end := range ends {
-			next, err := skip(out, prev)
+			next, err := mp.Skip(out, prev)
 			require.NoError(t, err, "output event is valid msgpack")
 			require.Equal(t, end, next)
 			prev = end
@@ -82,12 +83,12 @@ func FuzzRecord(f *testing.F) {
 		conflicts := e.Stats().Conflicts - before
 		switch r {
 		case ResultEnriched, ResultUnknown:
-			end, err := skip(out, 0)
+			end, err := mp.Skip(out, 0)
 			require.NoError(t, err)
 			require.Equal(t, len(out), end, "one complete map")
-			n, _, ok := mapHeader(out, 0)
+			n, _, ok := mp.MapHeader(out, 0)
 			require.True(t, ok)
-			n0, _, _ := mapHeader(body, 0)
+			n0, _, _ := mp.MapHeader(body, 0)
 			require.GreaterOrEqual(t, n, n0, "no pair removed")
 			again, r2 := e.Record(nil, out)
 			require.Equal(t, out, again, "enriching the output again changes nothing")
@@ -107,7 +108,7 @@ func FuzzSkip(f *testing.F) {
 		if len(b) > maxFuzzInput {
 			return
 		}
-		end, err := skip(b, 0)
+		end, err := mp.Skip(b, 0)
 		rest, err2 := msgp.Skip(b)
 		if err2 == nil && err == nil {
 			require.Equal(t, len(b)-len(rest), end)
@@ -133,8 +134,8 @@ func FuzzRecordActor(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	f.Add(mp(f, `{"event_type":"4002","user_id":"u","client_address":"::1","user":{"id":"x"},"related":"r","source":1}`))
-	f.Add(mp(f, `{"message":"no code","data_stream":{"dataset":"mine"}}`))
+	f.Add(toMP(f, `{"event_type":"4002","user_id":"u","client_address":"::1","user":{"id":"x"},"related":"r","source":1}`))
+	f.Add(toMP(f, `{"message":"no code","data_stream":{"dataset":"mine"}}`))
 	e := newEnricher(f, Options{Actor: true, DataStreamNamespace: "default"})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if len(body) > maxFuzzInput {
@@ -146,12 +147,12 @@ func FuzzRecordActor(f *testing.F) {
 			require.True(t, bytes.Equal(body, out), "passes untouched")
 			return
 		}
-		end, err := skip(out, 0)
+		end, err := mp.Skip(out, 0)
 		require.NoError(t, err)
 		require.Equal(t, len(out), end, "one complete map")
-		n, _, ok := mapHeader(out, 0)
+		n, _, ok := mp.MapHeader(out, 0)
 		require.True(t, ok)
-		n0, _, _ := mapHeader(body, 0)
+		n0, _, _ := mp.MapHeader(body, 0)
 		require.GreaterOrEqual(t, n, n0, "no pair removed")
 		again, _ := e.Record(nil, out)
 		require.Equal(t, out, again, "enriching the output again changes nothing")

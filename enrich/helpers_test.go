@@ -23,8 +23,8 @@ func newEnricher(t testing.TB, o Options) *Enricher {
 	return e
 }
 
-// mp converts a JSON object to a msgpack map (keys sorted).
-func mp(t testing.TB, js string) []byte {
+// toMP converts a JSON object to a msgpack map (keys sorted).
+func toMP(t testing.TB, js string) []byte {
 	t.Helper()
 	b, err := cv.ToMsgpack([]byte(js))
 	require.NoError(t, err, js)
@@ -64,7 +64,7 @@ func sampleBodies(t testing.TB, vendor string) [][]byte {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		out = append(out, mp(t, sc.Text()))
+		out = append(out, toMP(t, sc.Text()))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"github.com/auditx/auditx/internal/mp"
 	"math"
 
 	"github.com/auditx/auditx/catalog"
@@ -212,8 +213,8 @@ func (e *Enricher) netopCode(buf []byte, body []byte, sc *scanned, t *table) (co
 	if !eok || !aok {
 		return nil, nil, ResultNoCode
 	}
-	es, ee, sok1 := str(body, ei)
-	as, ae, sok2 := str(body, ai)
+	es, ee, sok1 := mp.Str(body, ei)
+	as, ae, sok2 := mp.Str(body, ai)
 	if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
 		return nil, nil, ResultInvalidCode
 	}
@@ -231,15 +232,15 @@ func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalo
 	if !ok {
 		return nil, nil, ResultNoCode
 	}
-	kind, s, n, _, f := scalar(body, vi)
-	if kind == kindFloat {
+	kind, s, n, _, f := mp.Scalar(body, vi)
+	if kind == mp.KindFloat {
 		if f != math.Trunc(f) || math.Abs(f) > 1e15 {
 			return nil, nil, ResultInvalidCode
 		}
-		kind, n = kindInt, int64(f)
+		kind, n = mp.KindInt, int64(f)
 	}
 	switch kind {
-	case kindString:
+	case mp.KindString:
 		if re := e.opts.CodeRegex; re != nil {
 			var m [4]int
 			loc := re.FindSubmatchIndex(s) // allocates only when configured
@@ -261,7 +262,7 @@ func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalo
 			return nil, nil, ResultInvalidCode
 		}
 		return catalog.CanonicalBytes(buf, v, s), t.cat.Lookup(v, s), ResultEnriched
-	case kindInt:
+	case mp.KindInt:
 		if n < 0 {
 			return nil, nil, ResultInvalidCode
 		}
@@ -277,7 +278,7 @@ func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalo
 // are not read (a chunk's next events).
 func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	sc.plan = t.plan
-	n, i, ok := mapHeader(body, 0)
+	n, i, ok := mp.MapHeader(body, 0)
 	if !ok {
 		return 0, false
 	}
@@ -285,15 +286,15 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	ecs := e.opts.Schema == SchemaECS
 	for p := 0; p < n; p++ {
 		k := i
-		ks, ke, isStr := str(body, i)
+		ks, ke, isStr := mp.Str(body, i)
 		vi := ke
 		if !isStr {
 			var err error
-			if vi, err = skip(body, i); err != nil {
+			if vi, err = mp.Skip(body, i); err != nil {
 				return 0, false
 			}
 		}
-		end, err := skip(body, vi)
+		end, err := mp.Skip(body, vi)
 		if err != nil {
 			return 0, false
 		}
@@ -408,23 +409,23 @@ func descend(body []byte, vi int, rest []string) (int, bool) {
 // findKey returns the value offset of the first string key of the map at vi
 // that match accepts.
 func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
-	n, i, ok := mapHeader(body, vi)
+	n, i, ok := mp.MapHeader(body, vi)
 	if !ok {
 		return 0, false
 	}
 	for p := 0; p < n; p++ {
-		ks, ke, isStr := str(body, i)
+		ks, ke, isStr := mp.Str(body, i)
 		next := ke
 		if !isStr {
 			var err error
-			if next, err = skip(body, i); err != nil {
+			if next, err = mp.Skip(body, i); err != nil {
 				return 0, false
 			}
 		}
 		if isStr && match(body[ks:ke]) {
 			return next, true
 		}
-		end, err := skip(body, next)
+		end, err := mp.Skip(body, next)
 		if err != nil {
 			return 0, false
 		}
@@ -435,15 +436,15 @@ func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
 
 // hasMarker reports whether the tags array at vi holds MarkerTag.
 func hasMarker(body []byte, vi int) bool {
-	n, i, ok := arrayHeader(body, vi)
+	n, i, ok := mp.ArrayHeader(body, vi)
 	if !ok {
 		return false
 	}
 	for p := 0; p < n; p++ {
-		if s, e, ok := str(body, i); ok && string(body[s:e]) == MarkerTag {
+		if s, e, ok := mp.Str(body, i); ok && string(body[s:e]) == MarkerTag {
 			return true
 		}
-		next, err := skip(body, i)
+		next, err := mp.Skip(body, i)
 		if err != nil {
 			return false
 		}
@@ -461,7 +462,7 @@ func hasDatasetMarker(body []byte, vi int) bool {
 	if !ok {
 		return false
 	}
-	vs, ve, ok := str(body, di)
+	vs, ve, ok := mp.Str(body, di)
 	if !ok {
 		return false
 	}
@@ -486,7 +487,7 @@ func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o cata
 	switch v {
 	case catalog.FilingBox:
 		if vi, ok := e.resolveFirst(body, sc, sc.plan.fbType); ok {
-			if st, en, ok := str(body, vi); ok && equalFoldASCII(catalog.TrimBlanks(body[st:en]), "fault") {
+			if st, en, ok := mp.Str(body, vi); ok && equalFoldASCII(catalog.TrimBlanks(body[st:en]), "fault") {
 				o = catalog.OutcomeFailure
 			}
 		}
@@ -512,11 +513,11 @@ func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o cata
 
 // intValue reads an integer, or a string of digits, at vi.
 func intValue(body []byte, vi int) (int64, bool) {
-	kind, s, n, _, _ := scalar(body, vi)
+	kind, s, n, _, _ := mp.Scalar(body, vi)
 	switch kind {
-	case kindInt:
+	case mp.KindInt:
 		return n, true
-	case kindString:
+	case mp.KindString:
 		return parseDigits(catalog.TrimBlanks(s))
 	}
 	return 0, false
@@ -545,11 +546,11 @@ var syslogNames = [8][2]string{
 
 // severityValue reads a PrivX severity: 6, "6", "Info(6)", "WARNING".
 func severityValue(body []byte, vi int) (catalog.Severity, bool) {
-	kind, s, n, _, _ := scalar(body, vi)
+	kind, s, n, _, _ := mp.Scalar(body, vi)
 	switch kind {
-	case kindInt:
+	case mp.KindInt:
 		return catalog.SyslogSeverity(n)
-	case kindString:
+	case mp.KindString:
 		s = catalog.TrimBlanks(s)
 		if open := indexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
 			if n, ok := parseDigits(s[open+1 : len(s)-1]); ok {

@@ -3,6 +3,7 @@ package enrich
 import (
 	"bytes"
 	"fmt"
+	"github.com/auditx/auditx/internal/mp"
 	"regexp"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestRecordVendorsAndCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnricher(t, tt.opts)
-			in := mp(t, tt.in)
+			in := toMP(t, tt.in)
 			out, r := e.Record(nil, in)
 			require.Equal(t, tt.result, r)
 			if tt.module == "" {
@@ -131,9 +132,9 @@ func TestOriginalPairsVerbatim(t *testing.T) {
 				assert.Equal(t, body, out)
 				continue
 			}
-			n, first, ok := mapHeader(body, 0)
+			n, first, ok := mp.MapHeader(body, 0)
 			require.True(t, ok)
-			n2, first2, ok := mapHeader(out, 0)
+			n2, first2, ok := mp.MapHeader(out, 0)
 			require.True(t, ok)
 			assert.Equal(t, n+3, n2, "%s line %d: event, observer and tags added", vendor, i+1)
 			require.True(t, bytes.HasPrefix(out[first2:], body[first:]), "%s line %d: original pairs copied byte for byte", vendor, i+1)
@@ -145,7 +146,7 @@ func TestMergeIntoExistingMaps(t *testing.T) {
 	in := `{"event_type":"4002","event":{"code":"theirs","id":"abc"},"observer":{"hostname":"idp-1"},"tags":["prod"]}`
 	t.Run("keep existing", func(t *testing.T) {
 		e := newEnricher(t, Options{})
-		out, r := e.Record(nil, mp(t, in))
+		out, r := e.Record(nil, toMP(t, in))
 		require.Equal(t, ResultEnriched, r)
 		m := decode(t, out)
 		assert.Len(t, m, 4, "no new top-level key: merged")
@@ -158,14 +159,14 @@ func TestMergeIntoExistingMaps(t *testing.T) {
 	})
 	t.Run("override", func(t *testing.T) {
 		e := newEnricher(t, Options{Override: true})
-		out, _ := e.Record(nil, mp(t, in))
+		out, _ := e.Record(nil, toMP(t, in))
 		m := decode(t, out)
 		assert.Equal(t, "4002", get(m, "event", "code"), "override replaces")
 		assert.Equal(t, "abc", get(m, "event", "id"), "other keys kept")
 	})
 	t.Run("non-map event kept without override", func(t *testing.T) {
 		e := newEnricher(t, Options{})
-		out, r := e.Record(nil, mp(t, `{"event_type":"4002","event":"login"}`))
+		out, r := e.Record(nil, toMP(t, `{"event_type":"4002","event":"login"}`))
 		require.Equal(t, ResultEnriched, r)
 		m := decode(t, out)
 		assert.Equal(t, "login", m["event"])
@@ -174,7 +175,7 @@ func TestMergeIntoExistingMaps(t *testing.T) {
 	})
 	t.Run("non-map event replaced with override", func(t *testing.T) {
 		e := newEnricher(t, Options{Override: true})
-		out, _ := e.Record(nil, mp(t, `{"event_type":"4002","event":"login"}`))
+		out, _ := e.Record(nil, toMP(t, `{"event_type":"4002","event":"login"}`))
 		m := decode(t, out)
 		assert.Equal(t, "4002", get(m, "event", "code"))
 		assert.Len(t, m, 4)
@@ -183,7 +184,7 @@ func TestMergeIntoExistingMaps(t *testing.T) {
 
 func TestFlatSchema(t *testing.T) {
 	e := newEnricher(t, Options{Schema: SchemaFlat, FlatKey: "ax"})
-	in := mp(t, `{"event_id":"302","event_name":"Connection-rejected","event":"kept"}`)
+	in := toMP(t, `{"event_id":"302","event_name":"Connection-rejected","event":"kept"}`)
 	out, r := e.Record(nil, in)
 	require.Equal(t, ResultEnriched, r)
 	m := decode(t, out)
@@ -261,11 +262,11 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 func TestUnknownCodesTopN(t *testing.T) {
 	e := newEnricher(t, Options{})
 	for i := 0; i < 3; i++ {
-		e.Record(nil, mp(t, `{"event_id":"9999","event_name":"x"}`))
+		e.Record(nil, toMP(t, `{"event_id":"9999","event_name":"x"}`))
 	}
-	e.Record(nil, mp(t, `{"event_type":"7777"}`))
-	e.Record(nil, mp(t, `{"Code":"7"}`))
-	e.Record(nil, mp(t, `{"event_id":"100","event_name":"x"}`)) // known: not counted
+	e.Record(nil, toMP(t, `{"event_type":"7777"}`))
+	e.Record(nil, toMP(t, `{"Code":"7"}`))
+	e.Record(nil, toMP(t, `{"event_id":"100","event_name":"x"}`)) // known: not counted
 	top, other := e.UnknownCodes(2)
 	require.Len(t, top, 2)
 	assert.Equal(t, CodeCount{Vendor: catalog.PrivX, Code: "9999", Count: 3}, top[0])
@@ -276,7 +277,7 @@ func TestUnknownCodesTopN(t *testing.T) {
 func TestUnknownCodesBounded(t *testing.T) {
 	e := newEnricher(t, Options{})
 	for i := 0; i < MaxTrackedCodes+10; i++ {
-		e.Record(nil, mp(t, fmt.Sprintf(`{"event_type":"%d"}`, 10000+i)))
+		e.Record(nil, toMP(t, fmt.Sprintf(`{"event_type":"%d"}`, 10000+i)))
 	}
 	top, other := e.UnknownCodes(5000)
 	assert.Len(t, top, MaxTrackedCodes)
@@ -287,13 +288,13 @@ func TestUnknownCodesBounded(t *testing.T) {
 // marker goes by event.dataset instead (found by FuzzRecord).
 func TestMarkerWithoutTagsArray(t *testing.T) {
 	e := newEnricher(t, Options{})
-	out, r := e.Record(nil, mp(t, `{"event_type":"4002","tags":"prod"}`))
+	out, r := e.Record(nil, toMP(t, `{"event_type":"4002","tags":"prod"}`))
 	require.Equal(t, ResultEnriched, r)
 	m := decode(t, out)
 	assert.Equal(t, "prod", m["tags"])
 	again, r := e.Record(nil, out)
 	assert.Equal(t, ResultAlreadyEnriched, r)
 	assert.Equal(t, out, again)
-	_, r = e.Record(nil, mp(t, `{"event_type":"4002","event":{"dataset":"okta.system"}}`))
+	_, r = e.Record(nil, toMP(t, `{"event_type":"4002","event":{"dataset":"okta.system"}}`))
 	assert.Equal(t, ResultEnriched, r, "another dataset is not auditx's marker")
 }

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // The ECS event fields auditx adds, in the order it writes them. A record's
@@ -74,34 +75,34 @@ var (
 	// outcomeEvent and outcomeFlat are the pre-encoded "outcome" pairs, by catalog.Outcome.
 	outcomeEvent [4][]byte
 	outcomeFlat  [4][]byte
-	keySeverity  = appendStr(nil, "severity")
-	keySevLevel  = appendStr(nil, "severity_level")
-	keyCode      = appendStr(nil, "code")
-	keyEvent     = appendStr(nil, "event")
-	keyObserver  = appendStr(nil, "observer")
-	keyTags      = appendStr(nil, "tags")
-	tagMarker    = appendStr(nil, MarkerTag)
-	tagUnknown   = appendStr(nil, UnknownCodeTag)
+	keySeverity  = mp.AppendStr(nil, "severity")
+	keySevLevel  = mp.AppendStr(nil, "severity_level")
+	keyCode      = mp.AppendStr(nil, "code")
+	keyEvent     = mp.AppendStr(nil, "event")
+	keyObserver  = mp.AppendStr(nil, "observer")
+	keyTags      = mp.AppendStr(nil, "tags")
+	tagMarker    = mp.AppendStr(nil, MarkerTag)
+	tagUnknown   = mp.AppendStr(nil, UnknownCodeTag)
 	severityWord [5][]byte
 )
 
 func init() {
 	for o := catalog.OutcomeSuccess; o <= catalog.OutcomeUnknown; o++ {
-		outcomeEvent[o] = appendStr(appendStr(nil, "outcome"), o.String())
+		outcomeEvent[o] = mp.AppendStr(mp.AppendStr(nil, "outcome"), o.String())
 		outcomeFlat[o] = outcomeEvent[o]
 	}
 	for s := catalog.SeverityLow; s <= catalog.SeverityCritical; s++ {
-		severityWord[s] = appendStr(keySevLevel[:len(keySevLevel):len(keySevLevel)], s.String())
+		severityWord[s] = mp.AppendStr(keySevLevel[:len(keySevLevel):len(keySevLevel)], s.String())
 	}
 }
 
-func pair(key, value string) []byte { return appendStr(appendStr(nil, key), value) }
+func pair(key, value string) []byte { return mp.AppendStr(mp.AppendStr(nil, key), value) }
 
 func pairList(key string, values []string) []byte {
-	b := appendStr(nil, key)
-	b = appendArrayHeader(b, len(values))
+	b := mp.AppendStr(nil, key)
+	b = mp.AppendArrayHeader(b, len(values))
 	for _, v := range values {
-		b = appendStr(b, v)
+		b = mp.AppendStr(b, v)
 	}
 	return b
 }

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"github.com/auditx/auditx/internal/mp"
 	"strings"
 
 	"github.com/auditx/auditx/catalog"
@@ -27,10 +28,10 @@ func (f *field) set() bool { return f.n > 0 }
 func (f *field) appendTo(out []byte) []byte {
 	out = append(out, f.key...)
 	if f.list {
-		out = appendArrayHeader(out, int(f.n))
+		out = mp.AppendArrayHeader(out, int(f.n))
 	}
 	for i := 0; i < int(f.n); i++ {
-		out = appendStr(out, f.vals[i])
+		out = mp.AppendStr(out, f.vals[i])
 	}
 	return out
 }
@@ -71,8 +72,8 @@ const (
 
 var (
 	groupKeys = [numGroups][]byte{
-		appendStr(nil, "event"), appendStr(nil, "observer"), appendStr(nil, "tags"), appendStr(nil, "user"),
-		appendStr(nil, "source"), appendStr(nil, "related"), appendStr(nil, "host"), appendStr(nil, "data_stream"),
+		mp.AppendStr(nil, "event"), mp.AppendStr(nil, "observer"), mp.AppendStr(nil, "tags"), mp.AppendStr(nil, "user"),
+		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "data_stream"),
 	}
 	// Field names of each group: the pre-encoded pairs' first, then the
 	// record-valued fields'.
@@ -84,12 +85,12 @@ var (
 	hostFieldNames       = []string{"name"}
 	dataStreamFieldNames = []string{"type", "dataset", "namespace"}
 
-	keyName     = appendStr(nil, "name")
-	keyID       = appendStr(nil, "id")
-	keyIP       = appendStr(nil, "ip")
-	keyUser     = appendStr(nil, "user")
-	keyProvider = appendStr(nil, "provider")
-	keyHostname = appendStr(nil, "hostname")
+	keyName     = mp.AppendStr(nil, "name")
+	keyID       = mp.AppendStr(nil, "id")
+	keyIP       = mp.AppendStr(nil, "ip")
+	keyUser     = mp.AppendStr(nil, "user")
+	keyProvider = mp.AppendStr(nil, "provider")
+	keyHostname = mp.AppendStr(nil, "hostname")
 	dsType      = pair("type", DataStreamType)
 	dsUnknown   = pair("dataset", UnrecognizedDataset)
 )
@@ -137,11 +138,11 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 		ev = enc.event
 	} else {
 		ev[fKind], ev[fModule], ev[fDataset] = vend.kind, vend.module, vend.dataset
-		ev[fCode] = appendStr(append(codePair[:0], keyCode...), code)
+		ev[fCode] = mp.AppendStr(append(codePair[:0], keyCode...), code)
 	}
 	ev[fOutcome] = outcomeEvent[outcome]
 	if sev != catalog.SeverityUnset {
-		ev[fSeverity] = appendInt(append(sevPair[:0], keySeverity...), sev.Score())
+		ev[fSeverity] = mp.AppendInt(append(sevPair[:0], keySeverity...), sev.Score())
 	}
 	obs := [2][]byte{vend.flatVendor, vend.flatProd}
 	// Only the groups that can have a field are built: event, observer and
@@ -216,7 +217,7 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 	}
 	sortEdits(edits[:ne])
 
-	out = appendMapHeader(out, sc.nPairs+added)
+	out = mp.AppendMapHeader(out, sc.nPairs+added)
 	pos := sc.first
 	for _, ed := range edits[:ne] {
 		out = append(out, body[pos:ed.sp.k]...)
@@ -227,12 +228,12 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 		g := &groups[ed.group]
 		out = append(out, body[ed.sp.k:ed.sp.v]...)
 		if g.array {
-			n, i, _ := arrayHeader(body, ed.sp.v)
+			n, i, _ := mp.ArrayHeader(body, ed.sp.v)
 			extra := 1
 			if unknown {
 				extra++
 			}
-			out = appendArrayHeader(out, n+extra)
+			out = mp.AppendArrayHeader(out, n+extra)
 			out = append(out, body[i:ed.sp.end]...)
 			out = appendTags(out, unknown)
 			continue
@@ -251,11 +252,11 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 			if unknown {
 				n++
 			}
-			out = appendArrayHeader(out, n)
+			out = mp.AppendArrayHeader(out, n)
 			out = appendTags(out, unknown)
 			continue
 		}
-		out = appendMapHeader(out, g.n)
+		out = mp.AppendMapHeader(out, g.n)
 		for _, p := range g.pairs {
 			out = append(out, p...) // nil appends nothing
 		}
@@ -276,10 +277,10 @@ func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *St
 	if e.dsNamespace == nil || sc.ds.set {
 		return false
 	}
-	out := appendMapHeader(*dst, sc.nPairs+1)
+	out := mp.AppendMapHeader(*dst, sc.nPairs+1)
 	out = append(out, body[sc.first:]...)
 	out = append(out, groupKeys[gDataStream]...)
-	out = appendMapHeader(out, 3)
+	out = mp.AppendMapHeader(out, 3)
 	out = append(out, dsType...)
 	out = append(out, dsUnknown...)
 	out = append(out, e.dsNamespace...)
@@ -300,21 +301,21 @@ func appendTags(out []byte, unknown bool) []byte {
 // original pairs are copied byte for byte.
 func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
 	nf := len(g.pairs) + len(g.vals)
-	n, first, _ := mapHeader(body, sp.v)
+	n, first, _ := mp.MapHeader(body, sp.v)
 	var present uint32 // bit per field the map already has
 	i := first
 	for p := 0; p < n; p++ {
-		ks, ke, isStr := str(body, i)
+		ks, ke, isStr := mp.Str(body, i)
 		next := ke
 		if !isStr {
-			next, _ = skip(body, i)
+			next, _ = mp.Skip(body, i)
 		}
 		if isStr {
 			if f := fieldIndex(body[ks:ke], g.names[:nf]); f >= 0 && g.isSet(f) {
 				present |= 1 << f
 			}
 		}
-		i, _ = skip(body, next)
+		i, _ = mp.Skip(body, next)
 	}
 	total := n
 	for f := 0; f < nf; f++ {
@@ -322,18 +323,18 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
 			total++ // with Override, a present key is dropped and ours added: no change
 		}
 	}
-	out = appendMapHeader(out, total)
+	out = mp.AppendMapHeader(out, total)
 	if !e.opts.Override || present == 0 {
 		out = append(out, body[first:sp.end]...)
 	} else {
 		i = first
 		for p := 0; p < n; p++ {
-			ks, ke, isStr := str(body, i)
+			ks, ke, isStr := mp.Str(body, i)
 			next := ke
 			if !isStr {
-				next, _ = skip(body, i)
+				next, _ = mp.Skip(body, i)
 			}
-			end, _ := skip(body, next)
+			end, _ := mp.Skip(body, next)
 			drop := false
 			if isStr {
 				f := fieldIndex(body[ks:ke], g.names[:nf])
@@ -377,12 +378,12 @@ func sortEdits(ed []edit) {
 }
 
 func isMap(b []byte, i int) bool {
-	_, _, ok := mapHeader(b, i)
+	_, _, ok := mp.MapHeader(b, i)
 	return ok
 }
 
 func isArray(b []byte, i int) bool {
-	_, _, ok := arrayHeader(b, i)
+	_, _, ok := mp.ArrayHeader(b, i)
 	return ok
 }
 
@@ -396,11 +397,11 @@ func (e *Enricher) writeFlat(dst *[]byte, body []byte, sc *scanned, t *table, f 
 		fields = enc.flat
 	} else {
 		fields[flVendor], fields[flProduct], fields[flModule] = vend.flatVendor, vend.flatProd, vend.flatModule
-		fields[flCode] = appendStr(append(codePair[:0], keyCode...), code)
+		fields[flCode] = mp.AppendStr(append(codePair[:0], keyCode...), code)
 	}
 	fields[flOutcome] = outcomeFlat[outcome]
 	if sev != catalog.SeverityUnset {
-		fields[flSeverity] = appendInt(append(sevPair[:0], keySeverity...), sev.Score())
+		fields[flSeverity] = mp.AppendInt(append(sevPair[:0], keySeverity...), sev.Score())
 		fields[flSeverityLevel] = severityWord[sev]
 	}
 	n := 0
@@ -420,10 +421,10 @@ func (e *Enricher) writeFlat(dst *[]byte, body []byte, sc *scanned, t *table, f 
 			n++
 		}
 	}
-	out := appendMapHeader(*dst, sc.nPairs+1)
+	out := mp.AppendMapHeader(*dst, sc.nPairs+1)
 	out = append(out, body[sc.first:]...)
 	out = append(out, e.flatKey...)
-	out = appendMapHeader(out, n)
+	out = mp.AppendMapHeader(out, n)
 	for _, f := range fields {
 		out = append(out, f...)
 	}
@@ -445,9 +446,9 @@ const (
 
 var flatActorKeys = func() (k [numFlatActorFields][]byte) {
 	for f := catalog.ActorField(0); f < catalog.NumActorFields; f++ {
-		k[f] = appendStr(nil, strings.ReplaceAll(f.String(), ".", "_"))
+		k[f] = mp.AppendStr(nil, strings.ReplaceAll(f.String(), ".", "_"))
 	}
-	k[flRelatedUser] = appendStr(nil, "related_user")
-	k[flRelatedIP] = appendStr(nil, "related_ip")
+	k[flRelatedUser] = mp.AppendStr(nil, "related_user")
+	k[flRelatedIP] = mp.AppendStr(nil, "related_ip")
 	return k
 }()

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/tinylib/msgp/msgp"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // maxAckBytes bounds the peer's answer. in_forward's send_ack (fw_prot.c)
@@ -27,13 +27,13 @@ func readAck(r io.Reader, buf []byte, want []byte) error {
 		m, err := r.Read(buf[n:])
 		n += m
 		if n > 0 {
-			rest, serr := msgp.Skip(buf[:n])
+			end, serr := mp.Skip(buf[:n], 0)
 			switch {
-			case serr == nil && len(rest) != 0:
-				return fmt.Errorf("%w: %d unexpected bytes after the ack", ErrBadAck, len(rest))
+			case serr == nil && end != n:
+				return fmt.Errorf("%w: %d unexpected bytes after the ack", ErrBadAck, n-end)
 			case serr == nil:
 				return checkAck(buf[:n], want)
-			case !errors.Is(serr, msgp.ErrShortBytes):
+			case !errors.Is(serr, mp.ErrShort):
 				return fmt.Errorf("%w: %v", ErrBadAck, serr)
 			case n == len(buf):
 				return fmt.Errorf("%w: answer longer than %d bytes", ErrBadAck, len(buf))
@@ -51,34 +51,29 @@ func readAck(r io.Reader, buf []byte, want []byte) error {
 // checkAck checks that obj, one complete msgpack object, is a map whose
 // "ack" value (str or bin) equals want.
 func checkAck(obj []byte, want []byte) error {
-	sz, b, err := msgp.ReadMapHeaderBytes(obj)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAck, err)
+	sz, i, ok := mp.MapHeader(obj, 0)
+	if !ok {
+		return fmt.Errorf("%w: the answer is not a map", ErrBadAck)
 	}
-	for i := uint32(0); i < sz; i++ {
-		var key []byte
-		key, b, err = msgp.ReadMapKeyZC(b)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadAck, err)
+	for p := 0; p < sz; p++ {
+		ks, ke, ok := mp.Str(obj, i)
+		if !ok {
+			return fmt.Errorf("%w: a key that is not a str", ErrBadAck)
 		}
-		if string(key) != AckKey {
-			if b, err = msgp.Skip(b); err != nil {
+		vi := ke
+		if string(obj[ks:ke]) != AckKey {
+			next, err := mp.Skip(obj, vi)
+			if err != nil {
 				return fmt.Errorf("%w: %v", ErrBadAck, err)
 			}
+			i = next
 			continue
 		}
-		var got []byte
-		switch msgp.NextType(b) {
-		case msgp.StrType:
-			got, _, err = msgp.ReadStringZC(b)
-		case msgp.BinType:
-			got, _, err = msgp.ReadBytesZC(b)
-		default:
-			return fmt.Errorf("%w: ack value is a %s, want str", ErrBadAck, msgp.NextType(b))
+		vs, ve, ok := mp.Str(obj, vi)
+		if !ok {
+			return fmt.Errorf("%w: the ack value is not a str", ErrBadAck)
 		}
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadAck, err)
-		}
+		got := obj[vs:ve]
 		if !bytes.Equal(got, want) {
 			if len(got) > maxShownID {
 				got = got[:maxShownID]

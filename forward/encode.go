@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/tinylib/msgp/msgp"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // Forward protocol v1 option keys and values (Forward protocol spec v1,
@@ -69,32 +69,32 @@ func (g *idGen) next(dst *chunkID) {
 // a 3-element array, the tag as str and the bin header of payloadLen bytes
 // ([tag, bin(events), option], Forward protocol spec v1 "PackedForward Mode").
 func appendHead(b []byte, tag string, payloadLen int) []byte {
-	b = msgp.AppendArrayHeader(b, 3)
-	b = msgp.AppendString(b, tag)
-	return msgp.AppendBytesHeader(b, uint32(payloadLen))
+	b = mp.AppendArrayHeader(b, 3)
+	b = mp.AppendStr(b, tag)
+	return mp.AppendBinHeader(b, payloadLen)
 }
 
 // appendOptions appends the option map that follows the payload:
 // {"chunk": id (when id is not nil), "size": count (uint), "compressed": "gzip"
 // (when compressed)}.
 func appendOptions(b []byte, id []byte, count int, compressed bool) []byte {
-	n := uint32(1)
+	n := 1
 	if id != nil {
 		n++
 	}
 	if compressed {
 		n++
 	}
-	b = msgp.AppendMapHeader(b, n)
+	b = mp.AppendMapHeader(b, n)
 	if id != nil {
-		b = msgp.AppendString(b, OptionChunk)
-		b = msgp.AppendStringFromBytes(b, id)
+		b = mp.AppendStr(b, OptionChunk)
+		b = mp.AppendStr(b, id)
 	}
-	b = msgp.AppendString(b, OptionSize)
-	b = msgp.AppendUint64(b, uint64(count))
+	b = mp.AppendStr(b, OptionSize)
+	b = mp.AppendUint(b, uint64(count))
 	if compressed {
-		b = msgp.AppendString(b, OptionCompressed)
-		b = msgp.AppendString(b, CompressedGzip)
+		b = mp.AppendStr(b, OptionCompressed)
+		b = mp.AppendStr(b, CompressedGzip)
 	}
 	return b
 }
