@@ -3,6 +3,9 @@ package enrich
 import (
 	"bytes"
 	"github.com/auditx/auditx/internal/mp"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -105,27 +108,76 @@ func TestPassthrough(t *testing.T) {
 
 // Concurrent chunks and catalog swaps are race-free (run with -race) and a
 // record sees one catalog or the other.
+// TestConcurrentChunksAndSwap swaps, while four goroutines enrich, between
+// two catalogs that name the same codes differently: every chunk is
+// enriched wholly by one catalog (its action and reason from the same
+// entry, and all its records from the same catalog), never a mix.
 func TestConcurrentChunksAndSwap(t *testing.T) {
-	e := newEnricher(t, Options{})
-	chunk := sampleChunk(t)
-	c1, _ := catalog.Embedded()
+	c1, err := catalog.Embedded()
+	require.NoError(t, err)
+	site := filepath.Join(t.TempDir(), "site.csv")
+	require.NoError(t, os.WriteFile(site, []byte("vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"+
+		"privx,425,Swapped-425,,Swapped description 425.,,site,configuration,change,success,low,\n"+
+		"privx,407,Swapped-407,,Swapped description 407.,,site,configuration,change,success,low,\n"), 0o644))
+	c2, err := catalog.Load(site)
+	require.NoError(t, err)
+	e := newEnricher(t, Options{Vendor: catalog.PrivX})
+	var chunk []byte
+	for i := range 40 {
+		code := []string{"425", "407"}[i%2]
+		chunk = append(chunk, eventV2(uint32(1763626443+i), 0, emptyMap, toMP(t, `{"event_id":"`+code+`","event_name":"x"}`))...)
+	}
+	orig := map[string]string{"425": c1.LookupString(catalog.PrivX, "425").Name, "407": c1.LookupString(catalog.PrivX, "407").Name}
 	var wg sync.WaitGroup
+	errs := make(chan string, 16)
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var out []byte
 			var ends []int
-			for i := 0; i < 50; i++ {
+			for i := 0; i < 200; i++ {
 				out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
+				swapped := -1
+				start := 0
+				for _, end := range ends {
+					_, hi, _ := mp.ArrayHeader(out, start)
+					bi, _ := mp.Skip(out, hi)
+					m := decode(t, out[bi:end])
+					code, _ := get(m, "event", "code").(string)
+					action, _ := get(m, "event", "action").(string)
+					reason, _ := get(m, "event", "reason").(string)
+					s := 0
+					if strings.HasPrefix(action, "Swapped-") {
+						s = 1
+						if action != "Swapped-"+code || reason != "Swapped description "+code+"." {
+							errs <- "record mixes catalogs: " + action + " / " + reason
+						}
+					} else if action != orig[code] {
+						errs <- "unexpected action " + action
+					}
+					if swapped >= 0 && s != swapped {
+						errs <- "a chunk enriched by both catalogs"
+					}
+					swapped = s
+					start = end
+				}
 			}
 		}()
 	}
-	for i := 0; i < 20; i++ {
-		e.SetCatalog(c1)
+	for i := 0; i < 2000; i++ {
+		if i%2 == 0 {
+			e.SetCatalog(c2)
+		} else {
+			e.SetCatalog(c1)
+		}
 	}
 	wg.Wait()
-	assert.EqualValues(t, 4*50*countRecords(t, chunk), e.Stats().Records)
+	close(errs)
+	for msg := range errs {
+		t.Fatal(msg)
+	}
+	assert.EqualValues(t, 4*200*40, e.Stats().Records)
 }
 
 func sampleChunk(t testing.TB) []byte {
