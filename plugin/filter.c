@@ -177,7 +177,7 @@ struct auditx_flb_api {
 
 // The counters auditx adds to the instance's cmetrics context, in the
 // order of struct auditx_counts (plugin/filter.go fills it per call).
-#define AUDITX_N_COUNTERS 8
+#define AUDITX_N_COUNTERS 9
 static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
     {"auditx_records_enriched_total", "Records enriched by auditx (known vendor and code)."},
     {"auditx_records_unknown_code_total", "Records of a known vendor with a code the catalog does not know."},
@@ -187,6 +187,7 @@ static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
     {"auditx_records_already_enriched_total", "Records that already carried auditx's marker, passed untouched."},
     {"auditx_catalog_reloads_total", "Successful catalog reloads."},
     {"auditx_catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays)."},
+    {"auditx_invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip)."},
 };
 
 // auditx_filter_ctx is one instance's C side: what Fluent Bit hands back

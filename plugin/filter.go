@@ -48,6 +48,7 @@ const (
 	metricAlready
 	metricReloads
 	metricReloadErrors
+	metricInvalidIP
 )
 
 // filterDoor is one filter instance as the door sees it: the C context
@@ -180,6 +181,7 @@ func (d *filterDoor) count(st *enrich.Stats) {
 	}{
 		{metricEnriched, st.Enriched}, {metricUnknown, st.Unknown}, {metricNoCode, st.NoCode},
 		{metricInvalid, st.InvalidCode}, {metricMalformed, st.Malformed + st.BadEvents}, {metricAlready, st.AlreadyEnriched},
+		{metricInvalidIP, st.InvalidIP},
 	} {
 		if c.v != 0 {
 			C.auditx_filter_metrics_add(d.cctx, C.int(c.i), C.double(c.v))

@@ -304,3 +304,18 @@ func objects(t *testing.T, b []byte) int {
 	}
 	return n
 }
+
+// TestFilterInvalidIPCounted: an address field that holds no valid IP is
+// not taken as source.ip, stays where it is, and is counted in Fluent Bit's
+// metrics.
+func TestFilterInvalidIPCounted(t *testing.T) {
+	in := newFilter(t, InstanceOptions{})
+	rec := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_type": "4002", "user_id": "u1", "client_address": "not-an-ip"}))
+	code, out, _ := in.Filter(rec, "audit.plusauth")
+	require.Equal(t, FilterModified, code)
+	require.Contains(t, string(out), "not-an-ip", "the original field is kept")
+	require.NotContains(t, string(out), "\xa6source", "no source.ip")
+	got, ok := in.Metric("fluentbit_filter_auditx_invalid_ip_total")
+	require.True(t, ok)
+	require.Equal(t, 1.0, got)
+}
