@@ -255,9 +255,11 @@ func TestFilterInstances(t *testing.T) {
 	require.Contains(t, log, "[filter:auditx:flatx] vendor=auto schema=flat")
 }
 
-// TestFilterThreadedInputs runs four tail inputs with `threaded on`, so
-// that Fluent Bit calls the filter from four threads at once: every record
-// comes out once, enriched.
+// TestFilterThreadedInputs runs four tail inputs with `threaded on` into the
+// [FILTER]: every record comes out once, enriched. (Fluent Bit 5.1.1 runs a
+// threaded input's [FILTER]s on the engine thread, when it takes the
+// records from the input's ring buffer; TestProcessorThreadedInputs has
+// the filter called from four threads at once.)
 func TestFilterThreadedInputs(t *testing.T) {
 	needFluentBit(t)
 	const per = 5000
@@ -298,6 +300,56 @@ func TestFilterThreadedInputs(t *testing.T) {
 		}
 	}
 	require.Equal(t, 4, inputThreads, "four threaded tail inputs")
+}
+
+// TestProcessorThreadedInputs runs auditx as the processor of four tail
+// inputs with `threaded on`: Fluent Bit calls it on each input's own
+// thread, so from four threads at once; every record comes out once,
+// enriched.
+func TestProcessorThreadedInputs(t *testing.T) {
+	needFluentBit(t)
+	const per = 5000
+	dir := runDir(t)
+	rcv := receiver(t)
+	_, port, _ := strings.Cut(rcv.Addr(), ":")
+	var inputs strings.Builder
+	for i := range 4 {
+		prefix := fmt.Sprintf("p%d", i)
+		fmt.Fprintf(&inputs, `    - name: tail
+      tag: audit.%[1]s
+      path: %[2]s
+      parser: json
+      read_from_head: on
+      threaded: on
+      processors:
+        logs:
+          - name: auditx
+            vendor: privx
+`, prefix, writePrivXLines(t, dir, prefix+".log", prefix, per))
+	}
+	conf := fmt.Sprintf("service:\n  flush: 0.2\n  grace: 2\n  log_level: info\n  parsers_file: %s\npipeline:\n  inputs:\n%s  outputs:\n    - name: forward\n      match: \"*\"\n      host: 127.0.0.1\n      port: %s\n      retry_limit: no_limits\n",
+		filepath.Join(moduleRoot(t), "build", "parsers.conf"), inputs.String(), port)
+	path := filepath.Join(dir, "fluent-bit.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	fb := startFluentBit(t, dir, fbOptions{ConfigFile: path, Doors: filterDoor})
+	rcv.WaitFor(t, 4*per, 60*time.Second)
+	fb.RequireHealthy(t)
+	fb.StopClean(t)
+	require.Empty(t, rcv.Errors())
+	for i := range 4 {
+		prefix := fmt.Sprintf("p%d", i)
+		var mine []forwardtest.Event
+		for _, ev := range rcv.Events() {
+			if ev.Tag == "audit."+prefix {
+				mine = append(mine, ev)
+				code, _ := field(ev.Body, "event.code")
+				require.NotNil(t, code, "%s: enriched", prefix)
+			}
+		}
+		requireEachOnce(t, mine, "service_id", prefix, per)
+	}
+	require.Equal(t, 4, strings.Count(fb.Log(), "] vendor=privx schema=ecs"), "four processor instances started")
+	require.Equal(t, 4, strings.Count(fb.Log(), fmt.Sprintf("] exit: records=%d enriched=%d ", per, per)), "each instance enriched its input's records")
 }
 
 // TestFilterAsProcessor uses auditx as a YAML processor of a threaded tail
