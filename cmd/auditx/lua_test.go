@@ -318,3 +318,21 @@ io.write(c, "\n")
 	require.NoError(t, err, "%s", out)
 	require.Equal(t, "2 filingbox 054 Server Login (Succeeded)\n0\n", string(out))
 }
+
+// The embedded script defines the function the export's header tells
+// Fluent Bit to call, and takes its constants from the Go values.
+func TestLuaBodyMatchesGo(t *testing.T) {
+	require.Contains(t, luaBody, "\nfunction "+luaFunction+"(tag, timestamp, record)")
+	var b bytes.Buffer
+	luaConstants(&b)
+	for _, k := range enrich.WatchedKeys() {
+		require.Contains(t, b.String(), "["+luaString(k)+"] = true")
+	}
+	for n, sc := range enrich.SyslogScores() {
+		require.Contains(t, b.String(), fmt.Sprintf("[%d] = %d", n, sc))
+	}
+	require.Contains(t, b.String(), fmt.Sprintf("MAX_CODE_LEN = %d", catalog.MaxCodeLen))
+	for _, name := range []string{"MARKER_TAG", "UNKNOWN_CODE_TAG", "MAX_CODE_LEN", "WATCHED", "SYSLOG_SCORE", "SYSLOG_NAMES"} {
+		require.NotContains(t, luaBody, "local "+name+" =", "%s is generated, not typed in auditx.lua", name)
+	}
+}
