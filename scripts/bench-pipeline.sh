@@ -51,7 +51,7 @@
 #                    object) and perf-F-callers.txt (inclusive time);
 #                    PROFILE="P C" profiles those pipelines (apt-get install
 #                    linux-perf; PIPELINES="" runs the profiles only)
-#   AUDITX_KEYS=""  more keys of the auditx outputs, "key value;key value"
+#   AUDITX_KEYS=""  more keys of the auditx filters and outputs, "key value;key value"
 #                    (e.g. "max_message_size 1000000")
 #   KEEP=1           keep the run directories (configs, logs)
 #   FLUENT_BIT_BIN   the fluent-bit binary (else PATH, /opt/fluent-bit/bin)
@@ -183,6 +183,7 @@ EOF
     Alias  auditx
     Match  audit.*
     vendor auto
+$(auditx_keys)
 
 [OUTPUT]
     Name  counter
