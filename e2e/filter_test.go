@@ -279,19 +279,7 @@ func TestFilterThreadedInputs(t *testing.T) {
 	threads := threadNames(fbPID(fb))
 	fb.StopClean(t)
 	require.Empty(t, rcv.Errors())
-	events := rcv.Events()
-	for i := range 4 {
-		prefix := fmt.Sprintf("t%d", i)
-		var mine []forwardtest.Event
-		for _, ev := range events {
-			if ev.Tag == "audit."+prefix {
-				mine = append(mine, ev)
-				code, _ := field(ev.Body, "event.code")
-				require.NotNil(t, code, "%s: enriched", prefix)
-			}
-		}
-		requireEachOnce(t, mine, "service_id", prefix, per)
-	}
+	requireEnrichedEachOnce(t, rcv.Events(), "t", 4, per)
 	t.Logf("threads: %v", threads)
 	inputThreads := 0
 	for name, c := range threads {
@@ -336,20 +324,27 @@ func TestProcessorThreadedInputs(t *testing.T) {
 	fb.RequireHealthy(t)
 	fb.StopClean(t)
 	require.Empty(t, rcv.Errors())
-	for i := range 4 {
-		prefix := fmt.Sprintf("p%d", i)
-		var mine []forwardtest.Event
-		for _, ev := range rcv.Events() {
-			if ev.Tag == "audit."+prefix {
-				mine = append(mine, ev)
-				code, _ := field(ev.Body, "event.code")
-				require.NotNil(t, code, "%s: enriched", prefix)
-			}
-		}
-		requireEachOnce(t, mine, "service_id", prefix, per)
-	}
+	requireEnrichedEachOnce(t, rcv.Events(), "p", 4, per)
 	require.Equal(t, 4, strings.Count(fb.Log(), "] vendor=privx schema=ecs"), "four processor instances started")
 	require.Equal(t, 4, strings.Count(fb.Log(), fmt.Sprintf("] exit: records=%d enriched=%d ", per, per)), "each instance enriched its input's records")
+}
+
+// requireEnrichedEachOnce checks the records of the inputs tagged
+// audit.<prefix><i> (i < inputs): each of their per ids once, each enriched.
+func requireEnrichedEachOnce(t testing.TB, events []forwardtest.Event, prefix string, inputs, per int) {
+	t.Helper()
+	for i := range inputs {
+		p := fmt.Sprintf("%s%d", prefix, i)
+		var mine []forwardtest.Event
+		for _, ev := range events {
+			if ev.Tag == "audit."+p {
+				mine = append(mine, ev)
+				code, _ := field(ev.Body, "event.code")
+				require.NotNil(t, code, "%s: enriched", p)
+			}
+		}
+		requireEachOnce(t, mine, "service_id", p, per)
+	}
 }
 
 // TestFilterAsProcessor uses auditx as a YAML processor of a threaded tail

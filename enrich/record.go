@@ -272,6 +272,14 @@ func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalo
 	return nil, nil, ResultInvalidCode
 }
 
+// firstSpan keeps the first occurrence of a key (a duplicate key later in
+// the map is copied, not used).
+func firstSpan(dst *span, sp span) {
+	if !dst.set {
+		*dst = sp
+	}
+}
+
 // scan walks the top-level pairs of the map at the start of body once,
 // noting the watched keys, and returns the offset just past the map; ok is
 // false when body does not start with a complete map. Bytes after the map
@@ -304,37 +312,21 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 			if ecs {
 				switch string(key) {
 				case "event":
-					if !sc.event.set {
-						sc.event = sp
-					}
+					firstSpan(&sc.event, sp)
 				case "observer":
-					if !sc.obs.set {
-						sc.obs = sp
-					}
+					firstSpan(&sc.obs, sp)
 				case "tags":
-					if !sc.tags.set {
-						sc.tags = sp
-					}
+					firstSpan(&sc.tags, sp)
 				case "user":
-					if !sc.user.set {
-						sc.user = sp
-					}
+					firstSpan(&sc.user, sp)
 				case "source":
-					if !sc.source.set {
-						sc.source = sp
-					}
+					firstSpan(&sc.source, sp)
 				case "related":
-					if !sc.related.set {
-						sc.related = sp
-					}
+					firstSpan(&sc.related, sp)
 				case "host":
-					if !sc.host.set {
-						sc.host = sp
-					}
+					firstSpan(&sc.host, sp)
 				case "data_stream":
-					if !sc.ds.set {
-						sc.ds = sp
-					}
+					firstSpan(&sc.ds, sp)
 				}
 			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
 				sc.flat = sp

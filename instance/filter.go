@@ -113,10 +113,7 @@ func (f *Filter) Counters() FilterCounters {
 func (f *Filter) WriteMetrics(w io.Writer) {
 	c := f.Counters()
 	writeCoreMetrics(w, f.Core)
-	lbl := fmt.Sprintf(`{instance=%q}`, f.Name)
-	counter := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
-	}
+	counter := promCounters(w, f.Name)
 	counter("filter_calls_total", "Filter calls (one per append of records).", c.Calls)
 	counter("filter_modified_total", "Calls answered FLB_FILTER_MODIFIED.", c.Modified)
 	counter("filter_untouched_total", "Calls answered FLB_FILTER_NOTOUCH (nothing to enrich, trailing bytes or a recovered panic).", c.Untouched)

@@ -57,15 +57,21 @@ func (in *Instance) Counters() Counters {
 	return c
 }
 
+// promCounters returns a writer of Prometheus counters of one instance.
+func promCounters(w io.Writer, instance string) func(name, help string, v uint64) {
+	lbl := fmt.Sprintf(`{instance=%q}`, instance)
+	return func(name, help string, v uint64) {
+		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
+	}
+}
+
 // writeCoreMetrics writes what both doors count: records by outcome, the
 // catalog and the unknown-code top list.
 func writeCoreMetrics(w io.Writer, c *Core) {
 	s := c.enr.Stats()
 	reloads, failures, entries := c.CatalogCounters()
 	lbl := fmt.Sprintf(`{instance=%q}`, c.Name)
-	counter := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
-	}
+	counter := promCounters(w, c.Name)
 	counter("records_total", "Record bodies seen (group markers excluded).", s.Records)
 	counter("records_enriched_total", "Records with a known vendor and code, fully enriched.", s.Enriched)
 	counter("records_unknown_code_total", "Records of a known vendor with a code the catalog does not know.", s.Unknown)
@@ -95,9 +101,7 @@ func (in *Instance) WriteMetrics(w io.Writer) {
 	c := in.Counters()
 	writeCoreMetrics(w, in.Core)
 	lbl := fmt.Sprintf(`{instance=%q}`, in.Name)
-	counter := func(name, help string, v uint64) {
-		fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s%s %d\n", name, help, name, name, lbl, v)
-	}
+	counter := promCounters(w, in.Name)
 	counter("emitted_records_total", "Records delivered to the emit target.", c.Emitted)
 	counter("emit_errors_total", "Failed emit attempts (the chunk is retried by Fluent Bit).", c.EmitErrors)
 	counter("flushes_total", "Flush calls.", c.Flushes)
