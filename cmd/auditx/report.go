@@ -125,11 +125,16 @@ func (rep *report) add(m map[string]any) {
 	v.rows = append(v.rows, row)
 }
 
-// actor is who and from where, as the record's ECS fields say.
+// actor is who (user.name, else user.id) and from where (source.ip), as
+// the record's ECS fields say.
 func actor(m map[string]any) string {
 	var parts []string
-	for _, k := range []string{"user.name", "source.ip"} {
-		if s := str(lookup(m, k)); s != "" {
+	who := str(lookup(m, "user.name"))
+	if who == "" {
+		who = str(lookup(m, "user.id"))
+	}
+	for _, s := range []string{who, str(lookup(m, "source.ip"))} {
+		if s != "" {
 			parts = append(parts, s)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -65,4 +66,18 @@ func TestReportSamples(t *testing.T) {
 	require.Equal(t, exitOK, run([]string{"report", "--limit", "2", files[0]}, nil, &out, &errb))
 	require.Contains(t, out.String(), fmt.Sprintf("(%d more)", want["filingbox"][0]-2))
 	require.Equal(t, exitUsage, run([]string{"report"}, nil, &out, &errb), "no FILE")
+}
+
+// The actor column: who (user.name, else user.id) and from where.
+func TestReportActor(t *testing.T) {
+	for _, c := range []struct{ rec, want string }{
+		{`{"event":{"module":"privx","code":"1","action":"a"},"user":{"name":"alice","id":"u1"},"source":{"ip":"10.0.0.1"}}`, "alice @ 10.0.0.1"},
+		{`{"event":{"module":"plusauth","code":"1","action":"a"},"user":{"id":"usr_1"},"source":{"ip":"10.0.0.2"}}`, "usr_1 @ 10.0.0.2"},
+		{`{"event":{"module":"netop","code":"1","action":"a"},"user":{"name":"bob"}}`, "bob"},
+		{`{"event":{"module":"netop","code":"1","action":"a"}}`, "-"},
+	} {
+		var out, errb bytes.Buffer
+		require.Equal(t, exitOK, run([]string{"report", "-"}, strings.NewReader(c.rec+"\n"), &out, &errb), errb.String())
+		require.Regexp(t, `\s`+regexp.QuoteMeta(c.want)+`\n`, out.String(), c.rec)
+	}
 }
