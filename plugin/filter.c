@@ -350,6 +350,8 @@ static int auditx_cb_init(void *ins, void *config, void *data) {
     if (c == NULL) {
         return -1;
     }
+    // Until the instance is verified its name is not read from it.
+    snprintf(c->name, sizeof(c->name), "auditx");
     if (auditx_resolve(&c->api, why, sizeof(why)) != 0 ||
         auditx_filter_guard(ins, config, data, &metrics, why, sizeof(why)) != 0) {
         char msg[1024];
