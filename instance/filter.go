@@ -30,12 +30,15 @@ const MaxKeptBuffer = 4 << 20
 
 // NewFilter builds a filter from cfg: the catalog with the user files, the
 // enricher, the reloader and the metrics listener. log receives the lines
-// (the door routes them through Fluent Bit's logger).
-func NewFilter(name string, cfg *config.Config, log *Logger) (*Filter, error) {
+// (the door routes them through Fluent Bit's logger); onCatalog, when not
+// nil, is told of every catalog reload (the new size, or failed), from the
+// reloader's goroutine.
+func NewFilter(name string, cfg *config.Config, log *Logger, onCatalog func(entries int, failed bool)) (*Filter, error) {
 	core, err := newCore(name, cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	core.onCatalog = onCatalog
 	f := &Filter{Core: core}
 	f.bufs.New = func() any { return new([]byte) }
 	if err := core.start(f.WriteMetrics); err != nil {
@@ -44,10 +47,6 @@ func NewFilter(name string, cfg *config.Config, log *Logger) (*Filter, error) {
 	core.startLine("")
 	return f, nil
 }
-
-// SetCatalogHook asks to be told of every catalog reload (the new size, or
-// failed); set it right after NewFilter, before records flow.
-func (f *Filter) SetCatalogHook(h func(entries int, failed bool)) { f.onCatalog = h }
 
 // Filter enriches one append of records (concatenated msgpack events).
 //

@@ -36,7 +36,7 @@ func newTestFilter(t *testing.T, log *bytes.Buffer) *Filter {
 		mu.Lock()
 		defer mu.Unlock()
 		log.WriteString(levelNames[l] + " " + msg + "\n")
-	}, LevelInfo))
+	}, LevelInfo), nil)
 	require.NoError(t, err)
 	t.Cleanup(f.Close)
 	return f

@@ -103,7 +103,11 @@ func auditxFilterInit(cctx, ins unsafe.Pointer, logLevel C.int, metrics C.int) (
 		log.Errorf("%s", err)
 		return 0
 	}
-	f, err := instance.NewFilter(C.GoString(C.auditx_filter_ctx_name(cctx)), cfg, log)
+	var hook func(int, bool)
+	if door.metrics {
+		hook = door.catalogChanged
+	}
+	f, err := instance.NewFilter(C.GoString(C.auditx_filter_ctx_name(cctx)), cfg, log, hook)
 	if err != nil {
 		log.Errorf("%s", err)
 		return 0
@@ -111,7 +115,6 @@ func auditxFilterInit(cctx, ins unsafe.Pointer, logLevel C.int, metrics C.int) (
 	door.f = f
 	if door.metrics {
 		C.auditx_filter_metrics_entries(cctx, C.double(f.Enricher().Catalog().Len()))
-		f.SetCatalogHook(door.catalogChanged)
 	} else {
 		log.Infof("Fluent Bit's metrics for auditx are off: the instance's cmetrics context could not be verified for this Fluent Bit (metrics_listen still works)")
 	}
