@@ -65,9 +65,6 @@ const (
 	// esCollectorPod is the collector's own Pod name (HOSTNAME): the
 	// kubernetes filter looks itself up at start.
 	esCollectorPod = "auditx-e2e01"
-	// esLogDate is the date of every CRI log line; the es output names the
-	// daily index after the record's time.
-	esLogDate = "2026.11.20"
 	// esDeadline bounds the wait for every document.
 	esDeadline = 120 * time.Second
 	// esQuiet is how long no new bulk request must arrive before the final

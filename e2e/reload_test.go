@@ -47,9 +47,6 @@ const (
 	// reloadTimeout bounds one successful hot reload (Grace 2 s plus the
 	// new context's start).
 	reloadTimeout = 20 * time.Second
-	// reloadHangWait is how long TestHotReloadHangsWithPendingChunk waits
-	// for a reload that must not complete.
-	reloadHangWait = 15 * time.Second
 	// reloadGrowth is the most threads or open files a process may gain
 	// from reload to reload.
 	reloadGrowth = 2

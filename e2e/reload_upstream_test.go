@@ -20,6 +20,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// reloadHangWait is how long TestHotReloadHangsWithPendingChunk waits for a
+// reload that must not complete.
+const reloadHangWait = 15 * time.Second
+
 // outputThreads counts a Fluent Bit's output worker threads of a plugin
 // (threads named flb-out-<plugin>..., truncated to 15 bytes by the kernel).
 func outputThreads(pid int, plugin string) int {

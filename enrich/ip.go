@@ -68,7 +68,6 @@ func validIPv6(b []byte) bool {
 				return false
 			}
 			groups += 2
-			i = len(b)
 			break
 		}
 		if i == start || i-start > 4 {

@@ -78,9 +78,6 @@ var (
 	keySeverity  = mp.AppendStr(nil, "severity")
 	keySevLevel  = mp.AppendStr(nil, "severity_level")
 	keyCode      = mp.AppendStr(nil, "code")
-	keyEvent     = mp.AppendStr(nil, "event")
-	keyObserver  = mp.AppendStr(nil, "observer")
-	keyTags      = mp.AppendStr(nil, "tags")
 	tagMarker    = mp.AppendStr(nil, MarkerTag)
 	tagUnknown   = mp.AppendStr(nil, UnknownCodeTag)
 	severityWord [5][]byte
