@@ -63,7 +63,7 @@ fuzz:
 	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 soak: plugin
-	AUDITX_SOAK=$(SOAK) $(GO) test ./e2e -run TestSoak -count=1 -v -timeout 0
+	AUDITX_SOAK=$(SOAK) $(GO) test ./e2e -run 'TestSoak|TestFilterSoak' -count=1 -v -timeout 0
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./forward
