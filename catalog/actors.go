@@ -3,9 +3,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -123,24 +121,12 @@ func parseActors(name string, data []byte) ([]actorRow, error) {
 	var rows []actorRow
 	count := map[[2]int]int{}
 	for {
-		rec, err := r.Read()
-		if err == io.EOF {
+		rec, line, done, err := nextRecord(r, ActorHeader)
+		if done {
 			break
 		}
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return fail(line, "", csvProblem(err))
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rec) != len(ActorHeader) {
-			return fail(line, "", fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(ActorHeader), strings.Join(ActorHeader, ",")))
+			return fail(line, "", err)
 		}
 		get := func(i int) string { return strings.TrimSpace(rec[i]) }
 		var row actorRow

@@ -83,26 +83,12 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 	var entries []*Entry
 	seen := map[string]int{}
 	for {
-		rec, err := r.Read()
-		if err == io.EOF {
+		rec, line, done, err := nextRecord(r, header)
+		if done {
 			break
 		}
 		if err != nil {
-			// FieldPos is only valid after a successful Read (it panics
-			// otherwise: found by FuzzParse, corpus in testdata/fuzz).
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return fail(line, "", csvProblem(err))
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		if len(rec) != len(header) {
-			return fail(line, "", fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(header), strings.Join(header, ",")))
+			return fail(line, "", err)
 		}
 		e, col, err := parseRecord(rec, cols, ecs)
 		if err != nil {
@@ -119,6 +105,36 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 	// A header without entries is a valid, empty overlay: emptying a user
 	// file (or a ConfigMap) removes its entries on the next reload.
 	return entries, nil
+}
+
+// nextRecord reads the next record of r that is not a blank line and
+// checks that it has a column for each of header; done at the end. On an
+// error, line is where it was found (0 when the reader cannot say).
+func nextRecord(r *csv.Reader, header []string) (rec []string, line int, done bool, err error) {
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil, 0, true, nil
+		}
+		if err != nil {
+			// FieldPos is only valid after a successful Read (it panics
+			// otherwise: found by FuzzParse, corpus in testdata/fuzz).
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return nil, line, false, csvProblem(err)
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		if len(rec) != len(header) {
+			return nil, line, false, fmt.Errorf("%d columns, expected %d (%s)", len(rec), len(header), strings.Join(header, ","))
+		}
+		return rec, line, false, nil
+	}
 }
 
 func csvProblem(err error) error {
