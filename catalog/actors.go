@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -12,9 +11,9 @@ import (
 // The actor map says, per vendor, which of the vendor's own record fields
 // carry who acted and from where, and which ECS field each becomes
 // (user.name, user.id, source.ip, event.provider, observer.hostname,
-// host.name). It is kept beside the event tables (data/actors.csv) and
-// overlaid by user files with ActorHeader, loaded through the same
-// catalog_files as the event tables (Load tells them apart by the header).
+// host.name). Each vendor's descriptor holds its part ([actor]); user files
+// with ActorHeader overlay it, loaded through the same catalog_files as the
+// event tables (Load tells them apart by the header).
 
 // ActorHeader lists the columns of an actor map file, in order.
 var ActorHeader = []string{"vendor", "field", "source", "ignore", "note"}
@@ -53,10 +52,7 @@ const (
 	// MaxActorPathSegments bounds a source path (as code_key's).
 	MaxActorPathSegments = 8
 	// MaxActorKeyLen bounds one normalised segment of a source path.
-	MaxActorKeyLen = 32
-	// MaxActorTopKeys bounds the distinct top-level keys (normalised) that
-	// the whole map reads: each is one more key the record scan watches.
-	MaxActorTopKeys = 10
+	MaxActorKeyLen = MaxKeyLen
 )
 
 // ActorSource is one place of a vendor's record that holds an actor field.
@@ -65,7 +61,7 @@ type ActorSource struct {
 	// ("message.username"); keys match like code keys (case-insensitive,
 	// spaces, '_' and '-' ignored).
 	Path string
-	// Ignore lists values (case-insensitive) that are not taken: Netop's
+	// Ignore lists values (case-insensitive) that are not taken: a Portal
 	// "User Id" is SYSTEM when the Portal acts.
 	Ignore []string
 	// Source and Line say where the row came from.
@@ -77,21 +73,21 @@ type ActorSource struct {
 // one present in a record (with a usable value) wins. It is immutable once
 // built.
 type ActorMap struct {
-	fields [NumVendors][NumActorFields][]ActorSource
+	fields [][NumActorFields][]ActorSource // by Vendor.Index
 }
 
 // Sources returns the sources of one vendor's field, in order. The slice
 // is shared and must not be modified.
-func (m *ActorMap) Sources(v Vendor, f ActorField) []ActorSource {
-	if m == nil || int(v) >= NumVendors || f >= NumActorFields {
+func (m *ActorMap) Sources(v *Vendor, f ActorField) []ActorSource {
+	if m == nil || v == nil || v.Index >= len(m.fields) || f >= NumActorFields {
 		return nil
 	}
-	return m.fields[v][f]
+	return m.fields[v.Index][f]
 }
 
 // actorRow is one parsed row.
 type actorRow struct {
-	vendor Vendor
+	vendor *Vendor
 	field  ActorField
 	src    ActorSource // Path "" switches the field off for the vendor
 }
@@ -101,7 +97,7 @@ type actorRow struct {
 // MaxActorPathSegments segments (or empty: the vendor's field is switched
 // off), at most MaxActorSources sources per vendor and field. name is used
 // in errors.
-func parseActors(name string, data []byte) ([]actorRow, error) {
+func parseActors(name string, data []byte, vs *VendorSet) ([]actorRow, error) {
 	fail := func(line int, col string, err error) ([]actorRow, error) {
 		return nil, &FileError{File: name, Line: line, Column: col, Err: err}
 	}
@@ -130,7 +126,7 @@ func parseActors(name string, data []byte) ([]actorRow, error) {
 		}
 		get := func(i int) string { return strings.TrimSpace(rec[i]) }
 		var row actorRow
-		if row.vendor, err = ParseVendor(get(0)); err != nil {
+		if row.vendor, err = vs.Lookup(get(0)); err != nil {
 			return fail(line, "vendor", err)
 		}
 		i := slices.Index(actorFieldNames[:], get(1))
@@ -140,20 +136,14 @@ func parseActors(name string, data []byte) ([]actorRow, error) {
 		row.field = ActorField(i)
 		row.src = ActorSource{Path: get(2), Source: name, Line: line}
 		if row.src.Path != "" {
-			segs := strings.Split(row.src.Path, ".")
-			if len(segs) > MaxActorPathSegments {
-				return fail(line, "source", fmt.Errorf("%q has %d segments, at most %d", row.src.Path, len(segs), MaxActorPathSegments))
-			}
-			for _, s := range segs {
-				if k := NormalizeKey(s); k == "" || len(k) > MaxActorKeyLen {
-					return fail(line, "source", fmt.Errorf("%q has an empty segment or one longer than %d characters", row.src.Path, MaxActorKeyLen))
-				}
+			if err := CheckPath(row.src.Path); err != nil {
+				return fail(line, "source", err)
 			}
 		}
 		if ig := get(3); ig != "" {
 			row.src.Ignore = splitList(ig)
 		}
-		k := [2]int{int(row.vendor), int(row.field)}
+		k := [2]int{row.vendor.Index, int(row.field)}
 		if count[k]++; count[k] > MaxActorSources {
 			return fail(line, "source", fmt.Errorf("more than %d sources for %s %s", MaxActorSources, row.vendor, row.field))
 		}
@@ -180,40 +170,85 @@ func NormalizeKey(s string) string {
 	return b.String()
 }
 
+// descriptorActors returns the actor sources of the vendors' descriptors
+// as rows: the base the user's actor files overlay.
+func descriptorActors(vs *VendorSet) []actorRow {
+	var rows []actorRow
+	for _, v := range vs.Vendors() {
+		for f := range v.Actor {
+			for _, src := range v.Actor[f] {
+				rows = append(rows, actorRow{vendor: v, field: ActorField(f), src: src})
+			}
+		}
+	}
+	return rows
+}
+
 // buildActors overlays row sets in order: the rows of a later set for one
 // vendor and field replace all earlier rows of that vendor and field (a
 // row with an empty source switches the field off).
-func buildActors(sets [][]actorRow) (*ActorMap, error) {
-	m := &ActorMap{}
+func buildActors(vs *VendorSet, sets [][]actorRow) *ActorMap {
+	m := &ActorMap{fields: make([][NumActorFields][]ActorSource, vs.Len()+1)}
 	for _, rows := range sets {
-		var replaced [NumVendors][NumActorFields]bool
+		replaced := make([][NumActorFields]bool, vs.Len()+1)
 		for _, r := range rows {
-			if !replaced[r.vendor][r.field] {
-				replaced[r.vendor][r.field] = true
-				m.fields[r.vendor][r.field] = nil
+			v := r.vendor.Index
+			if !replaced[v][r.field] {
+				replaced[v][r.field] = true
+				m.fields[v][r.field] = nil
 			}
 			if r.src.Path != "" {
-				m.fields[r.vendor][r.field] = append(m.fields[r.vendor][r.field], r.src)
+				m.fields[v][r.field] = append(m.fields[v][r.field], r.src)
 			}
 		}
 	}
-	top := map[string]bool{}
-	for v := range m.fields {
-		for f := range m.fields[v] {
-			for _, s := range m.fields[v][f] {
-				top[NormalizeKey(strings.Split(s.Path, ".")[0])] = true
-				if len(top) > MaxActorTopKeys {
-					return nil, &FileError{File: s.Source, Line: s.Line, Column: "source",
-						Err: fmt.Errorf("the actor map reads more than %d distinct top-level keys", MaxActorTopKeys)}
-				}
-			}
-		}
-	}
-	return m, nil
+	return m
 }
 
-// actorFile is the embedded actor map.
-const actorFile = "data/actors.csv"
+// WatchedKeys lists the distinct top-level keys (normalised) that the
+// vendors' descriptors and the actor map read, in first-use order.
+func WatchedKeys(vs *VendorSet, actors *ActorMap) []string {
+	var keys []string
+	add := func(path string) {
+		k := NormalizeKey(strings.Split(path, ".")[0])
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, v := range vs.Vendors() {
+		for _, r := range v.Detect {
+			for _, k := range r.Keys {
+				add(k)
+			}
+		}
+		for _, list := range [][]string{v.Code.Fields, v.Code.Join, v.Outcome.Fields, v.Severity.Fields} {
+			for _, p := range list {
+				add(p)
+			}
+		}
+		for _, t := range v.Time {
+			add(t.Field)
+		}
+		for f := ActorField(0); f < NumActorFields; f++ {
+			for _, s := range actors.Sources(v, f) {
+				add(s.Path)
+			}
+		}
+	}
+	return keys
+}
+
+// checkWatchedKeys refuses more than MaxWatchedKeys watched keys.
+func checkWatchedKeys(vs *VendorSet, actors *ActorMap) error {
+	if n := len(WatchedKeys(vs, actors)); n > MaxWatchedKeys {
+		return fmt.Errorf("the vendors' descriptors and actor maps read %d distinct top-level keys, over the limit of %d watched keys: remove vendors or alternatives", n, MaxWatchedKeys)
+	}
+	return nil
+}
+
+// Actors returns the catalog's actor map: the embedded one overlaid with
+// the user actor files among the catalog files.
+func (c *Catalog) Actors() *ActorMap { return c.actors }
 
 // isActorFile reports whether data starts with the actor map header.
 func isActorFile(data []byte) bool {
@@ -222,43 +257,15 @@ func isActorFile(data []byte) bool {
 	return strings.TrimRight(string(line), "\r") == strings.Join(ActorHeader, ",")
 }
 
-// embeddedActors parses the embedded actor map.
-func embeddedActors() ([]actorRow, error) {
-	data, err := dataFS.ReadFile(actorFile)
-	if err != nil {
-		return nil, fmt.Errorf("embedded actor map %s: %w", actorFile, err)
-	}
-	return parseActors(SourceEmbedded+":"+actorFile, data)
-}
-
-// Actors returns the catalog's actor map: the embedded one overlaid with
-// the user actor files among the catalog files.
-func (c *Catalog) Actors() *ActorMap { return c.actors }
-
-// readActorFile reads a user file when it is an actor map (ok is false,
-// with no error, for any other file: Load reads it as an event table).
-func readActorFile(path string) (rows []actorRow, ok bool, err error) {
-	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > MaxFileBytes {
-		return nil, false, nil // ReadFile reports it
-	}
-	data, err := os.ReadFile(path)
+// ReadActorFile reads and validates one user actor map file against the
+// vendors of vs; ok is false (and err nil) when the file is not an actor map
+// (its header is not ActorHeader): then it is a descriptor or an event
+// table.
+func ReadActorFile(path string, vs *VendorSet) (rows int, ok bool, err error) {
+	data, err := readUserFile(path)
 	if err != nil || !isActorFile(data) {
-		return nil, false, nil
+		return 0, false, nil // ReadFile reports it
 	}
-	rows, err = parseActors(path, data)
-	return rows, true, err
-}
-
-// ReadActorFile reads and validates one user actor map file; ok is false
-// (and err nil) when the file is not an actor map (its header is not
-// ActorHeader): then it is an event table for ReadFile.
-func ReadActorFile(path string) (rows int, ok bool, err error) {
-	r, ok, err := readActorFile(path)
-	if err == nil && ok {
-		if _, err = buildActors([][]actorRow{r}); err != nil {
-			return 0, true, err
-		}
-	}
-	return len(r), ok, err
+	r, err := parseActors(path, data, vs)
+	return len(r), true, err
 }

@@ -27,7 +27,7 @@ func TestEmbeddedActors(t *testing.T) {
 	m := c.Actors()
 	require.NotNil(t, m)
 	tests := []struct {
-		v    Vendor
+		v    *Vendor
 		f    ActorField
 		want []string
 	}{
@@ -82,13 +82,19 @@ func TestUserActorFileErrors(t *testing.T) {
 		{"columns", actorHeader + "privx,user.name\n", ":2: 2 columns, expected 5"},
 		{"empty segment", actorHeader + "privx,user.name,message..x,,\n", ":2: column source: \"message..x\" has an empty segment"},
 		{"too many sources", actorHeader + strings.Repeat("privx,user.name,a,,\n", MaxActorSources+1), fmt.Sprintf(":%d: column source: more than %d sources", MaxActorSources+2, MaxActorSources)},
-		{"too many top-level keys", actorHeader + func() string {
+		{"too many watched keys", actorHeader + func() string {
 			var b strings.Builder
-			for i := 0; i < MaxActorTopKeys; i++ {
-				fmt.Fprintf(&b, "%s,%s,k%d,,\n", VendorIDs()[i%4], []string{"host.name", "observer.hostname"}[(i/4)%2], i)
+			n := 0
+			for _, id := range testVendors.IDs() {
+				for _, f := range actorFieldNames {
+					for s := 0; s < MaxActorSources; s++ {
+						fmt.Fprintf(&b, "%s,%s,k%d,,\n", id, f, n)
+						n++
+					}
+				}
 			}
 			return b.String()
-		}(), "distinct top-level keys"},
+		}(), fmt.Sprintf("over the limit of %d watched keys", MaxWatchedKeys)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

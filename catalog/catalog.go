@@ -5,18 +5,22 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 )
 
-//go:embed data/*.csv
+//go:embed data/*.csv data/*.vendor
 var dataFS embed.FS
 
 // SourceEmbedded is the Source of the entries built into auditx.
 const SourceEmbedded = "embedded"
 
-// Catalog is an immutable index of entries by vendor and canonical code.
+// Catalog is an immutable index of entries by vendor and canonical code,
+// with the vendors' descriptors and actor map.
 type Catalog struct {
+	vendors *VendorSet
 	entries []*Entry
-	index   [NumVendors]map[string]*Entry
+	index   []map[string]*Entry // by Vendor.Index
 	files   []string
 	actors  *ActorMap
 }
@@ -24,20 +28,59 @@ type Catalog struct {
 // Embedded parses the catalog built into auditx.
 func Embedded() (*Catalog, error) { return Load() }
 
-// Load builds a catalog from the embedded tables overlaid with the given user
-// files, in order: an entry of a user file replaces the entry with the same
-// vendor and code (a later file replaces an earlier one). Any error (missing
-// or unreadable file, bad line) fails the whole load: nothing is half-loaded.
+// userFile is one of the user's catalog files, read and told apart by its
+// content: a vendor descriptor, an actor map or an event table.
+type userFile struct {
+	path string
+	data []byte
+	desc *Vendor
+}
+
+// Load builds a catalog from the embedded descriptors, event tables and
+// actor map, overlaid with the given user files: vendor descriptors (a
+// descriptor with an embedded vendor's id replaces it; its embedded event
+// table stays and is checked against the new descriptor), actor maps and
+// event tables, in order: an entry of a user file replaces the entry with
+// the same vendor and code (a later file replaces an earlier one). Any
+// error (missing or unreadable file, bad line) fails the whole load: nothing
+// is half-loaded.
 func Load(userFiles ...string) (*Catalog, error) {
+	embeddedDescs, err := embeddedDescriptors()
+	if err != nil {
+		return nil, err
+	}
+	var files []userFile
+	var userDescs []*Vendor
+	for _, f := range userFiles {
+		data, err := readUserFile(f)
+		if err != nil {
+			return nil, err
+		}
+		uf := userFile{path: f, data: data}
+		if IsDescriptor(data) {
+			if uf.desc, err = ParseDescriptor(f, data); err != nil {
+				return nil, err
+			}
+			userDescs = append(userDescs, uf.desc)
+		}
+		files = append(files, uf)
+	}
+	vs, err := newVendorSet(embeddedDescs, userDescs)
+	if err != nil {
+		return nil, err
+	}
 	var sources [][]*Entry
-	for _, v := range Vendors() {
-		path := v.Info().DataFile
+	for _, v := range vs.Vendors() {
+		path := "data/" + v.ID + ".csv"
 		data, err := dataFS.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("embedded catalog %s: %w", path, err)
+			continue // a user's vendor: its table is among the user files
 		}
-		entries, err := Parse(SourceEmbedded+":"+path, data)
+		entries, err := Parse(SourceEmbedded+":"+path, data, vs)
 		if err != nil {
+			if !strings.HasPrefix(v.Source, SourceEmbedded) {
+				return nil, fmt.Errorf("the embedded table of %s does not fit the descriptor %s: %w", v.ID, v.Source, err)
+			}
 			return nil, err
 		}
 		for _, e := range entries {
@@ -48,37 +91,36 @@ func Load(userFiles ...string) (*Catalog, error) {
 		}
 		sources = append(sources, entries)
 	}
-	actorRows, err := embeddedActors()
-	if err != nil {
-		return nil, err
-	}
-	actorSets := [][]actorRow{actorRows}
-	for _, f := range userFiles {
-		if rows, ok, err := readActorFile(f); ok || err != nil {
+	actorSets := [][]actorRow{descriptorActors(vs)}
+	for _, uf := range files {
+		switch {
+		case uf.desc != nil:
+		case isActorFile(uf.data):
+			rows, err := parseActors(uf.path, uf.data, vs)
 			if err != nil {
 				return nil, err
 			}
 			actorSets = append(actorSets, rows)
-			continue
+		default:
+			entries, err := Parse(uf.path, uf.data, vs)
+			if err != nil {
+				return nil, err
+			}
+			sources = append(sources, entries)
 		}
-		entries, err := ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		sources = append(sources, entries)
 	}
-	actors, err := buildActors(actorSets)
-	if err != nil {
+	actors := buildActors(vs, actorSets)
+	if err := checkWatchedKeys(vs, actors); err != nil {
 		return nil, err
 	}
-	c := build(sources)
+	c := build(vs, sources)
 	c.files = slices.Clone(userFiles)
 	c.actors = actors
 	return c, nil
 }
 
-// ReadFile reads and validates one user catalog file.
-func ReadFile(path string) ([]*Entry, error) {
+// readUserFile reads one user catalog file within the size limit.
+func readUserFile(path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &FileError{File: path, Err: fmt.Errorf("cannot read catalog file: %w", err)}
@@ -93,13 +135,23 @@ func ReadFile(path string) ([]*Entry, error) {
 	if err != nil {
 		return nil, &FileError{File: path, Err: fmt.Errorf("cannot read catalog file: %w", err)}
 	}
-	return Parse(path, data)
+	return data, nil
+}
+
+// ReadFile reads and validates one user event table against the vendors
+// of vs.
+func ReadFile(path string, vs *VendorSet) ([]*Entry, error) {
+	data, err := readUserFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, vs)
 }
 
 // build indexes entries; later sources replace earlier entries with the same
 // vendor and code, keeping the earlier entry's position in the order.
-func build(sources [][]*Entry) *Catalog {
-	c := &Catalog{}
+func build(vs *VendorSet, sources [][]*Entry) *Catalog {
+	c := &Catalog{vendors: vs, index: make([]map[string]*Entry, vs.Len()+1)}
 	for v := range c.index {
 		c.index[v] = map[string]*Entry{}
 	}
@@ -107,7 +159,7 @@ func build(sources [][]*Entry) *Catalog {
 	for _, entries := range sources {
 		for _, e := range entries {
 			cp := *e
-			if old, ok := c.index[e.Vendor][e.Code]; ok {
+			if old, ok := c.index[e.Vendor.Index][e.Code]; ok {
 				i := pos[old]
 				cp.Index = i
 				c.entries[i] = &cp
@@ -117,10 +169,23 @@ func build(sources [][]*Entry) *Catalog {
 				pos[&cp] = cp.Index
 				c.entries = append(c.entries, &cp)
 			}
-			c.index[e.Vendor][e.Code] = &cp
+			c.index[e.Vendor.Index][e.Code] = &cp
 		}
 	}
 	return c
+}
+
+// Vendors lists the catalog's vendors (VendorSet.Vendors).
+func (c *Catalog) Vendors() []*Vendor { return c.vendors.Vendors() }
+
+// VendorSet returns the catalog's vendors.
+func (c *Catalog) VendorSet() *VendorSet { return c.vendors }
+
+// Vendor returns the vendor with the given id; nil when the catalog has
+// none.
+func (c *Catalog) Vendor(id string) *Vendor {
+	v, _ := c.vendors.Lookup(id)
+	return v
 }
 
 // Entries returns all entries in Index order (vendors in Vendors order,
@@ -132,22 +197,34 @@ func (c *Catalog) Entries() []*Entry { return slices.Clone(c.entries) }
 func (c *Catalog) Len() int { return len(c.entries) }
 
 // Count returns the number of entries of a vendor.
-func (c *Catalog) Count(v Vendor) int {
-	if int(v) >= NumVendors {
+func (c *Catalog) Count(v *Vendor) int {
+	if v = c.own(v); v == nil {
 		return 0
 	}
-	return len(c.index[v])
+	return len(c.index[v.Index])
+}
+
+// own returns the catalog's vendor of v's id (v itself, unless v comes
+// from another catalog); nil when the catalog has no such vendor.
+func (c *Catalog) own(v *Vendor) *Vendor {
+	if v == nil {
+		return nil
+	}
+	if w := c.vendors.ByIndex(v.Index); w == v {
+		return v
+	}
+	return c.vendors.byID[v.ID]
 }
 
 // Files returns the user files the catalog was loaded with.
 func (c *Catalog) Files() []string { return slices.Clone(c.files) }
 
-// Lookup finds a vendor's entry by code, normalising it first (FilingBox
-// "54" finds "054", Netop "device.connect" finds "DEVICE.CONNECT"). It does
+// Lookup finds a vendor's entry by code, normalising it first (with pad 3
+// "54" finds "054"; upper case "device.connect" finds "DEVICE.CONNECT"). It does
 // not allocate. It returns nil when the code is unknown or not a code of
 // the vendor.
-func (c *Catalog) Lookup(v Vendor, code []byte) *Entry {
-	if int(v) >= NumVendors || v == NoVendor {
+func (c *Catalog) Lookup(v *Vendor, code []byte) *Entry {
+	if v = c.own(v); v == nil {
 		return nil
 	}
 	var buf [MaxCodeLen]byte
@@ -155,31 +232,22 @@ func (c *Catalog) Lookup(v Vendor, code []byte) *Entry {
 	if !ok {
 		return nil
 	}
-	return c.index[v][string(norm)]
+	return c.index[v.Index][string(norm)]
 }
 
 // LookupString is Lookup for a string code.
-func (c *Catalog) LookupString(v Vendor, code string) *Entry {
-	if int(v) >= NumVendors || v == NoVendor {
-		return nil
-	}
-	var buf [MaxCodeLen]byte
-	var in [MaxCodeLen]byte
+func (c *Catalog) LookupString(v *Vendor, code string) *Entry {
 	if len(code) > MaxCodeLen {
 		return nil
 	}
-	n := copy(in[:], code)
-	norm, ok := normalize(v, in[:n], &buf)
-	if !ok {
-		return nil
-	}
-	return c.index[v][string(norm)]
+	var in [MaxCodeLen]byte
+	return c.Lookup(v, in[:copy(in[:], code)])
 }
 
-// LookupInt finds a vendor's entry by an integer code (FilingBox 54 finds
-// "054"). It does not allocate.
-func (c *Catalog) LookupInt(v Vendor, n int64) *Entry {
-	if int(v) >= NumVendors || v == NoVendor {
+// LookupInt finds a vendor's entry by an integer code (with pad 3, 54
+// finds "054"). It does not allocate.
+func (c *Catalog) LookupInt(v *Vendor, n int64) *Entry {
+	if v = c.own(v); v == nil {
 		return nil
 	}
 	var buf [MaxCodeLen]byte
@@ -187,24 +255,28 @@ func (c *Catalog) LookupInt(v Vendor, n int64) *Entry {
 	if !ok {
 		return nil
 	}
-	return c.index[v][string(norm)]
+	return c.index[v.Index][string(norm)]
 }
 
-// LookupPair finds a Netop entry by entity type and action
-// (case-insensitive; spaces and dashes read as underscores).
-func (c *Catalog) LookupPair(entity, action []byte) *Entry {
+// LookupJoin finds the entry of a joined code by its parts (an entity
+// type and an action; case as the form says, spaces and dashes read as
+// underscores). It does not allocate.
+func (c *Catalog) LookupJoin(v *Vendor, parts [][]byte) *Entry {
+	if v = c.own(v); v == nil {
+		return nil
+	}
 	var buf [MaxCodeLen]byte
-	norm, ok := normalizePair(entity, action, &buf)
+	norm, ok := normalizeJoin(v, parts, &buf)
 	if !ok {
 		return nil
 	}
-	return c.index[Netop][string(norm)]
+	return c.index[v.Index][string(norm)]
 }
 
 // CanonicalBytes appends the canonical form of code (or, when it is not a
 // code of v, the trimmed input) to dst: what event.code carries for unknown
 // codes.
-func CanonicalBytes(dst []byte, v Vendor, code []byte) []byte {
+func CanonicalBytes(dst []byte, v *Vendor, code []byte) []byte {
 	var buf [MaxCodeLen]byte
 	if norm, ok := normalize(v, code, &buf); ok {
 		return append(dst, norm...)
@@ -213,21 +285,26 @@ func CanonicalBytes(dst []byte, v Vendor, code []byte) []byte {
 }
 
 // CanonicalInt appends the canonical form of an integer code to dst.
-func CanonicalInt(dst []byte, v Vendor, n int64) []byte {
+func CanonicalInt(dst []byte, v *Vendor, n int64) []byte {
 	var buf [MaxCodeLen]byte
 	if norm, ok := normalizeInt(v, n, &buf); ok {
 		return append(dst, norm...)
 	}
-	return fmt.Appendf(dst, "%d", n)
+	return strconv.AppendInt(dst, n, 10)
 }
 
-// CanonicalPair appends ENTITY.ACTION to dst.
-func CanonicalPair(dst []byte, entity, action []byte) []byte {
+// CanonicalJoin appends the canonical code of a joined code's parts to
+// dst (or, when they are not a code of v, the trimmed parts joined).
+func CanonicalJoin(dst []byte, v *Vendor, parts [][]byte) []byte {
 	var buf [MaxCodeLen]byte
-	if norm, ok := normalizePair(entity, action, &buf); ok {
+	if norm, ok := normalizeJoin(v, parts, &buf); ok {
 		return append(dst, norm...)
 	}
-	dst = append(dst, TrimBlanks(entity)...)
-	dst = append(dst, '.')
-	return append(dst, TrimBlanks(action)...)
+	for i, p := range parts {
+		if i > 0 {
+			dst = append(dst, v.Code.Separator)
+		}
+		dst = append(dst, TrimBlanks(p)...)
+	}
+	return dst
 }

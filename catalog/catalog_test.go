@@ -23,7 +23,7 @@ func embedded(t testing.TB) *Catalog {
 // its v24 document and the 122 later ones of its current event list.
 func TestEmbeddedCounts(t *testing.T) {
 	c := embedded(t)
-	want := map[Vendor]int{FilingBox: 54, PlusAuth: 38, PrivX: 267, Netop: 110}
+	want := map[*Vendor]int{FilingBox: 54, PlusAuth: 38, PrivX: 267, Netop: 110}
 	for v, n := range want {
 		assert.Equal(t, n, c.Count(v), "entries of %s", v)
 	}
@@ -37,7 +37,7 @@ func TestEmbeddedCounts(t *testing.T) {
 func TestEmbeddedSpotChecks(t *testing.T) {
 	c := embedded(t)
 	tests := []struct {
-		vendor                            Vendor
+		vendor                            *Vendor
 		code, name, nameInDoc, descPrefix string
 		derived                           bool
 		category                          string
@@ -140,7 +140,7 @@ func TestCodesMatchDocuments(t *testing.T) {
 	dir := seedsDir(t)
 	c := embedded(t)
 	tests := []struct {
-		vendor Vendor
+		vendor *Vendor
 		file   string
 		line   *regexp.Regexp // the code is the first group
 	}{

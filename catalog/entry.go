@@ -6,8 +6,8 @@ type Entry struct {
 	// Index is the entry's position in its Catalog's Entries, dense from 0;
 	// users keep per-entry side tables (pre-encoded fields) indexed by it.
 	Index int
-	// Vendor is the entry's vendor.
-	Vendor Vendor
+	// Vendor is the entry's vendor, one of its catalog's.
+	Vendor *Vendor
 	// Code is the canonical code (054, 2001, 100, DEVICE.CONNECT).
 	Code string
 	// Name is the event name auditx reports (event.action), corrected or
@@ -32,17 +32,17 @@ type Entry struct {
 	// Severity is the default severity: the level of VendorSeverity when the
 	// vendor publishes one, otherwise the catalog's own (derived) level.
 	Severity Severity
-	// VendorSeverity is the vendor's own published severity (PrivX's event
+	// VendorSeverity is the vendor's own published severity (an event
 	// list: Info(6), Warning(4), Critical(2), Alert(1)); unset when the
 	// vendor gives none.
 	VendorSeverity VendorSeverity
 	// Origin lists the vendor's services that emit the event, as the vendor
-	// publishes them (PrivX: Authorizer, Role Store, SSH Bastion, ...); empty
+	// publishes them (Authorizer, Role Store, SSH Bastion, ...); empty
 	// when the vendor gives none. A record that names its own service says
 	// which one emitted it; Origin does not override that.
 	Origin []string
-	// Provenance lists the vendor documents the entry comes from (PrivX:
-	// ProvenanceV24, ProvenanceCurrent or both), so users can tell which
+	// Provenance lists the vendor documents the entry comes from (short names such
+	// as v24 and current), so users can tell which
 	// versions can emit it; empty for vendors with a single document.
 	Provenance []string
 	// Note says why the entry differs from the document, if it does.
@@ -62,16 +62,6 @@ var Header = []string{"vendor", "code", "name", "name_in_doc", "description", "d
 // still read (those three columns empty).
 var LegacyHeader = []string{"vendor", "code", "name", "name_in_doc", "description", "derived",
 	"group", "category", "type", "outcome", "severity", "note"}
-
-// Provenance values of the PrivX entries.
-const (
-	// ProvenanceV24 is the PrivX v24 audit events document (SEEDS.md).
-	ProvenanceV24 = "v24"
-	// ProvenanceCurrent is PrivX's current published event list:
-	// events_all.csv of SSHcom/privx-reporter and audit-event-codes.json of
-	// SSHcom/privx-mcp (2026, PrivX 44).
-	ProvenanceCurrent = "current"
-)
 
 // Record returns the entry as a catalog file row, in Header order.
 func (e *Entry) Record() []string {

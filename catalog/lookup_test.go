@@ -11,7 +11,7 @@ func TestLookupNormalisation(t *testing.T) {
 	c := embedded(t)
 	tests := []struct {
 		name   string
-		vendor Vendor
+		vendor *Vendor
 		code   string
 		want   string // canonical code, "" for not found
 	}{
@@ -36,7 +36,7 @@ func TestLookupNormalisation(t *testing.T) {
 		{"netop two dots", Netop, "DEVICE.CONNECT.X", ""},
 		{"empty", PrivX, "", ""},
 		{"too long", PrivX, "1234567890123456789012345678901234567890123456789012345678901234567890", ""},
-		{"no vendor", NoVendor, "100", ""},
+		{"no vendor", (*Vendor)(nil), "100", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,25 +65,25 @@ func TestLookupInt(t *testing.T) {
 	assert.Nil(t, c.LookupInt(Netop, 1))
 }
 
-func TestLookupPair(t *testing.T) {
+func TestLookupJoin(t *testing.T) {
 	c := embedded(t)
-	assert.Equal(t, "DEVICE.CONNECT", c.LookupPair([]byte("device"), []byte("Connect")).Code)
-	assert.Equal(t, "USER.LOGIN", c.LookupPair([]byte(" USER "), []byte("LOGIN")).Code)
-	assert.Nil(t, c.LookupPair([]byte("DEVICE"), []byte("")))
-	assert.Nil(t, c.LookupPair([]byte("DEVICE"), []byte("TELEPORT")))
+	assert.Equal(t, "DEVICE.CONNECT", c.LookupJoin(Netop, bs("device", "Connect")).Code)
+	assert.Equal(t, "USER.LOGIN", c.LookupJoin(Netop, bs(" USER ", "LOGIN")).Code)
+	assert.Nil(t, c.LookupJoin(Netop, bs("DEVICE", "")))
+	assert.Nil(t, c.LookupJoin(Netop, bs("DEVICE", "TELEPORT")))
 }
 
 func TestCanonical(t *testing.T) {
 	assert.Equal(t, "054", string(CanonicalBytes(nil, FilingBox, []byte("54"))))
 	assert.Equal(t, "054", string(CanonicalInt(nil, FilingBox, 54)))
-	assert.Equal(t, "DEVICE.TELEPORT", string(CanonicalPair(nil, []byte("device"), []byte("teleport"))))
+	assert.Equal(t, "DEVICE.TELEPORT", string(CanonicalJoin(nil, Netop, bs("device", "teleport"))))
 	assert.Equal(t, "x y", string(CanonicalBytes(nil, PrivX, []byte(" x y "))), "not a code: trimmed input")
 }
 
 // Lookups run once per record: they must not allocate.
 func TestLookupDoesNotAllocate(t *testing.T) {
 	c := embedded(t)
-	codes := map[Vendor][]byte{FilingBox: []byte("54"), PlusAuth: []byte("4002"), PrivX: []byte("302"), Netop: []byte("device.connect")}
+	codes := map[*Vendor][]byte{FilingBox: []byte("54"), PlusAuth: []byte("4002"), PrivX: []byte("302"), Netop: []byte("device.connect")}
 	for v, code := range codes {
 		allocs := testing.AllocsPerRun(100, func() {
 			if c.Lookup(v, code) == nil {
@@ -93,14 +93,15 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 		assert.Zero(t, allocs, "Lookup(%s)", v)
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { c.LookupInt(FilingBox, 54) }), "LookupInt")
-	assert.Zero(t, testing.AllocsPerRun(100, func() { c.LookupPair([]byte("device"), []byte("connect")) }), "LookupPair")
+	parts := bs("device", "connect")
+	assert.Zero(t, testing.AllocsPerRun(100, func() { c.LookupJoin(Netop, parts) }), "LookupJoin")
 }
 
 func BenchmarkLookup(b *testing.B) {
 	c := embedded(b)
 	cases := []struct {
 		name   string
-		vendor Vendor
+		vendor *Vendor
 		code   []byte
 	}{
 		{"filingbox", FilingBox, []byte("54")},
@@ -119,9 +120,10 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 	b.Run("netop-pair", func(b *testing.B) {
+		parts := bs("DEVICE", "CONNECT")
 		b.ReportAllocs()
 		for b.Loop() {
-			c.LookupPair([]byte("DEVICE"), []byte("CONNECT"))
+			c.LookupJoin(Netop, parts)
 		}
 	})
 	b.Run("filingbox-int", func(b *testing.B) {
@@ -130,4 +132,13 @@ func BenchmarkLookup(b *testing.B) {
 			c.LookupInt(FilingBox, 54)
 		}
 	})
+}
+
+// bs makes a joined code's parts.
+func bs(parts ...string) [][]byte {
+	out := make([][]byte, len(parts))
+	for i, p := range parts {
+		out[i] = []byte(p)
+	}
+	return out
 }

@@ -47,14 +47,14 @@ func (e *FileError) Unwrap() error { return e.Err }
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Parse reads a catalog file (CSV with the Header row, or the LegacyHeader
-// row of older files) and returns its entries, validated: known vendor,
+// row of older files) and returns its entries, validated: a vendor of vs,
 // canonical code, no duplicate code in the file, non-empty name and
 // description, ECS categorization, outcome and severity words, a vendor
 // severity in the Name(N) form that agrees with the severity. name is used
 // in errors. A UTF-8 BOM and CRLF line ends are
 // accepted; a file with the header and no entries is valid. On any error no
 // entry is returned.
-func Parse(name string, data []byte) ([]*Entry, error) {
+func Parse(name string, data []byte, vs *VendorSet) ([]*Entry, error) {
 	fail := func(line int, col string, err error) ([]*Entry, error) {
 		return nil, &FileError{File: name, Line: line, Column: col, Err: err}
 	}
@@ -90,7 +90,7 @@ func Parse(name string, data []byte) ([]*Entry, error) {
 		if err != nil {
 			return fail(line, "", err)
 		}
-		e, col, err := parseRecord(rec, cols, ecs)
+		e, col, err := parseRecord(rec, cols, ecs, vs)
 		if err != nil {
 			return fail(line, col, err)
 		}
@@ -170,7 +170,7 @@ func columnsOf(header []string) (cols []int, ok bool) {
 // parseRecord turns one row into an Entry; col names the bad column. cols
 // gives the position of each Header column in rec (-1: absent, read as
 // empty).
-func parseRecord(rec []string, cols []int, ecs *ECS) (e *Entry, col string, err error) {
+func parseRecord(rec []string, cols []int, ecs *ECS, vs *VendorSet) (e *Entry, col string, err error) {
 	for i, f := range rec {
 		if len(f) > MaxFieldBytes {
 			for j, at := range cols {
@@ -187,12 +187,12 @@ func parseRecord(rec []string, cols []int, ecs *ECS) (e *Entry, col string, err 
 		return strings.TrimSpace(rec[cols[i]])
 	}
 	e = &Entry{}
-	if e.Vendor, err = ParseVendor(get(0)); err != nil {
+	if e.Vendor, err = vs.Lookup(get(0)); err != nil {
 		return nil, "vendor", err
 	}
 	code, ok := Canonical(e.Vendor, get(1))
 	if !ok {
-		return nil, "code", fmt.Errorf("%q is not a %s code (%s)", get(1), e.Vendor, e.Vendor.Info().CodeForm)
+		return nil, "code", fmt.Errorf("%q is not a %s code (%s)", get(1), e.Vendor, e.Vendor.Code.Describe())
 	}
 	if code != get(1) {
 		return nil, "code", fmt.Errorf("%q is not in canonical form: write %q", get(1), code)
@@ -246,7 +246,7 @@ func parseRecord(rec []string, cols []int, ecs *ECS) (e *Entry, col string, err 
 	}
 	for _, p := range e.Provenance {
 		if strings.ContainsAny(p, " \t,") {
-			return nil, "provenance", fmt.Errorf("%q: a provenance is one word (e.g. %s, %s)", p, ProvenanceV24, ProvenanceCurrent)
+			return nil, "provenance", fmt.Errorf("%q: a provenance is one word (a document's short name, such as v24)", p)
 		}
 	}
 	e.Note = get(14)

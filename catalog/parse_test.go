@@ -172,7 +172,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		require.NoError(t, w.Write(e.Record()))
 	}
 	w.Flush()
-	back, err := Parse("roundtrip.csv", buf.Bytes())
+	back, err := Parse("roundtrip.csv", buf.Bytes(), testVendors)
 	require.NoError(t, err)
 	require.Len(t, back, len(orig))
 	for i := range orig {
@@ -183,8 +183,8 @@ func TestRecordRoundTrip(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, v := range Vendors() {
-		data, err := dataFS.ReadFile(v.Info().DataFile)
+	for _, v := range testVendors.Vendors() {
+		data, err := dataFS.ReadFile("data/" + v.ID + ".csv")
 		require.NoError(f, err)
 		f.Add(data[:min(len(data), 2048)])
 	}
@@ -195,7 +195,7 @@ func FuzzParse(f *testing.F) {
 		if len(data) > 64<<10 {
 			return
 		}
-		entries, err := Parse("fuzz.csv", data)
+		entries, err := Parse("fuzz.csv", data, testVendors)
 		if err != nil {
 			require.Nil(t, entries, "nothing half-loaded")
 			var fe *FileError

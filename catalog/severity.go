@@ -52,10 +52,10 @@ func ParseSeverity(word string) (Severity, error) {
 }
 
 // SyslogSeverity maps a syslog severity number (RFC 5424: 0 emergency .. 7
-// debug), as PrivX writes in its records' severity field and its event list
-// (Info(6), Warning(4), Critical(2), Alert(1)), to a level: 0-1 critical,
-// 2-3 high, 4 medium, 5-7 low. The four severities PrivX uses land on four
-// distinct levels in the vendor's order (Alert above Critical). ok is false
+// debug), as vendors write it in records and event lists (Info(6),
+// Warning(4), Critical(2), Alert(1)), to a level: 0-1 critical, 2-3 high,
+// 4 medium, 5-7 low: Alert, Critical, Warning and Info land on four distinct
+// levels in that order. ok is false
 // outside 0..7.
 func SyslogSeverity(n int64) (s Severity, ok bool) {
 	switch {
@@ -73,12 +73,11 @@ func SyslogSeverity(n int64) (s Severity, ok bool) {
 }
 
 // SyslogNames are the RFC 5424 severity names by number, in the spelling of
-// vendor documents (PrivX's event list writes Info(6), Warning(4),
-// Critical(2), Alert(1)).
+// vendor documents (Info(6), Warning(4), Critical(2), Alert(1)).
 var SyslogNames = [8]string{"Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Info", "Debug"}
 
 // VendorSeverity is a vendor's own published severity of an event: a syslog
-// severity number with its name, written Name(N) as in PrivX's event list
+// severity number with its name, written Name(N) as in vendors' event lists
 // (Info(6)). The zero value means the vendor gives none.
 type VendorSeverity struct {
 	set    bool
@@ -111,8 +110,8 @@ func (v VendorSeverity) String() string {
 
 // ParseVendorSeverity parses the Name(N) form of a vendor severity (Info(6),
 // warning(4)): N a syslog number 0..7 and Name its RFC 5424 name. An empty
-// string is "none". A bare number is refused: PrivX's list has one (a "0" for
-// code 282) that is a defect of the list, not a severity.
+// string is "none". A bare number is refused: a vendor list that has one (a "0")
+// has a defect, not a severity (SEEDS.md).
 func ParseVendorSeverity(s string) (VendorSeverity, error) {
 	if s == "" {
 		return VendorSeverity{}, nil

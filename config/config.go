@@ -128,13 +128,30 @@ const (
 	MinCatalogReload   = time.Second
 )
 
+// VendorAuto is the vendor setting that recognises each record's vendor.
+const VendorAuto = "auto"
+
+// embeddedVendorIDs lists the embedded vendors, for messages.
+func embeddedVendorIDs() []string {
+	vs, err := catalog.EmbeddedVendors()
+	if err != nil {
+		return nil
+	}
+	return vs.IDs()
+}
+
 // Parse reads every key from g, applies defaults and validates.
 func Parse(g Getter) (*Config, error) {
 	c := &Config{}
 	p := parser{g: g}
-	vendor := p.choice("vendor", append([]string{"auto"}, catalog.VendorIDs()...))
-	if vendor != "auto" {
-		c.Enrich.Vendor, _ = catalog.ParseVendor(vendor)
+	// A vendor id is checked here for its form; whether the catalog has it
+	// (the embedded vendors or a user's descriptor) when the catalog is
+	// built, at start-up and on every reload.
+	if vendor := strings.ToLower(p.str("vendor")); vendor != "" && vendor != VendorAuto {
+		if err := catalog.CheckVendorID(vendor); err != nil {
+			p.fail("vendor", vendor, VendorAuto+" or a vendor id of the catalog (embedded: "+strings.Join(embeddedVendorIDs(), ", ")+")", err)
+		}
+		c.Enrich.Vendor = vendor
 	}
 	c.Enrich.CodeKey = p.str("code_key")
 	if re := p.str("code_regex"); re != "" && p.err == nil {
@@ -147,12 +164,12 @@ func Parse(g Getter) (*Config, error) {
 			c.Enrich.CodeRegex = rx
 		}
 	}
-	if c.Enrich.CodeKey != "" && c.Enrich.Vendor == catalog.NoVendor && p.err == nil {
-		p.fail("code_key", c.Enrich.CodeKey, "set vendor to one of "+strings.Join(catalog.VendorIDs(), ", "),
+	if c.Enrich.CodeKey != "" && c.Enrich.Vendor == "" && p.err == nil {
+		p.fail("code_key", c.Enrich.CodeKey, "set vendor to a vendor id ("+strings.Join(embeddedVendorIDs(), ", ")+", or a user's)",
 			fmt.Errorf("needs a fixed vendor, not auto"))
 	}
-	if c.Enrich.CodeRegex != nil && c.Enrich.Vendor == catalog.NoVendor && p.err == nil {
-		p.fail("code_regex", c.Enrich.CodeRegex.String(), "set vendor to one of "+strings.Join(catalog.VendorIDs(), ", "),
+	if c.Enrich.CodeRegex != nil && c.Enrich.Vendor == "" && p.err == nil {
+		p.fail("code_regex", c.Enrich.CodeRegex.String(), "set vendor to a vendor id ("+strings.Join(embeddedVendorIDs(), ", ")+", or a user's)",
 			fmt.Errorf("needs a fixed vendor, not auto"))
 	}
 	for _, f := range strings.Split(p.str("catalog_files"), ",") {

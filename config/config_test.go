@@ -11,14 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/enrich"
 )
 
 func TestDefaults(t *testing.T) {
 	c, err := Parse(Map{})
 	require.NoError(t, err)
-	assert.Equal(t, catalog.NoVendor, c.Enrich.Vendor, "vendor auto")
+	assert.Equal(t, "", c.Enrich.Vendor, "vendor auto")
 	assert.Equal(t, enrich.SchemaECS, c.Enrich.Schema)
 	assert.Equal(t, "auditx", c.Enrich.FlatKey)
 	assert.False(t, c.Enrich.Override)
@@ -46,7 +45,7 @@ func TestValues(t *testing.T) {
 		"metrics_listen": "127.0.0.1:0", "id": "privx-audit", "actor": "off", "data_stream_namespace": "team_a",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, catalog.PrivX, c.Enrich.Vendor)
+	assert.Equal(t, "privx", c.Enrich.Vendor)
 	assert.Equal(t, "message.code", c.Enrich.CodeKey)
 	assert.Equal(t, `^(\d+)`, c.Enrich.CodeRegex.String())
 	assert.Equal(t, []string{"a.csv", "b.csv"}, c.CatalogFiles)
@@ -80,7 +79,7 @@ func TestBadValues(t *testing.T) {
 	tests := []struct {
 		key, value, want string
 	}{
-		{"vendor", "cisco", "accepted: auto, filingbox, plusauth, privx, netop"},
+		{"vendor", "cisco asa", "accepted: auto or a vendor id of the catalog (embedded: filingbox, netop, plusauth, privx)"},
 		{"code_key", "a.b", "needs a fixed vendor"},
 		{"code_regex", "([", "a Go regular expression"},
 		{"schema", "xml", "accepted: ecs, flat"},

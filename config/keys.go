@@ -13,10 +13,10 @@ type Key struct {
 
 // Keys lists every key auditx reads, in README order.
 var Keys = []Key{
-	{"vendor", "auto", "filingbox, plusauth, privx, netop, or auto (recognise the vendor from each record's keys)", false},
+	{"vendor", "auto", "a vendor id of the catalog (filingbox, netop, plusauth, privx, or a user's descriptor), or auto (recognise the vendor from each record's keys)", false},
 	{"code_key", "", "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor", false},
 	{"code_regex", "", "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor", false},
-	{"catalog_files", "", "comma-separated user catalog files (CSV, the embedded format); an entry replaces the embedded one with the same vendor and code", false},
+	{"catalog_files", "", "comma-separated user catalog files: event tables (CSV, the embedded format), actor maps and vendor descriptors (docs/vendor-format.md); an entry replaces the embedded one with the same vendor and code, a descriptor the embedded vendor with the same id", false},
 	{"catalog_reload_interval", "60s", "how often user catalog files are checked for changes and reloaded (0 switches it off)", false},
 	{"schema", "ecs", "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)", false},
 	{"flat_key", "auditx", "the map key of the flat schema", false},

@@ -443,7 +443,7 @@ func TestFilterBrokenConfig(t *testing.T) {
 	}{
 		{"typo", []string{"vendro", "privx"}, []string{"unknown configuration property 'vendro'", "vendor"}},
 		{"output key", []string{"emit_tag", "x.$TAG"}, []string{"unknown configuration property 'emit_tag'"}},
-		{"bad vendor", []string{"vendor", "nosuch"}, []string{"[filter:auditx:auditx.0] config key 'vendor': invalid value \"nosuch\" (accepted: auto, filingbox, plusauth, privx, netop)"}},
+		{"bad vendor", []string{"vendor", "nosuch"}, []string{"[filter:auditx:auditx.0] config key 'vendor': invalid value \"nosuch\" (accepted: auto, filingbox, netop, plusauth, privx)"}},
 		{"bad schema", []string{"schema", "xml"}, []string{"config key 'schema': invalid value \"xml\" (accepted: ecs, flat)"}},
 		{"missing catalog", []string{"catalog_files", "/nonexistent/site.csv"}, []string{"catalog_files", "/nonexistent/site.csv"}},
 	}

@@ -10,7 +10,7 @@ import (
 const maxActorValueLen = 256
 
 // actorNested gathers a vendor's sources that are one key below the same
-// top-level key (PrivX message.username, message.userID, ...), so that
+// top-level key (message.username, message.userID, ...), so that
 // the nested map is walked once for all of them.
 type actorNested struct {
 	slot  int
@@ -23,26 +23,24 @@ type actorWant struct {
 	src   int // index in plan.actor[vendor][field]
 }
 
-// planNested fills p.nested from p.actor.
-func (p *plan) planNested() {
-	for v := range p.actor {
-		for f, srcs := range p.actor[v] {
-			for i, src := range srcs {
-				if len(src.rest) != 1 {
-					continue
-				}
-				g := -1
-				for j := range p.nested[v] {
-					if p.nested[v][j].slot == src.slot {
-						g = j
-					}
-				}
-				if g < 0 {
-					p.nested[v] = append(p.nested[v], actorNested{slot: src.slot})
-					g = len(p.nested[v]) - 1
-				}
-				p.nested[v][g].wants = append(p.nested[v][g].wants, actorWant{key: src.rest[0], field: catalog.ActorField(f), src: i})
+// planNested fills vp.nested from vp.actor.
+func (vp *vendorPlan) planNested() {
+	for f, srcs := range vp.actor {
+		for i, src := range srcs {
+			if len(src.rest) != 1 {
+				continue
 			}
+			g := -1
+			for j := range vp.nested {
+				if vp.nested[j].slot == src.slot {
+					g = j
+				}
+			}
+			if g < 0 {
+				vp.nested = append(vp.nested, actorNested{slot: src.slot})
+				g = len(vp.nested) - 1
+			}
+			vp.nested[g].wants = append(vp.nested[g].wants, actorWant{key: src.rest[0], field: catalog.ActorField(f), src: i})
 		}
 	}
 }
@@ -66,11 +64,10 @@ func (a *actorValues) any() bool {
 // maxActorValueLen bytes, not among the source's ignored values, and, for
 // source.ip, a valid IP address (a bad one is counted in InvalidIP and
 // left where it is).
-func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats) (a actorValues) {
-	p := sc.plan
+func (e *Enricher) actors(body []byte, sc *scanned, vp *vendorPlan, st *Stats) (a actorValues) {
 	var cand [catalog.NumActorFields][catalog.MaxActorSources]int // value offsets; 0 = none (offset 0 is the map header)
-	for f := range p.actor[v] {
-		for i, src := range p.actor[v][f] {
+	for f := range vp.actor {
+		for i, src := range vp.actor[f] {
 			if len(src.rest) == 1 {
 				continue // gathered below
 			}
@@ -87,7 +84,7 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 			}
 		}
 	}
-	for _, g := range p.nested[v] {
+	for _, g := range vp.nested {
 		sp := sc.slots[g.slot]
 		if !sp.set {
 			continue
@@ -130,8 +127,8 @@ func (e *Enricher) actors(body []byte, sc *scanned, v catalog.Vendor, st *Stats)
 			i = end
 		}
 	}
-	for f := range p.actor[v] {
-		for i, src := range p.actor[v][f] {
+	for f := range vp.actor {
+		for i, src := range vp.actor[f] {
 			vi := cand[f][i]
 			if vi == 0 {
 				continue

@@ -202,7 +202,7 @@ func TestProviderFromCatalogOrigin(t *testing.T) {
 	require.NoError(t, err)
 	var single, multi *catalog.Entry
 	for _, en := range c.Entries() {
-		if en.Vendor != catalog.PrivX {
+		if en.Vendor.ID != "privx" {
 			continue
 		}
 		switch {

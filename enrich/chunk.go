@@ -15,12 +15,13 @@ import "github.com/auditx/auditx/internal/mp"
 // framed as an event: they are counted in TrailingBytes and dropped.
 func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, Stats) {
 	var st Stats
+	var sc scanned // reused: scan resets what it uses
 	t := e.tab.Load()
 	i := 0
 	for i < len(chunk) {
 		var next int
 		var ok bool
-		if dst, next, ok = e.framedEvent(dst, chunk, i, &st, t); !ok {
+		if dst, next, ok = e.framedEvent(dst, chunk, i, &sc, &st, t); !ok {
 			end, err := mp.Skip(chunk, i)
 			if err != nil {
 				st.TrailingBytes += uint64(len(chunk) - i)
@@ -40,7 +41,7 @@ func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, S
 // bytes once: the body's scan also finds where the event ends. ok is false
 // (and dst unchanged) for anything else, which event handles after framing
 // it with skip.
-func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([]byte, int, bool) {
+func (e *Enricher) framedEvent(dst, chunk []byte, i int, sc *scanned, st *Stats, t *table) ([]byte, int, bool) {
 	n, hi, ok := mp.ArrayHeader(chunk, i)
 	if !ok || n != 2 {
 		return dst, 0, false
@@ -49,15 +50,14 @@ func (e *Enricher) framedEvent(dst, chunk []byte, i int, st *Stats, t *table) ([
 	if err != nil || isGroupMarker(chunk, hi) {
 		return dst, 0, false
 	}
-	var sc scanned
-	end, ok := e.scan(chunk[bi:], &sc, t)
+	end, ok := e.scan(chunk[bi:], sc, t)
 	if !ok {
 		return dst, 0, false
 	}
 	body := chunk[bi : bi+end]
 	dst = append(dst, chunk[i:bi]...)
 	st.Records++
-	r, _, wrote := e.enrichScanned(&dst, body, &sc, st, t)
+	r, _, wrote := e.enrichScanned(&dst, body, sc, st, t)
 	st.count(r)
 	if wrote {
 		st.Rewritten++

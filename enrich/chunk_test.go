@@ -121,13 +121,13 @@ func TestConcurrentChunksAndSwap(t *testing.T) {
 		"privx,407,Swapped-407,,Swapped description 407.,,site,configuration,change,success,low,\n"), 0o644))
 	c2, err := catalog.Load(site)
 	require.NoError(t, err)
-	e := newEnricher(t, Options{Vendor: catalog.PrivX})
+	e := newEnricher(t, Options{Vendor: "privx"})
 	var chunk []byte
 	for i := range 40 {
 		code := []string{"425", "407"}[i%2]
 		chunk = append(chunk, eventV2(uint32(1763626443+i), 0, emptyMap, toMP(t, `{"event_id":"`+code+`","event_name":"x"}`))...)
 	}
-	orig := map[string]string{"425": c1.LookupString(catalog.PrivX, "425").Name, "407": c1.LookupString(catalog.PrivX, "407").Name}
+	orig := map[string]string{"425": c1.LookupString(c1.Vendor("privx"), "425").Name, "407": c1.LookupString(c1.Vendor("privx"), "407").Name}
 	var wg sync.WaitGroup
 	errs := make(chan string, 16)
 	for w := 0; w < 4; w++ {

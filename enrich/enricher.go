@@ -2,10 +2,10 @@ package enrich
 
 import (
 	"errors"
-	"github.com/auditx/auditx/internal/mp"
 	"sync/atomic"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // Enricher enriches records with one configuration. It is safe for
@@ -36,7 +36,11 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	if opts.DataStreamNamespace != "" && opts.Schema == SchemaECS {
 		e.dsNamespace = pair("namespace", opts.DataStreamNamespace)
 	}
-	e.tab.Store(newTable(cat, &e.opts))
+	t, err := newTable(cat, &e.opts)
+	if err != nil {
+		return nil, err
+	}
+	e.tab.Store(t)
 	return e, nil
 }
 
@@ -47,9 +51,15 @@ func (e *Enricher) Options() Options { return e.opts }
 func (e *Enricher) Catalog() *catalog.Catalog { return e.tab.Load().cat }
 
 // SetCatalog swaps the catalog atomically: a record is enriched with either
-// the old or the new catalog, never a mix.
-func (e *Enricher) SetCatalog(cat *catalog.Catalog) {
-	e.tab.Store(newTable(cat, &e.opts))
+// the old or the new catalog, never a mix. It refuses (and keeps the
+// catalog in use) a catalog without the vendor the options fix.
+func (e *Enricher) SetCatalog(cat *catalog.Catalog) error {
+	t, err := newTable(cat, &e.opts)
+	if err != nil {
+		return err
+	}
+	e.tab.Store(t)
+	return nil
 }
 
 // Stats returns a snapshot of the counters.

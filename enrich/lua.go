@@ -9,10 +9,13 @@ import (
 // What the CLI's Lua export (cmd/auditx, `catalog export --format lua`)
 // generates its tables from, so that the script cannot drift from the core.
 
-// WatchedKeys returns the normalised top-level keys the default plan looks
-// at (no code_key, no actor map), sorted.
-func WatchedKeys() []string {
-	p := newPlan(&Options{}, nil)
+// WatchedKeys returns the normalised top-level keys the default plan of
+// cat looks at (no code_key, no actor map), sorted.
+func WatchedKeys(cat *catalog.Catalog) []string {
+	p, err := newPlan(&Options{}, cat)
+	if err != nil { // only a fixed vendor can fail
+		panic(err)
+	}
 	keys := make([]string, 0, len(p.slots))
 	for k := range p.slots {
 		keys = append(keys, k)

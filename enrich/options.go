@@ -43,9 +43,9 @@ const maxPathSegments = 8
 
 // Options configure an Enricher.
 type Options struct {
-	// Vendor fixes the vendor of every record; catalog.NoVendor means auto:
-	// the vendor is recognised from the record's keys.
-	Vendor catalog.Vendor
+	// Vendor fixes the vendor of every record by its id; "" means auto:
+	// each record's vendor is recognised by the descriptors' rules.
+	Vendor string
 	// CodeKey overrides the vendor's default code location: a key path into
 	// nested maps separated by dots ("message.code"). Needs a fixed Vendor.
 	CodeKey string
@@ -106,9 +106,6 @@ func (o Options) Validate() error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	if n := newPlan(&o, nil).n; n > baseSlots {
-		return fmt.Errorf("enrich: %d watched keys, at most %d", n, baseSlots)
-	}
 	return nil
 }
 
@@ -116,9 +113,14 @@ func (o *Options) validate() error {
 	if o.FlatKey == "" {
 		o.FlatKey = DefaultFlatKey
 	}
+	if o.Vendor != "" {
+		if err := catalog.CheckVendorID(o.Vendor); err != nil {
+			return err
+		}
+	}
 	if o.CodeKey != "" {
-		if o.Vendor == catalog.NoVendor {
-			return fmt.Errorf("code_key %q needs a fixed vendor (accepted: %s), not auto", o.CodeKey, strings.Join(catalog.VendorIDs(), ", "))
+		if o.Vendor == "" {
+			return fmt.Errorf("code_key %q needs a fixed vendor, not auto", o.CodeKey)
 		}
 		segs := strings.Split(o.CodeKey, ".")
 		if len(segs) > maxPathSegments {

@@ -1,21 +1,20 @@
 package enrich
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/auditx/auditx/catalog"
 )
 
-// A plan says which top-level keys of a record matter and what they mean.
-// It is built once per Enricher from its Options.
+// A plan says which top-level keys of a record matter and what they mean:
+// the vendors' descriptors turned into watched keys (slots) and paths. It is
+// built once per catalog and Options (newTable).
 
-// maxSlots bounds the distinct top-level keys a plan watches: the code
-// locations (at most baseSlots) and the actor map's keys (at most
-// catalog.MaxActorTopKeys, which the catalog enforces).
-const maxSlots = 24
-
-// baseSlots bounds the keys of the code locations, a code_key included.
-const baseSlots = maxSlots - catalog.MaxActorTopKeys
+// maxSlots bounds the distinct top-level keys a plan watches: those of the
+// descriptors and the actor map (catalog.MaxWatchedKeys, which the catalog
+// enforces) and a code_key.
+const maxSlots = catalog.MaxWatchedKeys + 1
 
 // path is a key path: a watched top-level key (slot) and the normalised keys
 // below it.
@@ -32,23 +31,30 @@ type plan struct {
 	// memcmp or two, cheaper than hashing every key.
 	byLen [maxKeyLen + 1][]slotKey
 
-	// Detection and extraction, per vendor: alternatives, first present wins.
-	code     [catalog.NumVendors][]path
-	entity   []path // Netop entity type
-	action   []path // Netop action
-	result   []path // Netop result code
-	fbType   []path // FilingBox Type (info / fault)
-	severity []path // PrivX severity
-	// detection keys
-	pxID, pxName, pxService, paType path
-	ntEntity, ntAction              path
-	fbCode                          []path
-	custom                          bool // code comes from Options.CodeKey
+	vendors []vendorPlan // by catalog.Vendor.Index; [0] unused
+	rules   []rulePlan   // every vendor's detect rules, lowest precedence first
+	fixed   *vendorPlan  // Options.Vendor; nil for auto
+	custom  bool         // the fixed vendor's code comes from Options.CodeKey
+}
 
-	// actor holds, per vendor and actor field, the sources of the
-	// catalog's actor map (Options.Actor): first usable value wins.
-	actor  [catalog.NumVendors][catalog.NumActorFields][]actorPath
-	nested [catalog.NumVendors][]actorNested // the one-level nested sources of actor, by parent key
+// vendorPlan is one vendor's descriptor as paths.
+type vendorPlan struct {
+	v        *catalog.Vendor
+	code     []path // alternatives, first present wins
+	join     []path // the parts of a joined code, in order
+	outcome  []path
+	severity []path
+
+	// actor holds, per actor field, the sources of the catalog's actor
+	// map (Options.Actor): first usable value wins.
+	actor  [catalog.NumActorFields][]actorPath
+	nested []actorNested // the one-level nested sources of actor, by parent key
+}
+
+// rulePlan is one recognition rule: all its slots present.
+type rulePlan struct {
+	vendor *vendorPlan
+	slots  []int
 }
 
 // actorPath is one source of an actor field.
@@ -92,7 +98,7 @@ func (p *plan) path(dotted string) path {
 	return out
 }
 
-func (p *plan) paths(dotted ...string) []path {
+func (p *plan) paths(dotted []string) []path {
 	var out []path
 	for _, d := range dotted {
 		out = append(out, p.path(d))
@@ -100,35 +106,53 @@ func (p *plan) paths(dotted ...string) []path {
 	return out
 }
 
-// Default code locations per vendor (see README "Record shapes"): the first
-// key present wins; key names match case-insensitively with spaces, '_'
-// and '-' ignored, so "Entity Type", "entity_type" and "entityType" are one.
-func newPlan(o *Options, actors *catalog.ActorMap) *plan {
-	p := &plan{slots: map[string]int{}}
-	p.fbCode = p.paths("code", "event_code")
-	p.code[catalog.FilingBox] = p.fbCode
-	p.fbType = p.paths("type")
-	p.paType = p.path("event_type")
-	p.code[catalog.PlusAuth] = []path{p.paType}
-	p.pxID, p.pxName, p.pxService = p.path("event_id"), p.path("event_name"), p.path("service_name")
-	p.code[catalog.PrivX] = []path{p.pxID}
-	p.severity = p.paths("message.severity", "severity")
-	p.ntEntity, p.ntAction = p.path("entity_type"), p.path("action")
-	p.entity, p.action = []path{p.ntEntity}, []path{p.ntAction}
-	p.result = p.paths("result_code")
-	if o.CodeKey != "" {
-		p.code[o.Vendor] = []path{p.path(o.CodeKey)}
-		p.custom = true
+// newPlan turns the catalog's descriptors and actor map into a plan. Key
+// names match case-insensitively with spaces, '_' and '-' ignored, so
+// "Entity Type", "entity_type" and "entityType" are one. It fails when
+// Options name a vendor the catalog does not have.
+func newPlan(o *Options, cat *catalog.Catalog) (*plan, error) {
+	vs := cat.VendorSet()
+	p := &plan{slots: map[string]int{}, vendors: make([]vendorPlan, vs.Len()+1)}
+	for _, v := range vs.Vendors() {
+		vp := &p.vendors[v.Index]
+		vp.v = v
+		vp.code = p.paths(v.Code.Fields)
+		vp.join = p.paths(v.Code.Join)
+		vp.outcome = p.paths(v.Outcome.Fields)
+		vp.severity = p.paths(v.Severity.Fields)
 	}
-	if o.Actor && actors != nil {
-		for _, v := range catalog.Vendors() {
+	for _, r := range vs.Rules() {
+		rp := rulePlan{vendor: &p.vendors[r.Vendor.Index]}
+		for _, k := range r.Rule.Keys {
+			rp.slots = append(rp.slots, p.slot(k))
+		}
+		p.rules = append(p.rules, rp)
+	}
+	if o.Vendor != "" {
+		v, err := vs.Lookup(o.Vendor)
+		if err != nil {
+			return nil, err
+		}
+		p.fixed = &p.vendors[v.Index]
+		if o.CodeKey != "" {
+			p.fixed.code, p.fixed.join = []path{p.path(o.CodeKey)}, nil
+			p.custom = true
+		}
+	}
+	if o.Actor {
+		actors := cat.Actors()
+		for _, v := range vs.Vendors() {
+			vp := &p.vendors[v.Index]
 			for f := catalog.ActorField(0); f < catalog.NumActorFields; f++ {
 				for _, src := range actors.Sources(v, f) {
-					p.actor[v][f] = append(p.actor[v][f], actorPath{path: p.path(src.Path), ignore: src.Ignore})
+					vp.actor[f] = append(vp.actor[f], actorPath{path: p.path(src.Path), ignore: src.Ignore})
 				}
 			}
+			vp.planNested()
 		}
-		p.planNested()
 	}
-	return p
+	if p.n > maxSlots {
+		return nil, fmt.Errorf("enrich: %d watched keys, at most %d", p.n, maxSlots)
+	}
+	return p, nil
 }

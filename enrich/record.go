@@ -1,10 +1,10 @@
 package enrich
 
 import (
-	"github.com/auditx/auditx/internal/mp"
 	"math"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // Result says what happened to one record.
@@ -56,8 +56,8 @@ func (e *Enricher) Record(dst, body []byte) ([]byte, Result) {
 }
 
 // RecordVendor is Record that also says which vendor the record was taken
-// for (catalog.NoVendor when none was recognised).
-func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, catalog.Vendor) {
+// for (nil when none was recognised).
+func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, *catalog.Vendor) {
 	var st Stats
 	st.Records++
 	r, v, wrote := e.enrichInto(&dst, body, &st, e.tab.Load())
@@ -106,16 +106,16 @@ func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result
 // when data_stream is on (it gets data_stream alone). For anything else it
 // appends nothing and the caller copies the body. It also returns the
 // vendor the record was taken for.
-func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, catalog.Vendor, bool) {
+func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, *catalog.Vendor, bool) {
 	var sc scanned
 	if end, ok := e.scan(body, &sc, t); !ok || end != len(body) {
-		return ResultMalformed, catalog.NoVendor, false
+		return ResultMalformed, nil, false
 	}
 	return e.enrichScanned(dst, body, &sc, st, t)
 }
 
 // enrichScanned is enrichInto for a body that scan has walked already.
-func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor, bool) {
+func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, *catalog.Vendor, bool) {
 	r, v := e.enrichCode(dst, body, sc, st, t)
 	switch r {
 	case ResultEnriched, ResultUnknown:
@@ -128,25 +128,25 @@ func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stat
 
 // enrichCode finds the vendor and code and, for a known vendor, appends the
 // enriched record (ResultEnriched, ResultUnknown); otherwise it appends nothing.
-func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, catalog.Vendor) {
-	if e.alreadyEnriched(body, sc) {
-		return ResultAlreadyEnriched, catalog.NoVendor
+func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, *catalog.Vendor) {
+	if e.alreadyEnriched(body, sc, t) {
+		return ResultAlreadyEnriched, nil
 	}
-	v := e.opts.Vendor
-	if v == catalog.NoVendor {
-		v = e.detect(sc)
-		if v == catalog.NoVendor {
-			return ResultNoCode, v
+	vp := sc.plan.fixed
+	if vp == nil {
+		if vp = sc.detect(); vp == nil {
+			return ResultNoCode, nil
 		}
 	}
+	v := vp.v
 	var codeBuf [2*catalog.MaxCodeLen + 2]byte
 	f := found{vendor: v}
 	var entry *catalog.Entry
 	var r Result
-	if v == catalog.Netop && !sc.plan.custom {
-		f.code, entry, r = e.netopCode(codeBuf[:0], body, sc, t)
+	if len(vp.join) > 0 {
+		f.code, entry, r = e.joinCode(codeBuf[:0], body, sc, t, vp)
 	} else {
-		f.code, entry, r = e.code(codeBuf[:0], body, sc, t, v)
+		f.code, entry, r = e.code(codeBuf[:0], body, sc, t, vp)
 	}
 	if r != ResultEnriched {
 		return r, v
@@ -158,13 +158,13 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 		f.enc = &t.entries[entry.Index]
 		f.outcome, f.sev = entry.Outcome, entry.Severity
 	}
-	o, sev := e.fromRecord(v, body, sc, f.outcome, f.sev)
+	o, sev := fromRecord(vp, body, sc, f.outcome, f.sev)
 	f.sev = sev
 	if f.enc != nil { // an unknown code stays outcome unknown, whatever the record says
 		f.outcome = o
 	}
 	if e.opts.Actor {
-		f.act = e.actors(body, sc, v, st)
+		f.act = e.actors(body, sc, vp, st)
 		if f.act[catalog.EventProvider] == nil && f.enc != nil && f.enc.origin != nil {
 			// What the record says wins; the catalog's origin fills in.
 			f.act[catalog.EventProvider] = f.enc.origin
@@ -185,7 +185,7 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 // found is what enrichCode learnt of one record of a known vendor: what
 // the writers add.
 type found struct {
-	vendor  catalog.Vendor
+	vendor  *catalog.Vendor
 	enc     *encEntry // the catalog entry, pre-encoded; nil for an unknown code
 	code    []byte    // canonical
 	outcome catalog.Outcome
@@ -196,42 +196,52 @@ type found struct {
 // alreadyEnriched reports whether the record carries auditx's marker: in
 // the flat schema its flat_key map, in ECS the "auditx" tag or an
 // event.dataset of auditx's.
-func (e *Enricher) alreadyEnriched(body []byte, sc *scanned) bool {
+func (e *Enricher) alreadyEnriched(body []byte, sc *scanned, t *table) bool {
 	if e.opts.Schema == SchemaFlat {
 		return sc.flat.set
 	}
-	return (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v))
+	return (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v, t))
 }
 
-// netopCode finds a Netop record's code, ENTITY_TYPE.ACTION from two keys,
-// appends its canonical form to buf and looks it up. r is ResultEnriched
-// when a code was found (entry nil when the catalog does not know it), or
-// why not.
-func (e *Enricher) netopCode(buf []byte, body []byte, sc *scanned, t *table) (code []byte, entry *catalog.Entry, r Result) {
-	ei, eok := e.resolveFirst(body, sc, sc.plan.entity)
-	ai, aok := e.resolveFirst(body, sc, sc.plan.action)
-	if !eok || !aok {
-		return nil, nil, ResultNoCode
+// joinCode finds a joined code (its parts from several fields, joined by
+// the vendor's separator: ENTITY_TYPE.ACTION), appends its canonical form
+// to buf and looks it up. r is ResultEnriched when a code was found (entry
+// nil when the catalog does not know it), or why not.
+func (e *Enricher) joinCode(buf []byte, body []byte, sc *scanned, t *table, vp *vendorPlan) (code []byte, entry *catalog.Entry, r Result) {
+	var at [catalog.MaxAlternatives]int
+	for i := range vp.join {
+		vi, ok := resolve(body, sc, vp.join[i])
+		if !ok {
+			return nil, nil, ResultNoCode
+		}
+		at[i] = vi
 	}
-	es, ee, sok1 := mp.Str(body, ei)
-	as, ae, sok2 := mp.Str(body, ai)
-	if !sok1 || !sok2 || ee-es > catalog.MaxCodeLen || ae-as > catalog.MaxCodeLen {
-		return nil, nil, ResultInvalidCode
+	var partsArr [catalog.MaxAlternatives][]byte
+	parts := partsArr[:len(vp.join)]
+	for i := range parts {
+		s, e, ok := mp.Str(body, at[i])
+		if !ok || e-s > catalog.MaxCodeLen {
+			return nil, nil, ResultInvalidCode
+		}
+		parts[i] = body[s:e]
 	}
-	if len(catalog.TrimBlanks(body[es:ee])) == 0 || len(catalog.TrimBlanks(body[as:ae])) == 0 {
-		return nil, nil, ResultNoCode
+	for _, p := range parts {
+		if len(catalog.TrimBlanks(p)) == 0 {
+			return nil, nil, ResultNoCode
+		}
 	}
-	return catalog.CanonicalPair(buf, body[es:ee], body[as:ae]), t.cat.LookupPair(body[es:ee], body[as:ae]), ResultEnriched
+	return catalog.CanonicalJoin(buf, vp.v, parts), t.cat.LookupJoin(vp.v, parts), ResultEnriched
 }
 
-// code finds the code of a record of vendor v at its code location (a
+// code finds the code of a record of vendor vp at its code location (a
 // string, through code_regex when set, or an integer), appends its
-// canonical form to buf and looks it up; r as for netopCode.
-func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, v catalog.Vendor) (code []byte, entry *catalog.Entry, r Result) {
-	vi, ok := e.resolveFirst(body, sc, sc.plan.code[v])
+// canonical form to buf and looks it up; r as for joinCode.
+func (e *Enricher) code(buf []byte, body []byte, sc *scanned, t *table, vp *vendorPlan) (code []byte, entry *catalog.Entry, r Result) {
+	vi, ok := resolveFirst(body, sc, vp.code)
 	if !ok {
 		return nil, nil, ResultNoCode
 	}
+	v := vp.v
 	kind, s, n, _, f := mp.Scalar(body, vi)
 	if kind == mp.KindFloat {
 		if f != math.Trunc(f) || math.Abs(f) > 1e15 {
@@ -285,7 +295,7 @@ func firstSpan(dst *span, sp span) {
 // false when body does not start with a complete map. Bytes after the map
 // are not read (a chunk's next events).
 func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
-	sc.plan = t.plan
+	sc.reset(t.plan)
 	n, i, ok := mp.MapHeader(body, 0)
 	if !ok {
 		return 0, false
@@ -343,43 +353,48 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	return i, true
 }
 
-// detect recognises the vendor from the record's keys, in this order (the
-// first rule that matches wins):
-//  1. PrivX: event_id together with event_name or service_name
-//  2. Netop: entity type together with action
-//  3. PlusAuth: event_type
-//  4. FilingBox: code or event_code
-//  5. PrivX: event_id alone
-func (e *Enricher) detect(sc *scanned) catalog.Vendor {
-	p := sc.plan
-	has := func(x path) bool { return sc.slots[x.slot].set }
-	switch {
-	case has(p.pxID) && (has(p.pxName) || has(p.pxService)):
-		return catalog.PrivX
-	case has(p.ntEntity) && has(p.ntAction):
-		return catalog.Netop
-	case has(p.paType):
-		return catalog.PlusAuth
-	case has(p.fbCode[0]) || has(p.fbCode[1]):
-		return catalog.FilingBox
-	case has(p.pxID):
-		return catalog.PrivX
+// reset readies sc for a record of plan p: only the slots p uses are
+// cleared (a scanned is reused across a chunk's records).
+func (sc *scanned) reset(p *plan) {
+	clear(sc.slots[:p.n])
+	sc.event, sc.obs, sc.tags, sc.flat = span{}, span{}, span{}, span{}
+	sc.user, sc.source, sc.related, sc.host, sc.ds = span{}, span{}, span{}, span{}, span{}
+	sc.plan = p
+}
+
+// detect recognises the vendor from the record's keys: the first rule, in
+// the order of the descriptors' precedences, whose keys are all present.
+func (sc *scanned) detect() *vendorPlan {
+rules:
+	for i := range sc.plan.rules {
+		r := &sc.plan.rules[i]
+		for _, s := range r.slots {
+			if !sc.slots[s].set {
+				continue rules
+			}
+		}
+		return r.vendor
 	}
-	return catalog.NoVendor
+	return nil
 }
 
 // resolveFirst returns the value offset of the first path present.
-func (e *Enricher) resolveFirst(body []byte, sc *scanned, paths []path) (int, bool) {
+func resolveFirst(body []byte, sc *scanned, paths []path) (int, bool) {
 	for _, p := range paths {
-		sp := sc.slots[p.slot]
-		if !sp.set {
-			continue
-		}
-		if vi, ok := descend(body, sp.v, p.rest); ok {
+		if vi, ok := resolve(body, sc, p); ok {
 			return vi, true
 		}
 	}
 	return 0, false
+}
+
+// resolve returns the value offset of a path.
+func resolve(body []byte, sc *scanned, p path) (int, bool) {
+	sp := sc.slots[p.slot]
+	if !sp.set {
+		return 0, false
+	}
+	return descend(body, sp.v, p.rest)
 }
 
 // descend follows normalised keys through nested maps from the value at vi.
@@ -449,7 +464,7 @@ func hasMarker(body []byte, vi int) bool {
 // event.dataset ("<vendor>.audit"): the marker of a record whose tags could
 // not take MarkerTag (a tags value that is not an array, kept with override
 // off; found by FuzzRecord).
-func hasDatasetMarker(body []byte, vi int) bool {
+func hasDatasetMarker(body []byte, vi int, t *table) bool {
 	di, ok := findKey(body, vi, func(key []byte) bool { return string(key) == "dataset" })
 	if !ok {
 		return false
@@ -459,48 +474,67 @@ func hasDatasetMarker(body []byte, vi int) bool {
 		return false
 	}
 	v := body[vs:ve]
-	for _, vendor := range catalog.Vendors() {
-		id := vendor.Info().ID
-		if len(v) == len(id)+len(datasetSuffix) && string(v[:len(id)]) == id && string(v[len(id):]) == datasetSuffix {
+	suffix := catalog.DatasetSuffix
+	if len(v) <= len(suffix) || string(v[len(v)-len(suffix):]) != suffix {
+		return false
+	}
+	for i := 1; i < len(t.plan.vendors); i++ {
+		if string(v[:len(v)-len(suffix)]) == t.plan.vendors[i].v.ID {
 			return true
 		}
 	}
 	return false
 }
 
-// datasetSuffix ends auditx's event.dataset values.
-const datasetSuffix = ".audit"
-
 // fromRecord applies what the record itself says about its outcome and
-// severity: FilingBox Type "fault" is a failure; Netop Result Code 0 is a
-// success and above 0 a failure; PrivX severity (syslog number, "Info(6)" or
-// a level name) sets the severity.
-func (e *Enricher) fromRecord(v catalog.Vendor, body []byte, sc *scanned, o catalog.Outcome, s catalog.Severity) (catalog.Outcome, catalog.Severity) {
-	switch v {
-	case catalog.FilingBox:
-		if vi, ok := e.resolveFirst(body, sc, sc.plan.fbType); ok {
-			if st, en, ok := mp.Str(body, vi); ok && equalFoldASCII(catalog.TrimBlanks(body[st:en]), "fault") {
+// severity, as the vendor's descriptor says where: the outcome field's value
+// against the failure, then the success values; the severity field on its
+// scale.
+func fromRecord(vp *vendorPlan, body []byte, sc *scanned, o catalog.Outcome, s catalog.Severity) (catalog.Outcome, catalog.Severity) {
+	if len(vp.outcome) > 0 {
+		if vi, ok := resolveFirst(body, sc, vp.outcome); ok {
+			spec := &vp.v.Outcome
+			switch {
+			case matchValue(body, vi, spec.Failure):
 				o = catalog.OutcomeFailure
+			case matchValue(body, vi, spec.Success):
+				o = catalog.OutcomeSuccess
 			}
 		}
-	case catalog.Netop:
-		if vi, ok := e.resolveFirst(body, sc, sc.plan.result); ok {
-			if n, ok := intValue(body, vi); ok {
-				if n == 0 {
-					o = catalog.OutcomeSuccess
-				} else if n > 0 {
-					o = catalog.OutcomeFailure
-				}
-			}
-		}
-	case catalog.PrivX:
-		if vi, ok := e.resolveFirst(body, sc, sc.plan.severity); ok {
+	}
+	if len(vp.severity) > 0 {
+		if vi, ok := resolveFirst(body, sc, vp.severity); ok {
 			if lvl, ok := severityValue(body, vi); ok {
 				s = lvl
 			}
 		}
 	}
 	return o, s
+}
+
+// matchValue reports whether the value at vi is one of ms: a number
+// (an integer or a string of digits) against the comparisons, a string
+// (trimmed, case-insensitive) against the words.
+func matchValue(body []byte, vi int, ms []catalog.Match) bool {
+	if len(ms) == 0 {
+		return false
+	}
+	n, isNum := intValue(body, vi)
+	var str []byte
+	if s, e, ok := mp.Str(body, vi); ok {
+		str = catalog.TrimBlanks(body[s:e])
+	}
+	for i := range ms {
+		m := &ms[i]
+		if m.Op == 'w' {
+			if str != nil && equalFoldASCII(str, m.Word) {
+				return true
+			}
+		} else if isNum && m.MatchesInt(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // intValue reads an integer, or a string of digits, at vi.
@@ -530,13 +564,13 @@ func parseDigits(s []byte) (int64, bool) {
 }
 
 // syslogNames are the RFC 5424 severity names, by number, with the short
-// forms PrivX and syslog daemons also print.
+// forms vendors and syslog daemons also print.
 var syslogNames = [8][2]string{
 	{"emergency", "emerg"}, {"alert", "alert"}, {"critical", "crit"}, {"error", "err"},
 	{"warning", "warn"}, {"notice", "notice"}, {"info", "informational"}, {"debug", "debug"},
 }
 
-// severityValue reads a PrivX severity: 6, "6", "Info(6)", "WARNING".
+// severityValue reads a severity on the syslog scale: 6, "6", "Info(6)", "WARNING".
 func severityValue(body []byte, vi int) (catalog.Severity, bool) {
 	kind, s, n, _, _ := mp.Scalar(body, vi)
 	switch kind {

@@ -57,11 +57,11 @@ func TestRecordVendorsAndCodes(t *testing.T) {
 		{"unknown code", Options{}, `{"event_id":"9999","event_name":"x"}`, ResultUnknown, "privx", "9999", "", "unknown", nil},
 		{"unknown netop stays unknown outcome", Options{}, `{"entity_type":"DEVICE","action":"TELEPORT","result_code":0}`, ResultUnknown, "netop", "DEVICE.TELEPORT", "", "unknown", nil},
 		{"no vendor", Options{}, `{"message":"hello"}`, ResultNoCode, "", "", "", "", nil},
-		{"fixed vendor no code", Options{Vendor: catalog.PrivX}, `{"Code":"054"}`, ResultNoCode, "", "", "", "", nil},
-		{"fixed vendor", Options{Vendor: catalog.FilingBox}, `{"Code":"054","event_id":"1"}`, ResultEnriched, "filingbox", "054", "", "", nil},
-		{"code_key nested", Options{Vendor: catalog.PlusAuth, CodeKey: "details.code"}, `{"details":{"code":"4002"}}`, ResultEnriched, "plusauth", "4002", "", "", nil},
-		{"code_regex", Options{Vendor: catalog.FilingBox, CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"[054] Server Login"}`, ResultEnriched, "filingbox", "054", "", "", nil},
-		{"code_regex no match", Options{Vendor: catalog.FilingBox, CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"no code here"}`, ResultNoCode, "", "", "", "", nil},
+		{"fixed vendor no code", Options{Vendor: "privx"}, `{"Code":"054"}`, ResultNoCode, "", "", "", "", nil},
+		{"fixed vendor", Options{Vendor: "filingbox"}, `{"Code":"054","event_id":"1"}`, ResultEnriched, "filingbox", "054", "", "", nil},
+		{"code_key nested", Options{Vendor: "plusauth", CodeKey: "details.code"}, `{"details":{"code":"4002"}}`, ResultEnriched, "plusauth", "4002", "", "", nil},
+		{"code_regex", Options{Vendor: "filingbox", CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"[054] Server Login"}`, ResultEnriched, "filingbox", "054", "", "", nil},
+		{"code_regex no match", Options{Vendor: "filingbox", CodeKey: "log", CodeRegex: regexp.MustCompile(`^\[(\d+)\]`)}, `{"log":"no code here"}`, ResultNoCode, "", "", "", "", nil},
 		{"float code", Options{}, `{"event_type":4002.0}`, ResultEnriched, "plusauth", "4002", "", "", nil},
 		{"fractional code", Options{}, `{"event_type":4002.5}`, ResultInvalidCode, "", "", "", "", nil},
 		{"map code", Options{}, `{"event_type":{"a":1}}`, ResultInvalidCode, "", "", "", "", nil},
@@ -237,9 +237,9 @@ func TestOptionsValidation(t *testing.T) {
 	c, _ := catalog.Embedded()
 	_, err := New(c, Options{CodeKey: "a.b"})
 	assert.ErrorContains(t, err, "needs a fixed vendor")
-	_, err = New(c, Options{Vendor: catalog.PrivX, CodeKey: "a..b"})
+	_, err = New(c, Options{Vendor: "privx", CodeKey: "a..b"})
 	assert.ErrorContains(t, err, "empty segment")
-	_, err = New(c, Options{Vendor: catalog.PrivX, CodeRegex: regexp.MustCompile(`(a)(b)`)})
+	_, err = New(c, Options{Vendor: "privx", CodeRegex: regexp.MustCompile(`(a)(b)`)})
 	assert.ErrorContains(t, err, "at most 1")
 	_, err = New(nil, Options{})
 	assert.Error(t, err)
@@ -269,8 +269,8 @@ func TestUnknownCodesTopN(t *testing.T) {
 	e.Record(nil, toMP(t, `{"event_id":"100","event_name":"x"}`)) // known: not counted
 	top, other := e.UnknownCodes(2)
 	require.Len(t, top, 2)
-	assert.Equal(t, CodeCount{Vendor: catalog.PrivX, Code: "9999", Count: 3}, top[0])
-	assert.Equal(t, CodeCount{Vendor: catalog.FilingBox, Code: "007", Count: 1}, top[1], "canonical form, ties by vendor")
+	assert.Equal(t, CodeCount{Vendor: "privx", Code: "9999", Count: 3}, top[0])
+	assert.Equal(t, CodeCount{Vendor: "filingbox", Code: "007", Count: 1}, top[1], "canonical form, ties by vendor")
 	assert.Zero(t, other)
 }
 

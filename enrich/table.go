@@ -48,7 +48,7 @@ type encEntry struct {
 	event [numEventFields][]byte // fOutcome and fSeverity are per record
 	flat  [numFlatFields][]byte  // flOutcome, flSeverity, flSeverityLevel are per record
 	// origin is the entry's origin when the vendor names exactly one
-	// service that logs it (PrivX): the event.provider of a record that
+	// service that logs it: the event.provider of a record that
 	// names no service of its own. With several, the catalog cannot say
 	// which one it was, and adds none.
 	origin []byte
@@ -68,7 +68,7 @@ type table struct {
 	cat     *catalog.Catalog
 	plan    *plan // the watched keys: code locations and the catalog's actor map
 	entries []encEntry
-	vendors [catalog.NumVendors]encVendor
+	vendors []encVendor // by catalog.Vendor.Index
 }
 
 var (
@@ -105,24 +105,27 @@ func pairList(key string, values []string) []byte {
 }
 
 // newTable pre-encodes every entry of cat and plans the keys to watch.
-func newTable(cat *catalog.Catalog, o *Options) *table {
-	t := &table{cat: cat, plan: newPlan(o, cat.Actors())}
-	for _, v := range catalog.Vendors() {
-		info := v.Info()
-		t.vendors[v] = encVendor{
+func newTable(cat *catalog.Catalog, o *Options) (*table, error) {
+	p, err := newPlan(o, cat)
+	if err != nil {
+		return nil, err
+	}
+	t := &table{cat: cat, plan: p, vendors: make([]encVendor, cat.VendorSet().Len()+1)}
+	for _, v := range cat.Vendors() {
+		t.vendors[v.Index] = encVendor{
 			kind:       pair("kind", "event"),
-			module:     pair("module", info.ID),
-			dataset:    pair("dataset", info.ID+datasetSuffix),
-			observer:   append(pair("vendor", info.Company), pair("product", info.Product)...),
-			flatVendor: pair("vendor", info.Company),
-			flatProd:   pair("product", info.Product),
-			flatModule: pair("module", info.ID),
+			module:     pair("module", v.ID),
+			dataset:    pair("dataset", v.Dataset()),
+			observer:   append(pair("vendor", v.Company), pair("product", v.Product)...),
+			flatVendor: pair("vendor", v.Company),
+			flatProd:   pair("product", v.Product),
+			flatModule: pair("module", v.ID),
 		}
 	}
 	entries := cat.Entries()
 	t.entries = make([]encEntry, len(entries))
 	for _, e := range entries {
-		v := &t.vendors[e.Vendor]
+		v := &t.vendors[e.Vendor.Index]
 		enc := &t.entries[e.Index]
 		enc.entry = e
 		if len(e.Origin) == 1 {
@@ -142,5 +145,5 @@ func newTable(cat *catalog.Catalog, o *Options) *table {
 		enc.flat[flCategory] = enc.event[fCategory]
 		enc.flat[flType] = enc.event[fType]
 	}
-	return t
+	return t, nil
 }

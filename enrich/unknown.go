@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/auditx/auditx/catalog"
@@ -13,7 +14,7 @@ const MaxTrackedCodes = 1000
 
 // CodeCount is how often one unknown code was seen.
 type CodeCount struct {
-	Vendor catalog.Vendor
+	Vendor string // the vendor's id
 	Code   string
 	Count  uint64
 }
@@ -22,18 +23,21 @@ type CodeCount struct {
 // for records with an unknown code; lookups of known codes never allocate.
 type unknownCodes struct {
 	mu     sync.Mutex
-	counts [catalog.NumVendors]map[string]*uint64
+	counts map[string]map[string]*uint64 // vendor id -> code -> count
 	n      int
 	other  uint64
 }
 
-func (u *unknownCodes) add(v catalog.Vendor, code []byte) {
+func (u *unknownCodes) add(v *catalog.Vendor, code []byte) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	m := u.counts[v]
+	m := u.counts[v.ID]
 	if m == nil {
+		if u.counts == nil {
+			u.counts = map[string]map[string]*uint64{}
+		}
 		m = map[string]*uint64{}
-		u.counts[v] = m
+		u.counts[v.ID] = m
 	}
 	if c, ok := m[string(code)]; ok { // a lookup with string(bytes) does not allocate
 		*c++
@@ -55,7 +59,7 @@ func (e *Enricher) UnknownCodes(n int) (top []CodeCount, other uint64) {
 	u.mu.Lock()
 	for v, m := range u.counts {
 		for code, c := range m {
-			top = append(top, CodeCount{Vendor: catalog.Vendor(v), Code: code, Count: *c})
+			top = append(top, CodeCount{Vendor: v, Code: code, Count: *c})
 		}
 	}
 	other = u.other
@@ -68,7 +72,7 @@ func (e *Enricher) UnknownCodes(n int) (top []CodeCount, other uint64) {
 			}
 			return 1
 		case a.Vendor != b.Vendor:
-			return int(a.Vendor) - int(b.Vendor)
+			return strings.Compare(a.Vendor, b.Vendor)
 		case a.Code < b.Code:
 			return -1
 		case a.Code > b.Code:

@@ -130,7 +130,7 @@ func (g *group) count() int {
 // asked, the actor groups (user, source, related, host) and data_stream
 // added, merged into existing maps and tags arrays.
 func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table, f *found) {
-	vend, enc, code, outcome, sev, act := &t.vendors[f.vendor], f.enc, f.code, f.outcome, f.sev, &f.act
+	vend, enc, code, outcome, sev, act := &t.vendors[f.vendor.Index], f.enc, f.code, f.outcome, f.sev, &f.act
 	var ev [numEventFields][]byte
 	var codePair [2*catalog.MaxCodeLen + 16]byte
 	var sevPair [16]byte
@@ -389,7 +389,7 @@ func isArray(b []byte, i int) bool {
 
 // writeFlat appends the record with one map under Options.FlatKey.
 func (e *Enricher) writeFlat(dst *[]byte, body []byte, sc *scanned, t *table, f *found) {
-	vend, enc, code, outcome, sev, act := &t.vendors[f.vendor], f.enc, f.code, f.outcome, f.sev, &f.act
+	vend, enc, code, outcome, sev, act := &t.vendors[f.vendor.Index], f.enc, f.code, f.outcome, f.sev, &f.act
 	var fields [numFlatFields][]byte
 	var codePair [2*catalog.MaxCodeLen + 16]byte
 	var sevPair [16]byte

@@ -3,6 +3,7 @@ package instance
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
@@ -35,6 +36,10 @@ func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
 	}
 	enr, err := enrich.New(cat, cfg.Enrich)
 	if err != nil {
+		if cfg.Enrich.Vendor != "" && cat.Vendor(cfg.Enrich.Vendor) == nil {
+			return nil, &config.Error{Key: "vendor", Value: cfg.Enrich.Vendor,
+				Accepted: strings.Join(append([]string{config.VendorAuto}, cat.VendorSet().IDs()...), ", ")}
+		}
 		return nil, err
 	}
 	return &Core{Name: name, cfg: cfg, enr: enr, log: log}, nil

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
 	"github.com/auditx/auditx/forward"
@@ -146,11 +145,11 @@ func forwardConfig(cfg *config.Config, ack bool) forward.Config {
 	}
 }
 
-func vendorName(v catalog.Vendor) string {
-	if v == catalog.NoVendor {
-		return "auto"
+func vendorName(id string) string {
+	if id == "" {
+		return config.VendorAuto
 	}
-	return v.String()
+	return id
 }
 
 func filesNote(files []string) string {

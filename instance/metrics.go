@@ -89,7 +89,7 @@ func writeCoreMetrics(w io.Writer, c *Core) {
 	top, other := c.enr.UnknownCodes(TopUnknownCodes)
 	fmt.Fprintf(w, "# HELP auditx_unknown_code_records_total Records per code the catalog does not know (the %d most frequent; add them to a catalog file).\n# TYPE auditx_unknown_code_records_total counter\n", TopUnknownCodes)
 	for _, u := range top {
-		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=%q,code=%q} %d\n", c.Name, u.Vendor.String(), u.Code, u.Count)
+		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=%q,code=%q} %d\n", c.Name, u.Vendor, u.Code, u.Count)
 	}
 	if other > 0 {
 		fmt.Fprintf(w, "auditx_unknown_code_records_total{instance=%q,vendor=\"other\",code=\"other\"} %d\n", c.Name, other)

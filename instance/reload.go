@@ -92,6 +92,9 @@ func (r *reloader) check() (swapped bool) {
 	}
 	r.last = now
 	cat, err := catalog.Load(r.files...)
+	if err == nil {
+		err = r.core.enr.SetCatalog(cat) // refused when it lacks the fixed vendor
+	}
 	if err != nil {
 		r.failures.Add(1)
 		r.core.log.Errorf("catalog reload failed, keeping the current catalog (%d entries): %v", r.core.enr.Catalog().Len(), err)
@@ -100,7 +103,6 @@ func (r *reloader) check() (swapped bool) {
 		}
 		return false
 	}
-	r.core.enr.SetCatalog(cat)
 	r.reloads.Add(1)
 	r.core.log.Infof("catalog reloaded: %d entries", cat.Len())
 	if r.core.onCatalog != nil {

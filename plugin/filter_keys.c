@@ -48,10 +48,10 @@ struct auditx_config_map96 {
 _Static_assert(sizeof(struct auditx_config_map96) == 96, "struct flb_config_map is 96 bytes on LP64 (v3.2 to v5.0.2)");
 
 struct auditx_config_map auditx_filter_config_map[] = {
-    {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "filingbox, plusauth, privx, netop, or auto (recognise the vendor from each record's keys)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "a vendor id of the catalog (filingbox, netop, plusauth, privx, or a user's descriptor), or auto (recognise the vendor from each record's keys)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_regex", NULL, 0, 0, 0, "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files (CSV, the embedded format); an entry replaces the embedded one with the same vendor and code"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files: event tables (CSV, the embedded format), actor maps and vendor descriptors (docs/vendor-format.md); an entry replaces the embedded one with the same vendor and code, a descriptor the embedded vendor with the same id"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_reload_interval", NULL, 0, 0, 0, "how often user catalog files are checked for changes and reloaded (0 switches it off)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "schema", NULL, 0, 0, 0, "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "flat_key", NULL, 0, 0, 0, "the map key of the flat schema"},
@@ -65,10 +65,10 @@ struct auditx_config_map auditx_filter_config_map[] = {
 };
 
 struct auditx_config_map96 auditx_filter_config_map96[] = {
-    {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "filingbox, plusauth, privx, netop, or auto (recognise the vendor from each record's keys)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "a vendor id of the catalog (filingbox, netop, plusauth, privx, or a user's descriptor), or auto (recognise the vendor from each record's keys)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_regex", NULL, 0, 0, 0, "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files (CSV, the embedded format); an entry replaces the embedded one with the same vendor and code"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files: event tables (CSV, the embedded format), actor maps and vendor descriptors (docs/vendor-format.md); an entry replaces the embedded one with the same vendor and code, a descriptor the embedded vendor with the same id"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_reload_interval", NULL, 0, 0, 0, "how often user catalog files are checked for changes and reloaded (0 switches it off)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "schema", NULL, 0, 0, 0, "ecs (event.*, observer.*, tags) or flat (all fields under flat_key)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "flat_key", NULL, 0, 0, 0, "the map key of the flat schema"},

@@ -450,7 +450,7 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 		embedded, err := catalog.Embedded()
 		require.NoError(t, err)
 		for _, p := range paths {
-			entries, err := catalog.ReadFile(p)
+			entries, err := catalog.ReadFile(p, embedded.VendorSet())
 			require.NoError(t, err)
 			for _, e := range entries {
 				base := embedded.LookupString(e.Vendor, e.Code)

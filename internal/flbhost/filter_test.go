@@ -123,7 +123,7 @@ func TestFilterInitRejects(t *testing.T) {
 		props map[string]string
 		want  string
 	}{
-		{map[string]string{"vendor": "nosuch"}, `config key 'vendor': invalid value "nosuch" (accepted: auto, filingbox, plusauth, privx, netop)`},
+		{map[string]string{"vendor": "nosuch"}, `config key 'vendor': invalid value "nosuch" (accepted: auto, filingbox, netop, plusauth, privx)`},
 		{map[string]string{"schema": "xml"}, `config key 'schema': invalid value "xml" (accepted: ecs, flat)`},
 		{map[string]string{"code_key": "message.code"}, `config key 'code_key'`},
 		{map[string]string{"catalog_files": "/nonexistent/site.csv"}, "/nonexistent/site.csv"},
