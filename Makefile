@@ -53,7 +53,7 @@ e2e:
 test-upstream-reload:
 	$(GO) test -tags upstream -count=1 -v ./e2e -run 'TestHotReloadHangsWithPendingChunk|TestHotReloadWorkersCrash'
 
-FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse internal/flbhost:FuzzFilterDoor
+FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse catalog:FuzzDescriptor internal/flbhost:FuzzFilterDoor
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
