@@ -68,6 +68,7 @@ soak: plugin
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./forward
 
+# BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
 bench-pipeline: plugin cli
 	scripts/bench-pipeline.sh
 
