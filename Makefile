@@ -18,7 +18,7 @@ export CGO_ENABLED := 1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
-.PHONY: all build plugin cli test unit e2e test-upstream-reload fuzz fuzz-short soak bench bench-pipeline lint run clean docs
+.PHONY: all build plugin cli test unit e2e test-upstream-reload fuzz fuzz-short soak bench bench-pipeline bench-compare lint run clean docs
 
 all: build
 
@@ -71,8 +71,14 @@ soak: plugin
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./forward
 
+# BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
 bench-pipeline: plugin cli
 	scripts/bench-pipeline.sh
+
+# make bench-compare BASE=<rev> [COUNT=10] [BENCH=regex] [PKGS=./enrich]: the
+# Go benchmarks of BASE and of this tree in one run, with benchstat.
+bench-compare:
+	scripts/bench-core.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -91,4 +97,5 @@ docs: cli
 	$(CLI) catalog export --format markdown -o docs/catalog.md
 
 clean:
-	rm -rf $(BIN) bench/data bench/out
+	rm -rf $(BIN) bench/data bench/out bench/base
+	git worktree prune

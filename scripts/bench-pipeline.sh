@@ -53,7 +53,27 @@
 #                    linux-perf; PIPELINES="" runs the profiles only)
 #   AUDITX_KEYS=""  more keys of the auditx filters and outputs, "key value;key value"
 #                    (e.g. "max_message_size 1000000")
-#   KEEP=1           keep the run directories (configs, logs)
+#   KEEP=1           keep the run directories (configs, logs) and the BASE
+#                    worktree (a later run with the same BASE reuses it)
+#   BASE=<git rev>   also benchmark that revision, in the same run: its
+#                    plugin (bin/flb-filter_auditx.so, bin/out_auditx.so) and
+#                    CLI are built in a temporary git worktree,
+#                    bench/base/<short rev> (git-ignored, removed at exit
+#                    unless KEEP=1). Every selected pipeline that uses auditx
+#                    (F FT PT PC P C D, and B, whose Lua script the base CLI
+#                    exports) runs for the base build and the current one,
+#                    interleaved (base, current, base, current, ...), REPEAT
+#                    times each; A AT M run once per repeat. The table gets a
+#                    row "F@base" above "F" and the ratios current/base of
+#                    the medians of wall time, CPU time and peak RSS (below 1:
+#                    the current build is faster or smaller); a base row's
+#                    "vs B" is against B@base. Both builds read the same input
+#                    and this tree's build/parsers.conf; AUDITX_KEYS go to
+#                    both. What the base lacks (no plugin or CLI package, no
+#                    filter door, no output door, no Lua export) is reported,
+#                    in the log and under the table, and those pipelines run
+#                    for the current build only. PROFILE="F F@base" profiles
+#                    both builds.
 #   FLUENT_BIT_BIN   the fluent-bit binary (else PATH, /opt/fluent-bit/bin)
 #
 # Results also go to bench/out/pipeline-<time>.tsv (one line per run) and
@@ -72,19 +92,27 @@ FORWARD_THREADED=${FORWARD_THREADED:-off}
 SETTLE=${SETTLE:-1.5}
 TIMEOUT=${TIMEOUT:-300}
 PROFILE=${PROFILE:-}
+[ "$PROFILE" != 1 ] || PROFILE=F
 KEEP=${KEEP:-}
+BASE=${BASE:-}
 OUT=bench/out
 SO=$ROOT/bin/out_auditx.so
 FILTER_SO=$ROOT/bin/flb-filter_auditx.so
 CLI=$ROOT/bin/auditx
 LUA=$ROOT/$OUT/auditx.lua
 
-# The fluent-bit (and perf) of the current run, stopped on any exit.
+# The fluent-bit (and perf) of the current run, stopped on any exit; the
+# BASE worktree, removed on any exit unless KEEP=1.
 CUR_PIDS=()
+BASE_DIR=
 cleanup() {
   local p
   for p in "${CUR_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${CUR_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$BASE_DIR" ] && [ -z "$KEEP" ] && [ -e "$BASE_DIR" ]; then
+    git worktree remove --force "$BASE_DIR" 2>/dev/null || { rm -rf "$BASE_DIR"; git worktree prune; }
+    rmdir "$ROOT/bench/base" 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 die() { echo "bench-pipeline: $*" >&2; exit 1; }
@@ -98,6 +126,77 @@ done
 { [ -f "$SO" ] && [ -f "$FILTER_SO" ]; } || die "$FILTER_SO or $SO missing: run make bench-pipeline (it builds bin/flb-filter_auditx.so, bin/out_auditx.so and bin/auditx)"
 [ -x "$CLI" ] || die "$CLI missing: run make bench-pipeline"
 mkdir -p "$OUT"
+
+# The BASE build. BASE_OK[pipeline]=1 for each pipeline the base can run;
+# BASE_LACKS lists, for the table, what it cannot run and why.
+declare -A BASE_OK=()
+BASE_LACKS=()
+BASE_SO= BASE_FILTER_SO= BASE_LUA= BASE_SHORT= BASE_TITLE=
+# symbols LIB: the dynamic symbols that LIB defines.
+symbols() {
+  if command -v nm >/dev/null; then nm -D --defined-only "$1"; else go tool nm "$1"; fi 2>/dev/null | awk '{print $NF}'
+}
+# base_lacks "PIPELINES" REASON: those pipelines run for the current build only.
+base_lacks() {
+  local p sel=()
+  for p in $1; do case " $PIPELINES $PROFILE " in *" $p "* | *" $p@base "*) sel+=("$p") ;; esac; done
+  [ ${#sel[@]} -gt 0 ] || return 0
+  log "base $BASE_SHORT: $2: ${sel[*]} run for the current build only"
+  BASE_LACKS+=("${sel[*]}: $2")
+}
+build_base() {
+  local rev p
+  rev=$(git rev-parse --verify --quiet "$BASE^{commit}") || die "BASE=$BASE is not a commit of this repository"
+  BASE_SHORT=$(git rev-parse --short "$rev")
+  BASE_TITLE="$BASE_SHORT $(git log -1 --format=%s "$rev" | cut -c1-60)"
+  BASE_DIR=$ROOT/bench/base/$BASE_SHORT
+  if [ -f "$BASE_DIR/.git" ] && [ "$(git -C "$BASE_DIR" rev-parse HEAD 2>/dev/null)" = "$rev" ] &&
+    [ -z "$(git -C "$BASE_DIR" status --porcelain --untracked-files=no)" ]; then
+    log "base $BASE_SHORT: reusing the worktree $BASE_DIR"
+  else
+    [ ! -e "$BASE_DIR" ] || git worktree remove --force "$BASE_DIR" 2>/dev/null || rm -rf "$BASE_DIR"
+    git worktree prune
+    mkdir -p "$(dirname "$BASE_DIR")"
+    git worktree add --detach --quiet "$BASE_DIR" "$rev" || die "base $BASE_SHORT: git worktree add $BASE_DIR failed"
+  fi
+  BASE_SO=$BASE_DIR/bin/out_auditx.so
+  BASE_FILTER_SO=$BASE_DIR/bin/flb-filter_auditx.so
+  BASE_LUA=$BASE_DIR/bin/auditx.lua
+  mkdir -p "$BASE_DIR/bin"
+  if [ -d "$BASE_DIR/plugin" ]; then
+    log "base $BASE_SHORT: building its plugin in $BASE_DIR"
+    (cd "$BASE_DIR" && CGO_ENABLED=1 go build -buildmode=c-shared -o bin/flb-filter_auditx.so ./plugin) ||
+      die "base $BASE_SHORT: its plugin does not build (above)"
+    rm -f "$BASE_DIR/bin/flb-filter_auditx.h"
+    ln -sf flb-filter_auditx.so "$BASE_SO"
+    local syms
+    syms=$(symbols "$BASE_FILTER_SO")
+    if grep -qx filter_auditx_plugin <<<"$syms"; then
+      for p in F FT PT PC; do BASE_OK[$p]=1; done
+    else
+      base_lacks "F FT PT PC" "its library has no filter door (no filter_auditx_plugin)"
+    fi
+    if grep -qx FLBPluginRegister <<<"$syms"; then
+      for p in P C D; do BASE_OK[$p]=1; done
+    else
+      base_lacks "P C D" "its library has no output door (no FLBPluginRegister)"
+    fi
+  else
+    base_lacks "F FT PT PC P C D" "its tree has no plugin/ package"
+  fi
+  if [ -d "$BASE_DIR/cmd/auditx" ]; then
+    log "base $BASE_SHORT: building its CLI"
+    (cd "$BASE_DIR" && go build -o bin/auditx ./cmd/auditx) || die "base $BASE_SHORT: its CLI does not build (above)"
+    if "$BASE_DIR/bin/auditx" catalog export --format lua -o "$BASE_LUA" 2>"$BASE_DIR/bin/lua-export.err"; then
+      BASE_OK[B]=1
+    else
+      base_lacks B "its CLI cannot export the Lua filter ($(head -1 "$BASE_DIR/bin/lua-export.err"))"
+    fi
+  else
+    base_lacks B "its tree has no cmd/auditx (the CLI that exports the Lua filter)"
+  fi
+}
+[ -z "$BASE" ] || build_base
 
 # Input.
 if [ "$N" = 1000000 ]; then DATA=$ROOT/bench/data/audit.log; else DATA=$ROOT/bench/data/audit-$N.log; fi
@@ -136,9 +235,10 @@ describe() {
   esac
 }
 
-# config PIPELINE DIR PORT: writes DIR/fluent-bit.conf.
+# config PIPELINE DIR PORT LUA: writes DIR/fluent-bit.conf (B runs the
+# Lua script LUA).
 config() {
-  local p=$1 dir=$2 port=$3 sock=$2/fwd.sock threaded=$THREADED
+  local p=$1 dir=$2 port=$3 lua=$4 sock=$2/fwd.sock threaded=$THREADED
   case $p in AT | FT) threaded=on ;; PT | PC) yaml_config "$p" "$dir" "$port"; return ;; esac
   cat >"$dir/fluent-bit.conf" <<EOF
 [SERVICE]
@@ -196,7 +296,7 @@ EOF
 [FILTER]
     Name            lua
     Match           audit.*
-    script          $LUA
+    script          $lua
     call            auditx_enrich
     enable_flb_null on
 
@@ -309,22 +409,28 @@ counted() {
     } END { printf "%d %s %s\n", sum, (done == "" ? "-" : done), (first == "" ? "-" : first) }' "$1"
 }
 
-# run PIPELINE RUN [perf]: one run; appends a line to $TSV.
+# run LABEL RUN [perf]: one run of the pipeline LABEL (F: the current
+# build; F@base: the BASE build); appends a line to $TSV.
 run() {
-  local p=$1 r=$2 prof=${3:-}
+  local label=$1 r=$2 prof=${3:-}
+  local p=${1%@base} so=$SO filter_so=$FILTER_SO lua=$LUA
+  if [ "$p" != "$label" ]; then
+    [ -n "${BASE_OK[$p]:-}" ] || die "$label: no base build of $p (BASE unset, or the base lacks it: above)"
+    so=$BASE_SO filter_so=$BASE_FILTER_SO lua=$BASE_LUA
+  fi
   local dir port pid t0 t1 tfirst m count=0 rss cpu ticks threads extra=() retries=0 dropped
   dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
   port=$(free_port)
-  config "$p" "$dir" "$port"
+  config "$p" "$dir" "$port" "$lua"
   local conf=$dir/fluent-bit.conf
-  case $p in P | C | D) extra=(-e "$SO") ;; F | FT) extra=(-e "$FILTER_SO") ;; PT | PC) extra=(-e "$FILTER_SO"); conf=$dir/fluent-bit.yaml ;; esac
+  case $p in P | C | D) extra=(-e "$so") ;; F | FT) extra=(-e "$filter_so") ;; PT | PC) extra=(-e "$filter_so"); conf=$dir/fluent-bit.yaml ;; esac
   : >"$dir/stdout.log"
   t0=$(date +%s.%N)
   local perfpid=
   if [ -n "$prof" ]; then
     # perf starts fluent-bit, so that it follows every thread from the start
     # (cpu-clock: virtual machines often lack the hardware cycle counter).
-    perf record -e cpu-clock -F 999 -g -o "$OUT/perf-$p.data" -- \
+    perf record -e cpu-clock -F 999 -g -o "$OUT/perf-$label.data" -- \
       stdbuf -oL "$FB" "${extra[@]}" -c "$conf" >"$dir/stdout.log" 2>"$dir/fluent-bit.log" &
     perfpid=$!
     for _ in $(seq 1 50); do
@@ -343,10 +449,10 @@ run() {
   while :; do
     read -r count t1 tfirst < <(counted "$dir/stdout.log")
     [ "$count" -ge "$N" ] && break
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$dir/fluent-bit.log" >&2; die "$p run $r: fluent-bit exited (log $dir/fluent-bit.log)"; }
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$dir/fluent-bit.log" >&2; die "$label run $r: fluent-bit exited (log $dir/fluent-bit.log)"; }
     if [ "$SECONDS" -ge "$TIMEOUT" ]; then
       kill -TERM "$pid" 2>/dev/null || true
-      die "$p run $r: only $count of $N records after ${TIMEOUT}s (log $dir/fluent-bit.log)"
+      die "$label run $r: only $count of $N records after ${TIMEOUT}s (log $dir/fluent-bit.log)"
     fi
     sleep 0.1
   done
@@ -373,32 +479,43 @@ run() {
   fi
   CUR_PIDS=()
   if [ "$count" -ne "$N" ] || [ "$dropped" -ne 0 ]; then
-    die "$p run $r: the counter output counted $count records (want exactly $N), $dropped dropped: records lost or duplicated (log $dir/fluent-bit.log)"
+    die "$label run $r: the counter output counted $count records (want exactly $N), $dropped dropped: records lost or duplicated (log $dir/fluent-bit.log)"
   fi
   if grep -q 'SIGSEGV\|panic:\|panicked\|panic in ' "$dir/fluent-bit.log"; then
-    die "$p run $r: crash or panic in the log $dir/fluent-bit.log"
+    die "$label run $r: crash or panic in the log $dir/fluent-bit.log"
   fi
   local wall first
   wall=$(echo "scale=3; ($t1 - $t0) / 1" | bc)
   first=$(echo "scale=3; ($tfirst - $t0) / 1" | bc)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$p" "$r" "$wall" "$count" "$rss" "$cpu" "$retries" "$first" >>"$TSV"
-  log "$p run $r: $(printf '%.2f' "$wall") s (first records out after $(printf '%.2f' "$first") s), $count records, $(echo "scale=0; $N / $wall" | bc) records/s, VmHWM $((rss / 1024)) MiB, CPU ${cpu} s ($threads), auditx retries $retries"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$r" "$wall" "$count" "$rss" "$cpu" "$retries" "$first" >>"$TSV"
+  log "$label run $r: $(printf '%.2f' "$wall") s (first records out after $(printf '%.2f' "$first") s), $count records, $(echo "scale=0; $N / $wall" | bc) records/s, VmHWM $((rss / 1024)) MiB, CPU ${cpu} s ($threads), auditx retries $retries"
   [ -n "$KEEP" ] || rm -rf "$dir"
 }
 
-log "$("$FB" --version | head -1), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB), Flush $FLUSH, Mem_Buf_Limit $MEM_BUF_LIMIT, tail threaded $THREADED, REPEAT=$REPEAT"
+# The rows, in the order of the runs of each repeat: F@base (the BASE
+# build) just before F, so that noise hits both alike.
+LABELS=()
+for p in $PIPELINES; do
+  [ -z "${BASE_OK[$p]:-}" ] || LABELS+=("$p@base")
+  LABELS+=("$p")
+done
+# The current tree, for the table's title.
+CUR_TITLE="$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] || CUR_TITLE="$CUR_TITLE with uncommitted changes"
+
+log "$("$FB" --version | head -1), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB), Flush $FLUSH, Mem_Buf_Limit $MEM_BUF_LIMIT, tail threaded $THREADED, REPEAT=$REPEAT${BASE:+, base $BASE_TITLE}"
 for r in $(seq 1 "$REPEAT"); do
-  for p in $PIPELINES; do
-    run "$p" "$r"
+  for label in "${LABELS[@]}"; do
+    run "$label" "$r"
   done
 done
 
 table() {
-# The table: medians per pipeline.
+# The table: medians per pipeline and build.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
 col() { awk -F'\t' -v p="$1" -v c="$2" 'NR > 1 && $1 == p {print $c}' "$TSV"; }
 declare -A WALL RSS CPU SPREAD
-for p in $PIPELINES; do
+for p in "${LABELS[@]}"; do
   WALL[$p]=$(col "$p" 3 | median)
   RSS[$p]=$(col "$p" 5 | median)
   CPU[$p]=$(col "$p" 6 | median)
@@ -408,17 +525,46 @@ ratio() { # ratio of throughputs = inverse ratio of wall times
   [ -n "${WALL[$2]:-}" ] || { echo "–"; return; }
   echo "scale=2; ${WALL[$2]} / ${WALL[$1]}" | bc | sed 's/^\./0./'
 }
+# div X Y: X / Y to two places, "–" when either is missing or Y is 0.
+div() { awk -v x="$1" -v y="$2" 'BEGIN {if (x == "" || y == "" || y + 0 == 0) print "–"; else printf "%.2f\n", x / y}'; }
 {
   echo "Fluent Bit $("$FB" --version | head -1 | awk '{print $3}'), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB of JSON lines), Flush $FLUSH, median of $REPEAT run(s)."
+  if [ -n "$BASE" ]; then
+    echo
+    echo "Builds: current = $CUR_TITLE; base (rows X@base) = $BASE_TITLE. Each repeat ran X@base then X; cur/base < 1: the current build is faster or smaller."
+  fi
   echo
-  echo "| | pipeline | wall s (median) | wall s (range) | records/s | vs A | vs B | peak RSS MiB | CPU s |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-  for p in $PIPELINES; do
+  if [ -n "$BASE" ]; then
+    echo "| | pipeline | wall s (median) | wall s (range) | records/s | vs A | vs B | peak RSS MiB | CPU s | wall cur/base | CPU cur/base | RSS cur/base |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  else
+    echo "| | pipeline | wall s (median) | wall s (range) | records/s | vs A | vs B | peak RSS MiB | CPU s |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  fi
+  for p in "${LABELS[@]}"; do
     rps=$(echo "scale=0; $N / ${WALL[$p]}" | bc)
-    printf '| %s | %s | %.2f | %s | %s | %s | %s | %d | %.1f |\n' "$p" "$(describe "$p")" "${WALL[$p]}" "${SPREAD[$p]}" \
-      "$(printf "%'d" "$rps")" "$(ratio "$p" A)" "$(ratio "$p" B)" "$((${RSS[$p]%.*} / 1024))" "${CPU[$p]}"
+    local name what vsb=B cmp=
+    name=${p%@base}
+    what=$(describe "$name")
+    if [ "$name" != "$p" ]; then
+      what="$what, base $BASE_SHORT"
+      vsb=B@base
+    fi
+    if [ -n "$BASE" ]; then
+      if [ "$name" = "$p" ] && [ -n "${WALL[$p@base]:-}" ]; then
+        cmp=" $(div "${WALL[$p]}" "${WALL[$p@base]}") | $(div "${CPU[$p]}" "${CPU[$p@base]}") | $(div "${RSS[$p]}" "${RSS[$p@base]}") |"
+      else
+        cmp=" – | – | – |"
+      fi
+    fi
+    printf '| %s | %s | %.2f | %s | %s | %s | %s | %d | %.1f |%s\n' "$p" "$what" "${WALL[$p]}" "${SPREAD[$p]}" \
+      "$(printf "%'d" "$rps")" "$(ratio "$p" A)" "$(ratio "$p" "$vsb")" "$((${RSS[$p]%.*} / 1024))" "${CPU[$p]}" "$cmp"
   done
   echo
+  local lack
+  for lack in "${BASE_LACKS[@]}"; do
+    echo "- not run for the base $BASE_SHORT: $lack"
+  done
   check() { if [ "$(echo "$1" | bc)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
   rssratio() { echo "scale=2; ${RSS[$1]} / ${RSS[$2]}" | bc | sed 's/^\./0./'; }
   if [ -n "${WALL[FT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
