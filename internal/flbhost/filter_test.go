@@ -319,3 +319,24 @@ func TestFilterInvalidIPCounted(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, 1.0, got)
 }
+
+// TestFilterFifthVendor: the fifth test vendor, from its descriptor and
+// event table alone (testdata/vendor5), through the C door with vendor auto:
+// the same bytes as the core's, every record enriched or with an unknown
+// code, none passed untouched.
+func TestFilterFifthVendor(t *testing.T) {
+	dir := filepath.Join(moduleRootT(t), "testdata", "vendor5")
+	props := map[string]string{"catalog_files": filepath.Join(dir, "acme.vendor") + "," + filepath.Join(dir, "acme.csv")}
+	in := newFilter(t, InstanceOptions{Alias: "acme", Props: props})
+	sample, err := ChunkFromJSONLines(filepath.Join(dir, "acme.log"))
+	require.NoError(t, err)
+	exp, st := coreChunk(t, props, sample.Chunk)
+	require.Equal(t, uint64(len(sample.Events)), st.Enriched+st.Unknown, "every record of the fifth vendor recognised")
+	require.Equal(t, uint64(1), st.Unknown, "the one code its table lacks")
+	code, out, _ := in.Filter(sample.Chunk, "audit.acme")
+	require.Equal(t, FilterModified, code)
+	require.Equal(t, exp, out, "the filter's bytes vs the core's")
+	require.Contains(t, string(out), "acme_idp.audit")
+	enriched, _ := in.Metric("fluentbit_filter_auditx_records_enriched_total")
+	require.Equal(t, float64(st.Enriched), enriched)
+}
