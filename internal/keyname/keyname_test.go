@@ -257,10 +257,13 @@ func TestAppendValueErrors(t *testing.T) {
 
 func TestAppendValueNoAlloc(t *testing.T) {
 	src := mpOf(`{"SSH-PrivX-service":"x","userId":[1,{"aB":"x","AB":2,"a_b":3}],"Client IP":"10.0.0.1","details":{"client_id":"c"}}`)
+	src[0] += 2                                     // two more pairs, keys not strings:
+	src = append(src, 0xd0, 0xfd, 0xc3, 0xc3, 0xc2) // -3: true, true: false
 	dst := make([]byte, 0, 4*len(src))
 	require.Zero(t, testing.AllocsPerRun(100, func() {
 		var err error
-		if dst, _, err = AppendValue(dst[:0], src, 0); err != nil {
+		var end int
+		if dst, end, err = AppendValue(dst[:0], src, 0); err != nil || end != len(src) {
 			panic(err)
 		}
 	}))

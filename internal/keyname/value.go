@@ -35,7 +35,8 @@ var ErrTooDeep = fmt.Errorf("keyname: msgpack value nested deeper than %d maps a
 // A truncated value is an mp.ErrShort, bytes that are not msgpack an
 // mp.ErrMalformed, nesting past MaxDepth ErrTooDeep; on error dst comes
 // back as it was given. It allocates nothing when dst has room and no map
-// holds more than SmallMap keys.
+// holds more than SmallMap keys (nor a key that is itself a map with keys
+// that are not strings: mp.AppendJSON allocates for those).
 func AppendValue(dst, src []byte, off int) ([]byte, int, error) {
 	start := len(dst)
 	if off < 0 {
