@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/auditx/auditx/internal/evtime"
 )
 
 // A vendor descriptor is a small text file (docs/vendor-format.md) that
@@ -189,15 +191,15 @@ type SeveritySpec struct {
 type TimeField struct {
 	Field string
 	// Format is rfc3339, unix_s, unix_ms or "layout <Go layout>" (a local
-	// time without a zone).
+	// time without a zone), as written; Parsed is it read.
 	Format string
+	Parsed evtime.Format
 }
 
 // Accepted words of a descriptor.
 var (
 	descriptorSections = []string{"vendor", "detect", "code", "outcome", "severity", "time", "actor"}
 	severityScales     = []string{"syslog"}
-	timeFormats        = []string{"rfc3339", "unix_s", "unix_ms", "layout"}
 	// reservedIDs are top-level names a vendor id may not take besides
 	// ECS's: the <id>.audit namespace sits at the top of a record.
 	reservedIDs = []string{"data_stream", "kubernetes", "auditx"}
@@ -419,12 +421,14 @@ func (p *descParser) set(section, key, value string, opts []option, line int, se
 		}
 		f, ok := o["format"]
 		if !ok {
-			return fmt.Errorf("no format: write %s ; format F (accepted: %s)", value, strings.Join(timeFormats, ", "))
+			_, err := evtime.ParseFormat("")
+			return fmt.Errorf("no format: write %s ; format F: %w", value, err)
 		}
-		if err := CheckTimeFormat(f); err != nil {
+		parsed, err := evtime.ParseFormat(f)
+		if err != nil {
 			return err
 		}
-		v.Time = append(v.Time, TimeField{Field: value, Format: f})
+		v.Time = append(v.Time, TimeField{Field: value, Format: f, Parsed: parsed})
 	case "code.join":
 		fields, err := pathList(value, 2, MaxAlternatives)
 		if err != nil {
@@ -570,18 +574,6 @@ func CheckPath(path string) error {
 		if k := NormalizeKey(s); k == "" || len(k) > MaxKeyLen {
 			return fmt.Errorf("%q has an empty segment or one longer than %d characters", path, MaxKeyLen)
 		}
-	}
-	return nil
-}
-
-// CheckTimeFormat checks an event-time format.
-func CheckTimeFormat(f string) error {
-	word, layout, _ := strings.Cut(f, " ")
-	if !slices.Contains(timeFormats, word) {
-		return fmt.Errorf("format %q (accepted: %s)", f, strings.Join(timeFormats, ", "))
-	}
-	if (word == "layout") != (strings.TrimSpace(layout) != "") {
-		return fmt.Errorf("format %q: layout takes a Go layout (layout 2006-01-02 15:04:05), the others nothing", f)
 	}
 	return nil
 }

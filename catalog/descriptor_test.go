@@ -67,8 +67,14 @@ func TestEmbeddedDescriptors(t *testing.T) {
 	assert.Equal(t, []Match{{Op: '>', N: 0}}, Netop.Outcome.Failure)
 	assert.Equal(t, []Match{{Op: 'w', Word: "fault"}}, FilingBox.Outcome.Failure)
 	assert.Equal(t, SeveritySpec{Fields: []string{"message.severity", "severity"}, Scale: "syslog"}, PrivX.Severity)
-	assert.Equal(t, []TimeField{{"action_timestamp", "unix_s"}, {"action_date", "rfc3339"}}, Netop.Time)
-	assert.Equal(t, []TimeField{{"date", "layout 2006-01-02 15:04:05"}}, FilingBox.Time)
+	timeOf := func(v *Vendor) (out []string) {
+		for _, tf := range v.Time {
+			out = append(out, tf.Field+" "+tf.Parsed.String())
+		}
+		return out
+	}
+	assert.Equal(t, []string{"action_timestamp unix_s", "action_date rfc3339"}, timeOf(Netop))
+	assert.Equal(t, []string{"date layout 2006-01-02 15:04:05"}, timeOf(FilingBox))
 	assert.Equal(t, "3 digits, zero-padded", FilingBox.Code.Describe())
 	assert.Equal(t, "ENTITY_TYPE.ACTION in upper case", Netop.Code.Describe())
 }
@@ -184,9 +190,10 @@ func TestDescriptorErrors(t *testing.T) {
 		{"outcome without values", base + "[outcome]\nfield = r\n", "an outcome rule needs a field and at least one of success, failure"},
 		{"bad comparison", base + "[outcome]\nfield = r\nfailure = >x\n", `">x": a comparison takes a whole number`},
 		{"severity scale", base + "[severity]\nfield = s\nscale = cvss\n", `"cvss" (accepted: syslog)`},
-		{"time format", base + "[time]\nfield = ts ; format iso\n", `format "iso" (accepted: rfc3339, unix_s, unix_ms, layout)`},
+		{"time format", base + "[time]\nfield = ts ; format iso\n", `:11: column time.field: evtime: unknown time format "iso"`},
+		{"time layout element", base + "[time]\nfield = ts ; format layout Jan 02 2006\n", `Jan`},
 		{"time without format", base + "[time]\nfield = ts\n", "no format"},
-		{"layout without layout", base + "[time]\nfield = ts ; format layout\n", "layout takes a Go layout"},
+		{"layout without layout", base + "[time]\nfield = ts ; format layout\n", `unknown time format "layout": accepted: rfc3339, unix_s, unix_ms, layout <Go layout>`},
 		{"actor field", base + "[actor]\nuser.email = mail\n", `"user.email" is not a field auditx fills`},
 		{"actor option", base + "[actor]\nuser.id = uid ; skip x\n", `unknown option "skip" (accepted: ignore)`},
 		{"option where none", base + "[severity]\nscale = syslog ; x y\n", "no options here"},

@@ -1,15 +1,14 @@
 package catalog
 
 import (
-	"bufio"
-	"bytes"
-	_ "embed"
 	"fmt"
 	"io/fs"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/auditx/auditx/internal/ecsschema"
 )
 
 // VendorSet is the set of vendors of a catalog: the embedded descriptors
@@ -183,19 +182,5 @@ func EmbeddedDescriptor(id string) ([]byte, bool) {
 	return data, err == nil
 }
 
-//go:embed ecs/ecs-top-level.txt
-var ecsTopLevel []byte
-
-var ecsTopLevelNames = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(ecsTopLevel))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && l[0] != '#' {
-			m[l] = true
-		}
-	}
-	return m
-})
-
 // isECSTopLevel reports whether name is the first segment of an ECS field.
-func isECSTopLevel(name string) bool { return ecsTopLevelNames()[name] }
+func isECSTopLevel(name string) bool { return ecsschema.IsTopLevel([]byte(name)) }
