@@ -1,5 +1,6 @@
 local type, pairs, next, floor = type, pairs, next, math.floor
 local byte, find, sub, gsub, lower, upper, format, rep = string.byte, string.find, string.sub, string.gsub, string.lower, string.upper, string.format, string.rep
+local concat = table.concat
 
 
 -- Key normalisation, memoised: records of one source repeat their keys.
@@ -48,36 +49,6 @@ local function is_map(t)
   return t[1] == nil
 end
 
--- Canonical codes (catalog/normalize.go).
-local function normalize_digits(vendor, s)
-  s = trim(s)
-  if s == "" or #s > MAX_CODE_LEN or find(s, "[^0-9]") then
-    return nil
-  end
-  if byte(s, 1) == 48 then -- leading zeros: keep one digit
-    s = gsub(s, "^0+", "")
-    if s == "" then
-      s = "0"
-    end
-  end
-  if vendor == "filingbox" and #s < 3 then
-    s = rep("0", 3 - #s) .. s
-  end
-  return s
-end
-
-local function normalize_pair(entity, action)
-  entity, action = trim(entity), trim(action)
-  if entity == "" or action == "" or #entity + 1 + #action > MAX_CODE_LEN then
-    return nil
-  end
-  local joined = entity .. "." .. action
-  if find(joined, "[^A-Za-z0-9_ %-%.]") or find(entity, ".", 1, true) or find(action, ".", 1, true) then
-    return nil
-  end
-  return (gsub(upper(joined), "[ %-]", "_"))
-end
-
 -- Syslog severity number to event.severity (SYSLOG_SCORE).
 local function syslog_score(n)
   if n == nil then
@@ -86,8 +57,9 @@ local function syslog_score(n)
   return SYSLOG_SCORE[n]
 end
 
--- PrivX severity: 6, "6", "Info(6)", "WARNING" (severityValue).
-local function severity_of(v)
+-- A severity on the syslog scale: 6, "6", "Info(6)", "WARNING"
+-- (severityValue).
+local function syslog_severity(v)
   local tv = type(v)
   if tv == "number" then
     if v == floor(v) then
@@ -117,7 +89,11 @@ local function severity_of(v)
   return nil
 end
 
--- Netop result code: an integer or a string of digits (intValue).
+-- The severity scales a descriptor may name.
+local SCALES = { syslog = syslog_severity }
+
+-- An outcome value as a number: an integer or a string of digits
+-- (intValue).
 local function int_of(v)
   local tv = type(v)
   if tv == "number" then
@@ -137,58 +113,127 @@ local function child(t, want)
   end
   for k, v in pairs(t) do
     if type(k) == "string" and norm_key(k) == want then
-      return v, true
+      return v
     end
-  end
-  return nil, false
-end
-
--- The vendor by the record's keys (enrich/record.go detect).
-local function detect(s)
-  if s.eventid ~= nil and (s.eventname ~= nil or s.servicename ~= nil) then
-    return "privx"
-  elseif s.entitytype ~= nil and s.action ~= nil then
-    return "netop"
-  elseif s.eventtype ~= nil then
-    return "plusauth"
-  elseif s.code ~= nil or s.eventcode ~= nil then
-    return "filingbox"
-  elseif s.eventid ~= nil then
-    return "privx"
   end
   return nil
 end
 
--- code returns the canonical code (or the trimmed input when it cannot be
--- one) and the catalog entry, or nil when the record passes untouched (no
--- code, or a value that cannot be a code).
-local function code_of(vendor, s)
-  local cat = CATALOG[vendor] or {}
-  if vendor == "netop" then
-    local e, a = s.entitytype, s.action
-    if type(e) ~= "string" or type(a) ~= "string" or #e > MAX_CODE_LEN or #a > MAX_CODE_LEN then
-      return nil
-    end
-    if trim(e) == "" or trim(a) == "" then
-      return nil
-    end
-    local norm = normalize_pair(e, a)
-    if norm then
-      return norm, cat[norm]
-    end
-    return trim(e) .. "." .. trim(a), nil
-  end
-  local v
-  if vendor == "filingbox" then
-    v = s.code
+-- The value at a key path: its first key among the record's watched
+-- top-level keys (s), the others through nested maps (resolve).
+local function resolve(s, path)
+  local v = s[path[1]]
+  for i = 2, #path do
     if v == nil then
-      v = s.eventcode
+      return nil
     end
-  elseif vendor == "plusauth" then
-    v = s.eventtype
-  else
-    v = s.eventid
+    v = child(v, path[i])
   end
+  return v
+end
+
+-- The value at the first path present (resolveFirst).
+local function resolve_first(s, paths)
+  for i = 1, #paths do
+    local v = resolve(s, paths[i])
+    if v ~= nil then
+      return v
+    end
+  end
+  return nil
+end
+
+-- Ready each vendor's code spec for normalize: the characters a code of an
+-- upper or lower form may hold (letters, digits, '_', ' ' and '-', and the
+-- separator of a joined code, else '.'), and the separator as a pattern.
+for _, v in pairs(VENDORS) do
+  local c = v.code
+  c.bad = "[^A-Za-z0-9_ %-%" .. (c.sep or ".") .. "]"
+  if c.sep then
+    c.sep_pattern = "%" .. c.sep
+  end
+end
+
+-- The canonical form of a code (catalog/normalize.go normalize), or nil
+-- when s cannot be a code of the spec c.
+local function normalize(c, s)
+  s = trim(s)
+  if s == "" or #s > MAX_CODE_LEN then
+    return nil
+  end
+  local form = c.form
+  if form == "integer" then
+    if find(s, "[^0-9]") then
+      return nil
+    end
+    if byte(s, 1) == 48 then -- leading zeros: keep one digit
+      s = gsub(s, "^0+", "")
+      if s == "" then
+        s = "0"
+      end
+    end
+    if #s < c.pad then
+      s = rep("0", c.pad - #s) .. s
+    end
+    return s
+  elseif form == "upper" or form == "lower" then
+    if find(s, c.bad) then
+      return nil
+    end
+    if c.sep_pattern then
+      local _, seps = gsub(s, c.sep_pattern, "")
+      if seps ~= #c.join - 1 then
+        return nil
+      end
+    end
+    if form == "upper" then
+      s = upper(s)
+    else
+      s = lower(s)
+    end
+    return (gsub(s, "[ %-]", "_"))
+  elseif form == "text" then
+    if find(s, "%c") then
+      return nil
+    end
+    return s
+  end
+  return nil
+end
+
+-- joined_code reads a code made of several fields joined by the vendor's
+-- separator (joinCode): every part a string, none blank.
+local function joined_code(c, s, cat)
+  local parts = {}
+  for i = 1, #c.join do
+    local p = resolve(s, c.join[i])
+    if type(p) ~= "string" or #p > MAX_CODE_LEN then
+      return nil
+    end
+    p = trim(p)
+    if p == "" then
+      return nil
+    end
+    parts[i] = p
+  end
+  local joined = concat(parts, c.sep)
+  local norm = normalize(c, joined)
+  if norm then
+    return norm, cat[norm]
+  end
+  return joined, nil
+end
+
+-- code_of returns the canonical code (or the trimmed input when it cannot
+-- be one) and the catalog entry, or nil when the record passes untouched
+-- (no code, or a value that cannot be a code).
+local function code_of(vendor, s)
+  local c = VENDORS[vendor].code
+  local cat = CATALOG[vendor] or {}
+  if c.join then
+    return joined_code(c, s, cat)
+  end
+  local v = resolve_first(s, c.fields)
   local tv = type(v)
   if tv == "number" then
     if not is_int(v) or v < 0 then
@@ -199,6 +244,9 @@ local function code_of(vendor, s)
     else
       v = format("%.0f", v)
     end
+    if c.form ~= "integer" then
+      return v, nil -- a number is never a code of the other forms
+    end
   elseif tv == "string" then
     v = trim(v)
     if v == "" or #v > MAX_CODE_LEN then
@@ -207,11 +255,98 @@ local function code_of(vendor, s)
   else
     return nil
   end
-  local norm = normalize_digits(vendor, v)
+  local norm = normalize(c, v)
   if norm then
     return norm, cat[norm]
   end
   return v, nil
+end
+
+-- The vendor by the record's keys (detect): the first rule whose keys are
+-- all present.
+local function detect(s)
+  for i = 1, #RULES do
+    local keys = RULES[i].keys
+    local all = true
+    for j = 1, #keys do
+      if s[keys[j]] == nil then
+        all = false
+        break
+      end
+    end
+    if all then
+      return RULES[i].vendor
+    end
+  end
+  return nil
+end
+
+-- matches reports whether an outcome value is one of list (matchValue): a
+-- number (an integer or a string of digits) against the comparisons, a
+-- string (trimmed, case-insensitive) against the words.
+local function matches(v, list)
+  if #list == 0 then
+    return false
+  end
+  local n = int_of(v)
+  local w
+  if type(v) == "string" then
+    w = lower(trim(v))
+  end
+  for i = 1, #list do
+    local m = list[i]
+    if m.word then
+      if w == m.word then
+        return true
+      end
+    elseif n then
+      local op, k = m.op, m.n
+      if (op == "=" and n == k) or (op == ">" and n > k) or (op == "<" and n < k)
+        or (op == ">=" and n >= k) or (op == "<=" and n <= k) then
+        return true
+      end
+    end
+  end
+  return false
+end
+
+-- from_record applies what the record itself says about its outcome and
+-- severity (fromRecord): the outcome field against the failure, then the
+-- success values; the severity field on its scale.
+local function from_record(info, s, outcome, severity)
+  local o = info.outcome
+  if o then
+    local v = resolve_first(s, o.fields)
+    if v ~= nil then
+      if matches(v, o.failure) then
+        outcome = "failure"
+      elseif matches(v, o.success) then
+        outcome = "success"
+      end
+    end
+  end
+  local sv = info.severity
+  if sv then
+    local v = resolve_first(s, sv.fields)
+    local scale = SCALES[sv.scale]
+    if v ~= nil and scale then
+      local sev = scale(v)
+      if sev then
+        severity = sev
+      end
+    end
+  end
+  return outcome, severity
+end
+
+-- has_dataset_marker: an event map whose dataset is a vendor's <id>.audit
+-- (hasDatasetMarker).
+local function has_dataset_marker(event)
+  if type(event) ~= "table" then
+    return false
+  end
+  local d = event.dataset
+  return type(d) == "string" and DATASETS[d] == true
 end
 
 local function has_marker(tags)
@@ -250,7 +385,7 @@ local function merge(record, key, add)
 end
 
 function auditx_enrich(tag, timestamp, record)
-  if type(record) ~= "table" or has_marker(record.tags) then
+  if type(record) ~= "table" or has_marker(record.tags) or has_dataset_marker(record.event) then
     return 0, timestamp, record
   end
   -- One pass over the top-level keys (auditx's scan).
@@ -272,39 +407,19 @@ function auditx_enrich(tag, timestamp, record)
     return 0, timestamp, record
   end
 
-  -- Outcome and severity: the catalog's default, unless the record says.
+  -- Outcome and severity: the catalog's default, unless the record says;
+  -- an unknown code stays outcome unknown, whatever the record says.
+  local info = VENDORS[vendor]
   local outcome, severity = "unknown", nil
   if entry then
     outcome, severity = entry[5], entry[6]
   end
-  if vendor == "filingbox" then
-    local t = s.type
-    if entry and type(t) == "string" and lower(trim(t)) == "fault" then
-      outcome = "failure"
-    end
-  elseif vendor == "netop" then
-    local n = int_of(s.resultcode)
-    if entry and n then
-      if n == 0 then
-        outcome = "success"
-      elseif n > 0 then
-        outcome = "failure"
-      end
-    end
-  elseif vendor == "privx" then
-    local v, found = child(s.message, "severity")
-    if not found then
-      v = s.severity
-    end
-    if v ~= nil then
-      local sev = severity_of(v)
-      if sev then
-        severity = sev
-      end
-    end
+  local o, sev = from_record(info, s, outcome, severity)
+  if entry then
+    outcome = o
   end
+  severity = sev
 
-  local info = VENDORS[vendor]
   local event = { kind = "event", module = info.module, dataset = info.dataset, code = code, outcome = outcome }
   if entry then
     event.action, event.reason = entry[1], entry[2]

@@ -42,9 +42,9 @@ func TestCatalogShow(t *testing.T) {
 			want: []string{"name:        Custom Event\n", "note:        site-specific\n", "source:      " + user + ":2\n"}},
 		{name: "unknown code", args: []string{"filingbox", "999"}, code: exitFail, want: []string{"no filingbox entry with code 999"}},
 		{name: "unknown code normalised in message", args: []string{"filingbox", "98"}, code: exitFail, want: []string{"no filingbox entry with code 098"}},
-		{name: "not a code of the vendor", args: []string{"filingbox", "abc"}, code: exitFail, want: []string{`"abc" is not a filingbox code (three digits`}},
+		{name: "not a code of the vendor", args: []string{"filingbox", "abc"}, code: exitFail, want: []string{`"abc" is not a filingbox code (3 digits, zero-padded)`}},
 		{name: "netop code without action", args: []string{"netop", "DEVICE"}, code: exitFail, want: []string{`"DEVICE" is not a netop code`}},
-		{name: "unknown vendor", args: []string{"acme", "1"}, code: exitUsage, want: []string{`unknown vendor "acme"`}},
+		{name: "unknown vendor", args: []string{"acme", "1"}, code: exitUsage, want: []string{`unknown vendor "acme" (accepted: filingbox, netop, plusauth, privx)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,12 +76,12 @@ func TestCatalogList(t *testing.T) {
 	tests := []struct {
 		name   string
 		args   []string
-		vendor catalog.Vendor
+		vendor string
 		rows   int
 	}{
 		{name: "all", rows: cat.Len()},
-		{name: "netop", args: []string{"--vendor", "netop"}, vendor: catalog.Netop, rows: cat.Count(catalog.Netop)},
-		{name: "privx", args: []string{"--vendor", "privx"}, vendor: catalog.PrivX, rows: cat.Count(catalog.PrivX)},
+		{name: "netop", args: []string{"--vendor", "netop"}, vendor: "netop", rows: cat.Count(cat.Vendor("netop"))},
+		{name: "privx", args: []string{"--vendor", "privx"}, vendor: "privx", rows: cat.Count(cat.Vendor("privx"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,11 +92,11 @@ func TestCatalogList(t *testing.T) {
 			require.Len(t, lines, tt.rows+1)
 			for _, l := range lines[1:] {
 				f := strings.Fields(l)
-				if tt.vendor != catalog.NoVendor {
-					require.Equal(t, tt.vendor.String(), f[0])
+				if tt.vendor != "" {
+					require.Equal(t, tt.vendor, f[0])
 				}
-				v, err := catalog.ParseVendor(f[0])
-				require.NoError(t, err)
+				v := cat.Vendor(f[0])
+				require.NotNil(t, v, f[0])
 				e := cat.LookupString(v, f[1])
 				require.NotNil(t, e, l)
 				require.Equal(t, []string{strings.Join(e.Category, catalog.ListSeparator), e.Outcome.String(), e.Severity.String()}, f[len(f)-3:], l)
@@ -169,13 +169,15 @@ func TestCatalogExportCSV(t *testing.T) {
 	tests := []struct {
 		name   string
 		args   []string
-		vendor catalog.Vendor
+		vendor string
 		files  []string
 	}{
 		{name: "all"},
-		{name: "filingbox", args: []string{"--vendor", "filingbox"}, vendor: catalog.FilingBox},
-		{name: "netop", args: []string{"--vendor", "netop"}, vendor: catalog.Netop},
+		{name: "filingbox", args: []string{"--vendor", "filingbox"}, vendor: "filingbox"},
+		{name: "netop", args: []string{"--vendor", "netop"}, vendor: "netop"},
 		{name: "with a user file", args: []string{"--catalog", overlay}, files: []string{overlay}},
+		{name: "a fifth vendor", args: []string{"--catalog", acmeDescriptor, "--catalog", acmeTable, "--vendor", "acme_idp"},
+			vendor: "acme_idp", files: []string{acmeDescriptor, acmeTable}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,8 +185,8 @@ func TestCatalogExportCSV(t *testing.T) {
 			require.Equal(t, exitOK, code, stderr)
 			cat, err := catalog.Load(tt.files...)
 			require.NoError(t, err)
-			want := selectEntries(cat, tt.vendor)
-			got, err := catalog.Parse("export.csv", []byte(stdout))
+			want := selectEntries(cat, cat.Vendor(tt.vendor))
+			got, err := catalog.Parse("export.csv", []byte(stdout), cat.VendorSet())
 			require.NoError(t, err, "the export must be a valid catalog file")
 			require.Len(t, got, len(want))
 			for i := range want {
@@ -244,7 +246,7 @@ func TestCatalogExportMarkdown(t *testing.T) {
 			require.Equal(t, 9, unescaped, "a row has 8 cells: %s", l)
 		}
 	}
-	require.Equal(t, cat.Count(catalog.FilingBox), rows)
+	require.Equal(t, cat.Count(cat.Vendor("filingbox")), rows)
 }
 
 func TestMarkdownCell(t *testing.T) {
@@ -283,9 +285,9 @@ func TestDocsCatalogUpToDate(t *testing.T) {
 	committed, err := os.ReadFile(path)
 	require.NoError(t, err, "docs/catalog.md is missing: run %s from the repository root", docsRegenerate)
 	var want bytes.Buffer
-	require.NoError(t, exportCatalog(&want, mustEmbedded(t), formatMarkdown, catalog.NoVendor))
+	require.NoError(t, exportCatalog(&want, mustEmbedded(t), formatMarkdown, nil))
 	if !bytes.Equal(committed, want.Bytes()) {
-		t.Fatalf("docs/catalog.md differs from the catalog's markdown export: the CSV files changed, or the file was edited by hand.\n"+
+		t.Fatalf("docs/catalog.md differs from the catalog's markdown export: the descriptors or CSV files changed, or the file was edited by hand.\n"+
 			"Fix: run `%s` from the repository root and commit the result.", docsRegenerate)
 	}
 }
@@ -296,7 +298,7 @@ func TestCatalogDiff(t *testing.T) {
 	user := writeTemp(t, "user.csv", fullHeader+
 		"filingbox,999,Custom Event,,Occurs when something custom happens.,,9xx custom,configuration,change,success,medium,,,,\n"+
 		login+"high,,,,site policy\n"+
-		"plusauth,2001,"+recordTail(t, catalog.PlusAuth, "2001")+"\n")
+		"plusauth,2001,"+recordTail(t, "plusauth", "2001")+"\n")
 	t.Run("against the embedded catalog", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, "", "catalog", "diff", user)
 		require.Equal(t, exitOK, code, stderr)
@@ -305,7 +307,7 @@ func TestCatalogDiff(t *testing.T) {
 			`  ~ replaced  filingbox 054 "Server Login (Succeeded)" (line 3); was embedded catalog/data/filingbox.csv:6`+"\n"+
 			`      severity: "low" -> "high"`+"\n"+
 			`      note: "" -> "site policy"`+"\n"+
-			`  = unchanged plusauth 2001 "`+mustEmbedded(t).LookupString(catalog.PlusAuth, "2001").Name+`" (line 4); same as embedded catalog/data/plusauth.csv:`,
+			`  = unchanged plusauth 2001 "`+mustEmbedded(t).LookupString(mustEmbedded(t).Vendor("plusauth"), "2001").Name+`" (line 4); same as embedded catalog/data/plusauth.csv:`,
 			stdout[:strings.Index(stdout, "plusauth.csv:")+len("plusauth.csv:")])
 		require.True(t, strings.HasSuffix(stdout, "\n1 added, 1 replaced, 1 unchanged\n"), stdout)
 	})
@@ -350,9 +352,10 @@ func TestCatalogDiff(t *testing.T) {
 }
 
 // recordTail returns an embedded entry's row after vendor and code, as CSV.
-func recordTail(t *testing.T, v catalog.Vendor, code string) string {
+func recordTail(t *testing.T, vendor, code string) string {
 	t.Helper()
-	e := mustEmbedded(t).LookupString(v, code)
+	cat := mustEmbedded(t)
+	e := cat.LookupString(cat.Vendor(vendor), code)
 	require.NotNil(t, e)
 	var b bytes.Buffer
 	require.NoError(t, writeCSV(&b, []*catalog.Entry{e}))

@@ -14,7 +14,7 @@ const catalogUsage = `Usage: auditx catalog COMMAND [flags] [args]
 Commands:
   list [--vendor V] [--catalog FILE]...          list the entries
   show [--catalog FILE]... VENDOR CODE           show one entry (the code is normalised like lookups)
-  lint FILE...                                   validate user catalog files
+  lint FILE...                                   validate user catalog files (descriptors, tables, actor maps)
   export --format csv|json|markdown|lua [flags]  export the catalog
   diff [--base FILE]... FILE...                  what user files change in the catalog
 
@@ -55,7 +55,7 @@ func (c *cli) catalogList(args []string) int {
 		"List the catalog's entries: vendor, code, name, category, outcome, severity.")
 	var vendor vendorFlag
 	var files listFlag
-	fs.Var(&vendor, "vendor", "list only the entries of `VENDOR` ("+strings.Join(catalog.VendorIDs(), ", ")+")")
+	fs.Var(&vendor, "vendor", "list only the entries of `VENDOR` ("+embeddedIDs()+")")
 	fs.Var(&files, "catalog", "overlay the user catalog `FILE` (repeatable; later files win)")
 	pos, code, done := c.parse(fs, args)
 	if done {
@@ -68,9 +68,13 @@ func (c *cli) catalogList(args []string) int {
 	if err != nil {
 		return c.fail("catalog list", "%v", err)
 	}
+	only, err := vendor.resolve(cat)
+	if err != nil {
+		return c.usageError(fs, "%v", err)
+	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "VENDOR\tCODE\tNAME\tCATEGORY\tOUTCOME\tSEVERITY")
-	for _, e := range selectEntries(cat, vendor.v) {
+	for _, e := range selectEntries(cat, only) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Vendor, e.Code, e.Name,
 			strings.Join(e.Category, catalog.ListSeparator), e.Outcome, e.Severity)
 	}
@@ -80,15 +84,15 @@ func (c *cli) catalogList(args []string) int {
 	return exitOK
 }
 
-// selectEntries returns the entries of v, or all of them for NoVendor.
-func selectEntries(cat *catalog.Catalog, v catalog.Vendor) []*catalog.Entry {
+// selectEntries returns the entries of v, or all of them for nil.
+func selectEntries(cat *catalog.Catalog, v *catalog.Vendor) []*catalog.Entry {
 	all := cat.Entries()
-	if v == catalog.NoVendor {
+	if v == nil {
 		return all
 	}
 	out := all[:0]
 	for _, e := range all {
-		if e.Vendor == v {
+		if e.Vendor.ID == v.ID {
 			out = append(out, e)
 		}
 	}
@@ -109,17 +113,17 @@ finds 054, "netop device.connect" finds DEVICE.CONNECT. Exit 1 when there is no 
 	if len(pos) != 2 {
 		return c.usageError(fs, "want VENDOR and CODE, got %d arguments", len(pos))
 	}
-	v, err := catalog.ParseVendor(pos[0])
-	if err != nil {
-		return c.usageError(fs, "%v", err)
-	}
 	cat, err := catalog.Load(files...)
 	if err != nil {
 		return c.fail("catalog show", "%v", err)
 	}
+	v, err := lookupVendor(cat, pos[0], false)
+	if err != nil {
+		return c.usageError(fs, "%v", err)
+	}
 	canon, ok := catalog.Canonical(v, pos[1])
 	if !ok {
-		return c.fail("catalog show", "%q is not a %s code (%s)", pos[1], v, v.Info().CodeForm)
+		return c.fail("catalog show", "%q is not a %s code (%s)", pos[1], v, v.Code.Describe())
 	}
 	e := cat.LookupString(v, pos[1])
 	if e == nil {
@@ -136,14 +140,13 @@ finds 054, "netop device.connect" finds DEVICE.CONNECT. Exit 1 when there is no 
 // vendor_severity, origin and provenance lines only when the entry has them
 // (the vendors with a single document and no published severity have none).
 func writeEntry(w io.Writer, e *catalog.Entry) error {
-	info := e.Vendor.Info()
 	rec := e.Record()
 	fields := make([][2]string, 0, len(catalog.Header)+1)
 	for i, col := range catalog.Header {
 		val := rec[i]
 		switch col {
 		case "vendor":
-			val = fmt.Sprintf("%s (%s, %s)", val, info.Company, info.Product)
+			val = fmt.Sprintf("%s (%s, %s)", val, e.Vendor.Company, e.Vendor.Product)
 		case "derived":
 			val = fmt.Sprint(e.Derived)
 		case "severity":
@@ -172,61 +175,7 @@ func writeEntry(w io.Writer, e *catalog.Entry) error {
 // entrySource says where an entry comes from: file:line.
 func entrySource(e *catalog.Entry) string {
 	if e.Source == catalog.SourceEmbedded {
-		return fmt.Sprintf("embedded catalog/%s:%d", e.Vendor.Info().DataFile, e.Line)
+		return fmt.Sprintf("embedded catalog/data/%s.csv:%d", e.Vendor.ID, e.Line)
 	}
 	return fmt.Sprintf("%s:%d", e.Source, e.Line)
-}
-
-// catalogLint validates user catalog files.
-func (c *cli) catalogLint(args []string) int {
-	fs := c.flagSet("catalog lint", "FILE...",
-		`Validate user catalog files (the format of docs/catalog-format.md). Print OK and the
-entry counts of each good file; print the first problem of a bad file as file:line: problem.
-Exit 1 when a file is bad.`)
-	pos, code, done := c.parse(fs, args)
-	if done {
-		return code
-	}
-	if len(pos) == 0 {
-		return c.usageError(fs, "no file to lint")
-	}
-	cat, err := catalog.Embedded()
-	if err != nil {
-		return c.fail("catalog lint", "%v", err)
-	}
-	status := exitOK
-	for _, f := range pos {
-		if rows, ok, err := catalog.ReadActorFile(f); ok {
-			if err != nil {
-				fmt.Fprintln(c.stderr, err)
-				status = exitFail
-				continue
-			}
-			fmt.Fprintf(c.stdout, "OK %s: actor map, %d rows\n", f, rows)
-			continue
-		}
-		entries, err := catalog.ReadFile(f)
-		if err != nil {
-			fmt.Fprintln(c.stderr, err) // a *catalog.FileError: file:line: problem
-			status = exitFail
-			continue
-		}
-		var perVendor [catalog.NumVendors]int
-		replaces := 0
-		for _, e := range entries {
-			perVendor[e.Vendor]++
-			if cat.LookupString(e.Vendor, e.Code) != nil {
-				replaces++
-			}
-		}
-		var counts []string
-		for _, v := range catalog.Vendors() {
-			if perVendor[v] > 0 {
-				counts = append(counts, fmt.Sprintf("%s %d", v, perVendor[v]))
-			}
-		}
-		fmt.Fprintf(c.stdout, "OK %s: %d entries (%s); %d new, %d replace embedded entries\n",
-			f, len(entries), strings.Join(counts, ", "), len(entries)-replaces, replaces)
-	}
-	return status
 }

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/config"
 )
 
 // Exit codes of every command.
@@ -49,7 +50,7 @@ func init() {
 		{"catalog", []string{
 			"catalog list [flags]                     list the catalog's entries",
 			"catalog show VENDOR CODE                 show one entry (code normalised: filingbox 54 is 054)",
-			"catalog lint FILE...                     validate user catalog files",
+			"catalog lint FILE...                     validate user catalog files: descriptors, tables, actor maps",
 			"catalog export --format F [flags]        export as csv, json, markdown or a Fluent Bit Lua filter",
 			"catalog diff [--base FILE]... FILE...    what user files change in the catalog",
 		}, (*cli).catalog},
@@ -141,7 +142,7 @@ func (c *cli) version(args []string) int {
 		return exitFail
 	}
 	var counts []string
-	for _, v := range catalog.Vendors() {
+	for _, v := range cat.Vendors() {
 		counts = append(counts, fmt.Sprintf("%s %d", v, cat.Count(v)))
 	}
 	fmt.Fprintf(c.stdout, "catalog: %d entries (%s)\n", cat.Len(), strings.Join(counts, ", "))
@@ -285,39 +286,70 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// vendorFlag parses a vendor id; with auto, "auto" (and empty) mean
-// catalog.NoVendor.
+// vendorFlag holds a vendor id. The id is checked once the catalog is
+// loaded (resolve): a vendor of the user's --catalog descriptors is a vendor
+// like the embedded ones. With auto, "auto" (and empty) mean no fixed vendor.
 type vendorFlag struct {
-	v    catalog.Vendor
+	id   string
 	auto bool
 }
 
 // String returns the vendor id, "auto" or "".
 func (f *vendorFlag) String() string {
-	if f == nil || f.v == catalog.NoVendor {
-		if f != nil && f.auto {
-			return "auto"
-		}
+	if f == nil {
 		return ""
 	}
-	return f.v.String()
+	if f.id == "" && f.auto {
+		return config.VendorAuto
+	}
+	return f.id
 }
 
-// Set parses a vendor id; the error lists the accepted values.
+// Set keeps the id; resolve checks it against the catalog.
 func (f *vendorFlag) Set(s string) error {
-	if f.auto && (s == "auto" || s == "") {
-		f.v = catalog.NoVendor
+	if f.auto && (s == config.VendorAuto || s == "") {
+		f.id = ""
 		return nil
 	}
-	v, err := catalog.ParseVendor(s)
-	if err != nil {
-		if f.auto {
-			return fmt.Errorf("unknown vendor %q (accepted: auto, %s)", s, strings.Join(catalog.VendorIDs(), ", "))
-		}
-		return err
+	if s == "" {
+		return errors.New("empty vendor id")
 	}
-	f.v = v
+	f.id = s
 	return nil
+}
+
+// resolve returns the catalog's vendor of the flag, nil for none (auto or
+// not given); the error names the flag's value and lists the accepted ids
+// (auto first where it is accepted).
+func (f *vendorFlag) resolve(cat *catalog.Catalog) (*catalog.Vendor, error) {
+	if f.id == "" {
+		return nil, nil
+	}
+	return lookupVendor(cat, f.id, f.auto)
+}
+
+// lookupVendor returns the catalog's vendor with the given id; the error
+// lists the accepted ids, auto first when withAuto.
+func lookupVendor(cat *catalog.Catalog, id string, withAuto bool) (*catalog.Vendor, error) {
+	v, err := cat.VendorSet().Lookup(id)
+	if err != nil {
+		ids := cat.VendorSet().IDs()
+		if withAuto {
+			ids = append([]string{config.VendorAuto}, ids...)
+		}
+		return nil, fmt.Errorf("unknown vendor %q (accepted: %s)", id, strings.Join(ids, ", "))
+	}
+	return v, nil
+}
+
+// embeddedIDs lists the embedded vendors' ids for the usage of a --vendor
+// flag ("filingbox, netop, ..."), with a note that --catalog adds vendors.
+func embeddedIDs() string {
+	vs, err := catalog.EmbeddedVendors()
+	if err != nil {
+		return "a vendor id"
+	}
+	return strings.Join(vs.IDs(), ", ") + ", or a vendor of a --catalog descriptor"
 }
 
 // choiceFlag accepts one of a fixed list of words.

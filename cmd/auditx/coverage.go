@@ -40,6 +40,8 @@ type coverageReport struct {
 	Malformed   uint64                    `json:"malformed"`
 	Already     uint64                    `json:"already_enriched"`
 	TopUnknown  []unknownCode             `json:"top_unknown_codes"`
+	// order lists the vendor ids in the catalog's order, for the text.
+	order []string
 }
 
 type vendorCounter struct {
@@ -76,19 +78,28 @@ stream of msgpack events ([[time, metadata], record]).`)
 	if err != nil {
 		return c.fail("coverage", "%v", err)
 	}
-	en, err := enrich.New(cat, enrich.Options{Vendor: vendor.v})
+	only, err := vendor.resolve(cat)
+	if err != nil {
+		return c.usageError(fs, "invalid value %q for flag --vendor: %v", vendor.id, err)
+	}
+	var opts enrich.Options
+	if only != nil {
+		opts.Vendor = only.ID
+	}
+	en, err := enrich.New(cat, opts)
 	if err != nil {
 		return c.fail("coverage", "%v", err)
 	}
 	rep := &coverageReport{Files: files, Vendors: map[string]*vendorCounter{}}
-	for _, v := range catalog.Vendors() {
-		rep.Vendors[v.String()] = &vendorCounter{}
+	for _, v := range cat.Vendors() {
+		rep.Vendors[v.ID] = &vendorCounter{}
+		rep.order = append(rep.order, v.ID)
 	}
 	conv := mpjson.New()
 	var scratch []byte
 	count := func(body []byte) {
 		var r enrich.Result
-		var v catalog.Vendor
+		var v *catalog.Vendor
 		scratch, r, v = en.RecordVendor(scratch[:0], body)
 		rep.Records++
 		switch r {
@@ -113,7 +124,7 @@ stream of msgpack events ([[time, metadata], record]).`)
 	}
 	top, _ := en.UnknownCodes(coverageTopUnknown)
 	for _, u := range top {
-		rep.TopUnknown = append(rep.TopUnknown, unknownCode{Vendor: u.Vendor.String(), Code: u.Code, Count: u.Count})
+		rep.TopUnknown = append(rep.TopUnknown, unknownCode{Vendor: u.Vendor, Code: u.Code, Count: u.Count})
 	}
 	if *asJSON {
 		enc := json.NewEncoder(c.stdout)
@@ -130,9 +141,9 @@ stream of msgpack events ([[time, metadata], record]).`)
 func printCoverage(w io.Writer, rep *coverageReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "vendor\trecognised\tunknown code\n")
-	for _, v := range catalog.Vendors() {
-		vc := rep.Vendors[v.String()]
-		fmt.Fprintf(tw, "%s\t%d\t%d\n", v, vc.Recognised, vc.Unknown)
+	for _, id := range rep.order {
+		vc := rep.Vendors[id]
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", id, vc.Recognised, vc.Unknown)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nrecords: %d; no vendor or code: %d; invalid code: %d; malformed: %d; already enriched: %d\n",

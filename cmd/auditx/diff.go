@@ -28,30 +28,58 @@ type fieldChange struct {
 	column, old, new string
 }
 
-// fileDiff is the changes of one user file, in file order.
+// fileDiff is the changes of one user file, in file order; for a vendor
+// descriptor, the vendor it describes.
 type fileDiff struct {
-	file    string
-	changes []change
+	file     string
+	changes  []change
+	vendor   *catalog.Vendor
+	replaces bool // the descriptor replaces an embedded vendor's
 }
 
 // diffFiles compares each user file, in order, with base overlaid with the
 // files before it: the order Load applies them in, so a later file's entry
-// is compared with the earlier file's entry it replaces.
+// is compared with the earlier file's entry it replaces. The vendor
+// descriptors among the files describe vendors for the tables (as in
+// catalog_files, wherever they stand in the list).
 func diffFiles(base *catalog.Catalog, files []string) ([]fileDiff, error) {
+	var descs []string
+	described := map[string]*catalog.Vendor{}
+	for _, f := range files {
+		if lf := readLintFile(f); lf.err != nil {
+			return nil, lf.err
+		} else if lf.desc != nil {
+			descs = append(descs, f)
+			described[f] = lf.desc
+		}
+	}
+	vs := base.VendorSet()
+	if len(descs) > 0 {
+		withDescs, err := catalog.Load(append(base.Files(), descs...)...)
+		if err != nil {
+			return nil, err
+		}
+		vs = withDescs.VendorSet()
+	}
 	type key struct {
-		v    catalog.Vendor
+		v    string
 		code string
 	}
 	overlay := map[key]*catalog.Entry{}
 	var out []fileDiff
 	for _, f := range files {
-		entries, err := catalog.ReadFile(f)
+		if v := described[f]; v != nil {
+			_, embedded := catalog.EmbeddedDescriptor(v.ID)
+			out = append(out, fileDiff{file: f, vendor: v, replaces: embedded})
+			continue
+		}
+		entries, err := catalog.ReadFile(f, vs)
 		if err != nil {
 			return nil, err
 		}
 		fd := fileDiff{file: f}
 		for _, e := range entries {
-			k := key{e.Vendor, e.Code}
+			k := key{e.Vendor.ID, e.Code}
 			old := overlay[k]
 			if old == nil {
 				old = base.LookupString(e.Vendor, e.Code)
@@ -89,6 +117,13 @@ func writeDiff(w io.Writer, diffs []fileDiff) error {
 	var added, replaced, unchanged int
 	for _, fd := range diffs {
 		fmt.Fprintf(w, "%s:\n", fd.file)
+		if v := fd.vendor; v != nil {
+			what := "a new vendor"
+			if fd.replaces {
+				what = "replaces the embedded descriptor (its embedded entries stay)"
+			}
+			fmt.Fprintf(w, "  * vendor    %s (%s, %s): %s\n", v, v.Company, v.Product, what)
+		}
 		for _, ch := range fd.changes {
 			e := ch.entry
 			switch ch.kind {

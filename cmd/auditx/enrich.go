@@ -54,7 +54,7 @@ counters is printed on stderr at the end.`)
 	if len(pos) != 0 {
 		return c.usageError(fs, "unexpected argument %q: input is read from stdin", pos[0])
 	}
-	opts := enrich.Options{Vendor: vendor.v, CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor}
+	opts := enrich.Options{CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor}
 	if err := enrich.CheckNamespace(*namespace); err != nil {
 		return c.usageError(fs, "invalid value %q for flag --data-stream-namespace: %v", *namespace, err)
 	}
@@ -74,6 +74,13 @@ counters is printed on stderr at the end.`)
 	cat, err := catalog.Load(catalogs...)
 	if err != nil {
 		return c.fail("enrich", "%v", err)
+	}
+	v, err := vendor.resolve(cat)
+	if err != nil {
+		return c.usageError(fs, "invalid value %q for flag --vendor: %v", vendor.id, err)
+	}
+	if v != nil {
+		opts.Vendor = v.ID
 	}
 	en, err := enrich.New(cat, opts)
 	if err != nil {

@@ -27,18 +27,25 @@ import (
 // sample record and the edge cases below exactly like the Go core. The
 // end-to-end twin with the real Fluent Bit is e2e/lua_test.go.
 
-func exportLua(t *testing.T, v catalog.Vendor, files ...string) string {
+// exportLua exports the script of the catalog loaded with files, of one
+// vendor ("" for all).
+func exportLua(t *testing.T, vendor string, files ...string) string {
 	t.Helper()
 	cat, err := catalog.Load(files...)
 	require.NoError(t, err)
+	var v *catalog.Vendor
+	if vendor != "" {
+		v = cat.Vendor(vendor)
+		require.NotNil(t, v, vendor)
+	}
 	var b bytes.Buffer
 	require.NoError(t, exportCatalog(&b, cat, formatLua, v))
 	return b.String()
 }
 
 func TestLuaExportDeterministic(t *testing.T) {
-	a := exportLua(t, catalog.NoVendor)
-	require.Equal(t, a, exportLua(t, catalog.NoVendor), "two exports of one catalog differ")
+	a := exportLua(t, "")
+	require.Equal(t, a, exportLua(t, ""), "two exports of one catalog differ")
 
 	// -o FILE writes what stdout gets.
 	path := filepath.Join(t.TempDir(), "auditx.lua")
@@ -71,12 +78,14 @@ func TestLuaExportDeterministic(t *testing.T) {
 func TestLuaExportVendorAndUserFiles(t *testing.T) {
 	user := writeTemp(t, "extra.csv", csvHeader+
 		`privx,90001,Bench-event,,"A ""quoted"" \ description",,Bench,authentication,start,success,low,`+"\n")
-	s := exportLua(t, catalog.PrivX, user)
+	s := exportLua(t, "privx", user)
 	require.Contains(t, s, "local FIXED_VENDOR = \"privx\"\n")
 	require.Contains(t, s, "`auditx catalog export --format lua --vendor privx`")
 	require.Contains(t, s, "overlaid with "+user)
 	require.Contains(t, s, `["90001"] = { "Bench-event", "A \"quoted\" \\ description", { "authentication" }, { "start" }, "success", 21 },`)
-	require.NotContains(t, s, "filingbox = {")
+	require.Contains(t, s, `  ["privx"] = {`)
+	require.NotContains(t, s, `["filingbox"] = {`)
+	require.NotContains(t, s, `vendor = "netop"`, "the rules of the export's vendor only")
 	require.NotContains(t, s, `["DEVICE.CONNECT"]`)
 }
 
@@ -106,7 +115,7 @@ const luaEdgeCasesFile = "../../testdata/lua-edge-cases.jsonl"
 func luaRecords(t *testing.T) []string {
 	t.Helper()
 	var lines []string
-	for _, v := range catalog.Vendors() {
+	for _, v := range mustEmbedded(t).Vendors() {
 		f, err := os.Open(filepath.Join("..", "..", "testdata", "samples", v.String()+".log"))
 		require.NoError(t, err)
 		sc := bufio.NewScanner(f)
@@ -246,10 +255,20 @@ func jsonAny(t *testing.T, b []byte) any {
 // enriched or unknown-code record, 0 for one passed untouched).
 func TestLuaMatchesGoCore(t *testing.T) {
 	lua := luaInterpreter(t)
+	lines := luaRecords(t)
+	changed := luaMatchesGo(t, lua, nil, lines)
+	n := samples.MustTotal(t)
+	t.Logf("%d records (%d samples + %d edge cases), %d enriched by both", len(lines), n, len(lines)-n, changed)
+}
+
+// luaMatchesGo exports the script of the catalog loaded with files, runs
+// it on lines and requires each result to be the Go core's. It returns how
+// many records both changed.
+func luaMatchesGo(t *testing.T, lua string, files []string, lines []string) (changed int) {
+	t.Helper()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "auditx.lua")
-	require.NoError(t, os.WriteFile(script, []byte(exportLua(t, catalog.NoVendor)), 0o644))
-	lines := luaRecords(t)
+	require.NoError(t, os.WriteFile(script, []byte(exportLua(t, "", files...)), 0o644))
 
 	var lit strings.Builder
 	lit.WriteString("return {\n")
@@ -275,10 +294,11 @@ func TestLuaMatchesGoCore(t *testing.T) {
 	results := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	require.Len(t, results, len(lines))
 
-	en, err := enrich.New(mustEmbedded(t), enrich.Options{})
+	cat, err := catalog.Load(files...)
+	require.NoError(t, err)
+	en, err := enrich.New(cat, enrich.Options{})
 	require.NoError(t, err)
 	conv := mpjson.New()
-	changed := 0
 	for i, l := range lines {
 		body, err := conv.ToMsgpack([]byte(l))
 		require.NoError(t, err)
@@ -296,8 +316,7 @@ func TestLuaMatchesGoCore(t *testing.T) {
 		require.Equal(t, wantCode, code, where)
 		require.Equal(t, jsonAny(t, want), jsonAny(t, []byte(got)), where)
 	}
-	n := samples.MustTotal(t)
-	t.Logf("%d records (%d samples + %d edge cases), %d enriched by both", len(lines), n, len(lines)-n, changed)
+	return changed
 }
 
 // TestLuaFixedVendor: with --vendor, every record is that vendor's, as with
@@ -306,7 +325,7 @@ func TestLuaFixedVendor(t *testing.T) {
 	lua := luaInterpreter(t)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "auditx.lua")
-	require.NoError(t, os.WriteFile(script, []byte(exportLua(t, catalog.FilingBox)), 0o644))
+	require.NoError(t, os.WriteFile(script, []byte(exportLua(t, "filingbox")), 0o644))
 	prog := filepath.Join(dir, "p.lua")
 	require.NoError(t, os.WriteFile(prog, []byte(`dofile(arg[1])
 local c, _, r = auditx_enrich("t", 0, { event_type = "4002", code = "54" })
@@ -324,15 +343,20 @@ io.write(c, "\n")
 func TestLuaBodyMatchesGo(t *testing.T) {
 	require.Contains(t, luaBody, "\nfunction "+luaFunction+"(tag, timestamp, record)")
 	var b bytes.Buffer
-	luaConstants(&b)
-	for _, k := range enrich.WatchedKeys() {
+	cat := mustEmbedded(t)
+	luaConstants(&b, cat)
+	for _, id := range cat.VendorSet().IDs() {
+		require.NotContains(t, strings.ToLower(luaBody), id, "the script's code names no vendor: the tables do")
+	}
+	for _, k := range enrich.WatchedKeys(cat) {
 		require.Contains(t, b.String(), "["+luaString(k)+"] = true")
 	}
 	for n, sc := range enrich.SyslogScores() {
 		require.Contains(t, b.String(), fmt.Sprintf("[%d] = %d", n, sc))
 	}
 	require.Contains(t, b.String(), fmt.Sprintf("MAX_CODE_LEN = %d", catalog.MaxCodeLen))
-	for _, name := range []string{"MARKER_TAG", "UNKNOWN_CODE_TAG", "MAX_CODE_LEN", "WATCHED", "SYSLOG_SCORE", "SYSLOG_NAMES"} {
+	for _, name := range []string{"MARKER_TAG", "UNKNOWN_CODE_TAG", "MAX_CODE_LEN", "WATCHED", "SYSLOG_SCORE", "SYSLOG_NAMES",
+		"FIXED_VENDOR", "VENDORS", "RULES", "DATASETS", "CATALOG"} {
 		require.NotContains(t, luaBody, "local "+name+" =", "%s is generated, not typed in auditx.lua", name)
 	}
 }

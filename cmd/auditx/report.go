@@ -22,12 +22,18 @@ const reportMaxName = 44
 func (c *cli) report(args []string) int {
 	fs := c.flagSet("report", "[flags] FILE...", "Print per-vendor tables (code, event, category, outcome, severity, actor) of enriched JSON lines, then the totals. FILE - reads standard input.")
 	limit := fs.Int("limit", 0, "show at most `N` rows per vendor (0: all)")
+	var catalogs listFlag
+	fs.Var(&catalogs, "catalog", "the user catalog `FILE` the records were enriched with: its vendors' products name their tables (repeatable)")
 	pos, code, done := c.parse(fs, args)
 	if done {
 		return code
 	}
 	if len(pos) == 0 {
 		return c.usageError(fs, "no FILE given")
+	}
+	cat, err := catalog.Load(catalogs...)
+	if err != nil {
+		return c.fail("report", "%v", err)
 	}
 	rep := newReport()
 	for _, p := range pos {
@@ -44,7 +50,7 @@ func (c *cli) report(args []string) int {
 			return c.fail("report", "%v", err)
 		}
 	}
-	rep.write(c.stdout, *limit)
+	rep.write(c.stdout, *limit, cat.Vendors())
 	return exitOK
 }
 
@@ -144,16 +150,15 @@ func actor(m map[string]any) string {
 	return strings.Join(parts, " @ ")
 }
 
-func (rep *report) write(w io.Writer, limit int) {
+// write prints the tables: the vendors in the catalog's order, then any
+// other module (a vendor of a catalog file not given to the report).
+func (rep *report) write(w io.Writer, limit int, vendors []*catalog.Vendor) {
 	names := map[string]string{}
-	for _, v := range catalog.Vendors() {
-		names[v.String()] = v.Info().Product
-	}
-	// Vendors in the catalog's order, then any other module.
 	var order []string
-	for _, v := range catalog.Vendors() {
-		if rep.vendors[v.String()] != nil {
-			order = append(order, v.String())
+	for _, v := range vendors {
+		names[v.ID] = v.Product
+		if rep.vendors[v.ID] != nil {
+			order = append(order, v.ID)
 		}
 	}
 	for _, m := range rep.order {
@@ -163,7 +168,11 @@ func (rep *report) write(w io.Writer, limit int) {
 	}
 	for _, m := range order {
 		v := rep.vendors[m]
-		fmt.Fprintf(w, "== %s (%s): %d records, %d enriched, %d with an unknown code\n", m, names[m], len(v.rows), v.enriched, v.unknwn)
+		product := names[m]
+		if product == "" {
+			product = "not in the catalog"
+		}
+		fmt.Fprintf(w, "== %s (%s): %d records, %d enriched, %d with an unknown code\n", m, product, len(v.rows), v.enriched, v.unknwn)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  CODE\tEVENT\tCATEGORY\tOUTCOME\tSEV\tACTOR")
 		for i, r := range v.rows {

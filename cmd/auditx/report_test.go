@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/auditx/auditx/catalog"
 )
 
 // TestReportSamples: the report of the enriched samples (the golden files)
@@ -21,7 +19,8 @@ func TestReportSamples(t *testing.T) {
 	var files []string
 	total, noCode := 0, 0
 	want := map[string][3]int{} // rows, enriched, unknown
-	for _, v := range catalog.Vendors() {
+	vendors := mustEmbedded(t).Vendors()
+	for _, v := range vendors {
 		f := filepath.Join(goldenDir, v.String()+".golden")
 		files = append(files, f)
 		b, err := os.ReadFile(f)
@@ -52,9 +51,9 @@ func TestReportSamples(t *testing.T) {
 	var out, errb bytes.Buffer
 	require.Equal(t, exitOK, run(append([]string{"report"}, files...), nil, &out, &errb), errb.String())
 	text := out.String()
-	for _, v := range catalog.Vendors() {
+	for _, v := range vendors {
 		c := want[v.String()]
-		require.Contains(t, text, fmt.Sprintf("== %s (%s): %d records, %d enriched, %d with an unknown code\n", v, v.Info().Product, c[0], c[1], c[2]))
+		require.Contains(t, text, fmt.Sprintf("== %s (%s): %d records, %d enriched, %d with an unknown code\n", v, v.Product, c[0], c[1], c[2]))
 	}
 	require.Contains(t, text, fmt.Sprintf("== total: %d records: ", total))
 	require.Contains(t, text, fmt.Sprintf("%d without a vendor or code (passed untouched)", noCode))

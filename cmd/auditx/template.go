@@ -160,15 +160,16 @@ type templateOptions struct {
 	ilmPolicy     string // "" leaves index.lifecycle.name out (index layout)
 	retention     string // data stream lifecycle (Elasticsearch); "" leaves it out
 	flatKey       string
+	vendors       []*catalog.Vendor // the vendors whose data streams the template matches
 }
 
 // dataStreamPatterns are the data streams the shipped configurations write:
 // logs-<event.dataset>-<namespace> for each vendor, and the stream of the
 // records auditx does not recognise.
-func dataStreamPatterns() []string {
+func dataStreamPatterns(vendors []*catalog.Vendor) []string {
 	var out []string
-	for _, v := range catalog.Vendors() {
-		out = append(out, enrich.DataStreamType+"-"+v.Info().ID+".audit-*")
+	for _, v := range vendors {
+		out = append(out, enrich.DataStreamType+"-"+v.Dataset()+"-*")
 	}
 	return append(out, enrich.DataStreamType+"-"+enrich.UnrecognizedDataset+"-*")
 }
@@ -228,7 +229,7 @@ func indexTemplate(opts templateOptions) (map[string]any, error) {
 	}
 	switch opts.layout {
 	case layoutDataStream:
-		out["index_patterns"] = dataStreamPatterns()
+		out["index_patterns"] = dataStreamPatterns(opts.vendors)
 		out["data_stream"] = map[string]any{}
 		out["composed_of"] = []any{}
 		if opts.retention != "" && opts.target == targetElasticsearch {
@@ -307,7 +308,8 @@ field types. The default is the data stream template (PUT _index_template/auditx
 logs-<vendor>.audit-<namespace>, with a data stream lifecycle:
 build/elasticsearch/data-stream-template.json. --layout index prints the template of
 the per-vendor daily indices (build/elasticsearch/index-template.json); --target
-opensearch the OpenSearch variant (build/opensearch/data-stream-template.json).`)
+opensearch the OpenSearch variant (build/opensearch/data-stream-template.json). With
+--catalog, the data streams of the vendors the user's descriptors add are matched too.`)
 	var patterns listFlag
 	lay := choiceFlag{value: string(layoutDataStream), accepted: []string{string(layoutDataStream), string(layoutIndex)}}
 	tgt := choiceFlag{value: string(targetElasticsearch), accepted: []string{string(targetElasticsearch), string(targetOpenSearch)}}
@@ -317,6 +319,8 @@ opensearch the OpenSearch variant (build/opensearch/data-stream-template.json).`
 	ilm := fs.String("ilm-policy", defaultILMPolicy, "the ILM `POLICY` set as index.lifecycle.name in the index layout (empty: none)")
 	retention := fs.String("retention", defaultRetention, "the data stream lifecycle's data_retention `AGE` (empty: none; Elasticsearch only)")
 	flatKey := fs.String("flat-key", enrich.DefaultFlatKey, "the `KEY` of the flat schema's map (the plugin's flat_key)")
+	var catalogs listFlag
+	fs.Var(&catalogs, "catalog", "add the data streams of the vendors described in the user catalog `FILE` (repeatable)")
 	pos, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -327,14 +331,18 @@ opensearch the OpenSearch variant (build/opensearch/data-stream-template.json).`
 	if *flatKey == "" || strings.Contains(*flatKey, ".") {
 		return c.usageError(fs, "invalid value %q for flag --flat-key: one non-empty key without dots", *flatKey)
 	}
+	cat, err := catalog.Load(catalogs...)
+	if err != nil {
+		return c.fail("template", "%v", err)
+	}
 	if len(patterns) != 0 && lay.value != string(layoutIndex) {
-		return c.usageError(fs, "--index-pattern is for --layout index; the data streams are %s", strings.Join(dataStreamPatterns(), ", "))
+		return c.usageError(fs, "--index-pattern is for --layout index; the data streams are %s", strings.Join(dataStreamPatterns(cat.Vendors()), ", "))
 	}
 	if len(patterns) == 0 {
 		patterns = listFlag{defaultIndexPattern}
 	}
 	t, err := indexTemplate(templateOptions{layout: layout(lay.value), target: target(tgt.value), indexPatterns: patterns,
-		ilmPolicy: *ilm, retention: *retention, flatKey: *flatKey})
+		ilmPolicy: *ilm, retention: *retention, flatKey: *flatKey, vendors: cat.Vendors()})
 	if err != nil {
 		return c.fail("template", "%v", err)
 	}

@@ -304,7 +304,7 @@ func TestTemplateFlags(t *testing.T) {
 		stderr string
 	}{
 		{name: "defaults: data streams", args: nil, code: exitOK, check: func(t *testing.T, tmpl map[string]any) {
-			require.Equal(t, []any{"logs-filingbox.audit-*", "logs-plusauth.audit-*", "logs-privx.audit-*", "logs-netop.audit-*", "logs-auditx.unrecognized-*"}, tmpl["index_patterns"])
+			require.Equal(t, []any{"logs-filingbox.audit-*", "logs-netop.audit-*", "logs-plusauth.audit-*", "logs-privx.audit-*", "logs-auditx.unrecognized-*"}, tmpl["index_patterns"])
 			require.Equal(t, map[string]any{}, tmpl["data_stream"])
 			require.Greater(t, tmpl["priority"].(float64), 100.0, "above the built-in logs-*-* template")
 			require.Equal(t, []any{}, tmpl["composed_of"], "stands alone")
