@@ -11,7 +11,9 @@ import (
 // (docs, "format": built-in formats and java.time patterns, tried in order
 // with "||"; "Date field type": epoch_millis, epoch_second).
 func TestDateFormats(t *testing.T) {
-	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time { return time.Date(y, mo, d, h, mi, s, ns, time.UTC) }
+	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	}
 	cases := []struct {
 		name   string
 		format string
