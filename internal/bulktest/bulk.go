@@ -29,7 +29,7 @@ func ParseBulk(body io.Reader, defaultIndex string) ([]Action, error) {
 		}
 		var action map[string]map[string]any
 		if err := json.Unmarshal(line, &action); err != nil || len(action) != 1 {
-			return nil, fmt.Errorf("Malformed action/metadata line [%d], expected a simple value for field [%s] but found [START_OBJECT]: %q", len(out)*2+1, line, line)
+			return nil, fmt.Errorf("malformed action/metadata line [%d], expected a simple value for field [%s] but found [START_OBJECT]: %q", len(out)*2+1, line, line)
 		}
 		var a Action
 		for op, meta := range action {
@@ -44,7 +44,7 @@ func ParseBulk(body io.Reader, defaultIndex string) ([]Action, error) {
 			return nil, fmt.Errorf("bulktest: unsupported bulk action %q (the model takes create and index)", a.Op)
 		}
 		if !sc.Scan() {
-			return nil, fmt.Errorf("The bulk request must be terminated by a newline [\\n]: action without a source line")
+			return nil, fmt.Errorf("the bulk request must be terminated by a newline [\\n]: action without a source line")
 		}
 		a.Raw = append([]byte(nil), sc.Bytes()...)
 		dec := json.NewDecoder(bytes.NewReader(a.Raw))

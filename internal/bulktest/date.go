@@ -94,7 +94,7 @@ func namedDateParser(name string) (dateParser, error) {
 		return compileJavaPattern(name, "yyyyMMdd")
 	}
 	if name == "" {
-		return dateParser{}, fmt.Errorf("Invalid format: []")
+		return dateParser{}, fmt.Errorf("empty format name")
 	}
 	return compileJavaPattern(name, name)
 }
@@ -351,13 +351,13 @@ func compileJavaPattern(name, pattern string) (dateParser, error) {
 				i = j
 			case c == ']':
 				if !inOpt {
-					return nil, 0, fmt.Errorf("Invalid format: [%s]: unbalanced ]", name)
+					return nil, 0, fmt.Errorf("[%s]: unbalanced ]", name)
 				}
 				return out, i + 1, nil
 			case c == '\'':
 				j := strings.IndexByte(pat[i+1:], '\'')
 				if j < 0 {
-					return nil, 0, fmt.Errorf("Invalid format: [%s]: unterminated quote", name)
+					return nil, 0, fmt.Errorf("[%s]: unterminated quote", name)
 				}
 				lit := pat[i+1 : i+1+j]
 				if lit == "" {
@@ -371,7 +371,7 @@ func compileJavaPattern(name, pattern string) (dateParser, error) {
 					n++
 				}
 				if !strings.ContainsRune("yuMdHhmsSaEZXxz", rune(c)) {
-					return nil, 0, fmt.Errorf("Invalid format: [%s]: unsupported pattern letter %q", name, c)
+					return nil, 0, fmt.Errorf("[%s]: unsupported pattern letter %q", name, c)
 				}
 				out = append(out, tok{letter: c, n: n})
 				i += n
@@ -381,7 +381,7 @@ func compileJavaPattern(name, pattern string) (dateParser, error) {
 			}
 		}
 		if inOpt {
-			return nil, 0, fmt.Errorf("Invalid format: [%s]: unbalanced [", name)
+			return nil, 0, fmt.Errorf("[%s]: unbalanced [", name)
 		}
 		return out, i, nil
 	}

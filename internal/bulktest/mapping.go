@@ -244,7 +244,7 @@ func NewMapping(mappings map[string]any, settings Settings, p Product) (*Mapping
 	for _, f := range formats {
 		df, err := parseDateFormat(f)
 		if err != nil {
-			return nil, errorf("mapper_parsing_exception", "", "%v", err)
+			return nil, errorf("mapper_parsing_exception", "", "Invalid format: [%s]: %v", f, err)
 		}
 		m.dateFormats = append(m.dateFormats, df)
 	}
@@ -401,7 +401,7 @@ func (m *Mapping) parseFieldDef(path string, def map[string]any) (*mapper, error
 			s, _ := v.(string)
 			df, err := parseDateFormat(s)
 			if err != nil {
-				return nil, errorf("mapper_parsing_exception", path, "Error parsing [format] on field [%s]: %v", lastSegment(path), err)
+				return nil, errorf("mapper_parsing_exception", path, "Invalid format: [%s] on field [%s]: %v", s, lastSegment(path), err)
 			}
 			f.format = df
 		case "value":
@@ -466,7 +466,8 @@ func (m *Mapping) totalFields() int {
 func (m *Mapping) TotalFields() int { return m.totalFields() }
 
 // FieldType returns the mapped type of a dotted path ("object" for an
-// object, "runtime:<type>" for a runtime field), or "" when unmapped.
+// object, "runtime:<type>" for a runtime field, a multi-field as
+// "message.keyword"), or "" when unmapped.
 func (m *Mapping) FieldType(path string) string {
 	if rt, ok := m.runtimeFields[path]; ok {
 		return "runtime:" + rt.typ
@@ -476,10 +477,6 @@ func (m *Mapping) FieldType(path string) string {
 	for i, p := range parts {
 		next := cur.props[p]
 		if next == nil {
-			// A multi-field: "message.keyword".
-			if f := cur.props[strings.Join(parts[:i], ".")]; f != nil {
-				return ""
-			}
 			return ""
 		}
 		if i < len(parts)-1 && !next.isObject() {
@@ -909,10 +906,7 @@ func (p *docParser) detect(v any) (string, *dateFormat) {
 }
 
 func isIntegerText(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
-	return allDigits(s)
+	return allDigits(strings.TrimPrefix(s, "-"))
 }
 
 // scalarText is the text Elasticsearch reads from a JSON scalar, and its

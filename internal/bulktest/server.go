@@ -156,13 +156,6 @@ func (s *Server) Snapshot() Stats {
 	return c
 }
 
-func (s *Server) product() string {
-	if s.cfg.Flavor == OpenSearch {
-		return "OpenSearch"
-	}
-	return "Elasticsearch"
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	switch x := v.(type) {
