@@ -82,10 +82,12 @@ type product struct {
 }
 
 // parsingExceptionType is the error type of a document that does not fit
-// the mapping. Elasticsearch renamed MapperParsingException to
-// DocumentParsingException for document-level failures in 8.8 (the REST
-// test data_stream/190_failure_store_redirection.yml expects
-// document_parsing_exception); OpenSearch keeps mapper_parsing_exception.
+// the mapping. Elasticsearch throws DocumentParsingException for
+// document-level failures from 8.8 (elastic/elasticsearch PR #92646; the
+// REST test data_stream/190_failure_store_redirection.yml expects
+// document_parsing_exception), MapperParsingException before; OpenSearch
+// keeps mapper_parsing_exception. (Elasticsearch prefixes the reason with
+// the parser's "[line:column]"; the model does not.)
 func (p product) parsingExceptionType() string {
 	if p.flavor == Elasticsearch && p.version.AtLeast(8, 8) {
 		return "document_parsing_exception"
