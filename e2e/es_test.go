@@ -25,7 +25,6 @@ package e2e
 // the es output talks TLS with certificate verification and basic auth.
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -53,6 +52,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/bulktest"
 )
 
 const (
@@ -118,7 +118,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	tmpl := esLoadTemplate(t, root)
 	es := esStartServer(t, tmpl, filepath.Join(dir, "bulk.ndjson"))
 	caFile := filepath.Join(dir, "es-ca.pem")
-	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: es.srv.Certificate().Raw}), 0o600))
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: es.Certificate().Raw}), 0o600))
 
 	// The files of the ConfigMap, moved into the run directory.
 	etcDir := filepath.Join(dir, "etc")
@@ -315,16 +315,17 @@ func TestESDaemonSetConfig(t *testing.T) {
 func TestESSingleIndexWouldConflict(t *testing.T) {
 	root := moduleRoot(t)
 	tmpl := esLoadTemplate(t, root)
-	shared := newESMapping(tmpl)
-	perVendor := map[string]*esMapping{}
+	shared := esNewMapping(t, tmpl)
+	perVendor := map[string]*bulktest.Mapping{}
 	var sharedConflicts []string
 	for _, v := range esVendors {
-		perVendor[v] = newESMapping(tmpl)
+		perVendor[v] = esNewMapping(t, tmpl)
 		for i, rec := range esReadJSONLines(t, filepath.Join(root, "testdata", "samples", v+".log")) {
-			if err := shared.index(rec); err != nil {
+			if _, err := shared.Index("", rec); err != nil {
 				sharedConflicts = append(sharedConflicts, fmt.Sprintf("%s:%d: %v", v, i+1, err))
 			}
-			require.NoError(t, perVendor[v].index(rec), "%s:%d in its own index", v, i+1)
+			_, err := perVendor[v].Index("", rec)
+			require.NoError(t, err, "%s:%d in its own index", v, i+1)
 		}
 	}
 	require.NotEmpty(t, sharedConflicts, "the vendors' records fit one index: the per-vendor index split may be unnecessary")
@@ -623,7 +624,8 @@ func esStartKubeAPI(t *testing.T, token string) *esKubeAPI {
 func (k *esKubeAPI) podRequests() int  { k.mu.Lock(); defer k.mu.Unlock(); return k.pods }
 func (k *esKubeAPI) authFailures() int { k.mu.Lock(); defer k.mu.Unlock(); return k.unauth }
 
-// The fake Elasticsearch.
+// The fake Elasticsearch: internal/bulktest's _bulk server, with the
+// faults this test injects and the views of its items the assertions use.
 
 // esDoc is one document of a bulk request.
 type esDoc struct {
@@ -631,10 +633,9 @@ type esDoc struct {
 	src       map[string]any
 	key       string // its @timestamp: one line of the input
 	req       int
-	dupKey    string // a key that occurs twice in one object ("" if none)
 }
 
-// esStats is a copy of what the server saw.
+// esStats is what the server saw, by document key.
 type esStats struct {
 	requests        []int // documents per bulk request
 	stored          map[string][]esDoc
@@ -651,31 +652,74 @@ type esStats struct {
 	lastRequest     time.Time
 }
 
+// esServer is the bulktest server with the committed template installed.
 type esServer struct {
-	srv      *httptest.Server
-	port     int
-	tmpl     *esTemplate
-	mu       sync.Mutex
-	st       esStats
-	mappings map[string]*esMapping
-	dump     io.Writer // every bulk body, for a failed test's inspection
-	// noFaults answers every request as Elasticsearch would, without the
-	// injected 429s.
-	noFaults bool
+	*bulktest.Server
+	port int
+	mu   sync.Mutex
+	// The keys of the requests the fault schedule answered.
+	wholeFailed, allItemsFailed, partialRejected []string
 }
 
-// esStartServer starts the fake Elasticsearch over TLS: GET / answers the
-// cluster info of an 8.x node, POST /_bulk indexes NDJSON create/index
-// actions with per-item results. Bulk requests are numbered as they come;
-// request 2 is answered 429 as a whole, request 3 with every item failed
-// with 429, and the first later request of two or more documents with its
-// first item failed with 429 and the others created.
-func esStartServer(t *testing.T, tmpl *esTemplate, dumpPath string) *esServer {
+// esServerOptions: noFaults answers every request as Elasticsearch would,
+// without the injected 429s; flavor is the product imitated.
+type esServerOptions struct {
+	noFaults bool
+	flavor   bulktest.Flavor
+}
+
+// esStartServer starts the fake Elasticsearch over TLS with the test
+// Secret's credentials and the template installed: GET / answers the
+// cluster info of an 8.19 node, POST /_bulk indexes NDJSON create/index
+// actions with per-item results (internal/bulktest). Bulk requests are
+// numbered as they come; request 2 is answered 429 as a whole, request 3
+// with every item failed with 429, and the first later request of two or
+// more documents with its first item failed with 429 and the others
+// created.
+func esStartServer(t *testing.T, tmpl *esTemplate, dumpPath string, opts ...esServerOptions) *esServer {
 	t.Helper()
-	s := &esServer{tmpl: tmpl, mappings: map[string]*esMapping{}}
+	var o esServerOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	f, err := os.Create(dumpPath)
 	require.NoError(t, err)
+	s := &esServer{}
+	keys := func(actions []bulktest.Action) []string {
+		var out []string
+		for _, a := range actions {
+			k, _ := a.Source["@timestamp"].(string)
+			out = append(out, k)
+		}
+		return out
+	}
+	cfg := bulktest.Config{Flavor: o.flavor, User: esUser, Password: esPassword, TLS: true, Dump: f}
+	if !o.noFaults {
+		cfg.Fault = func(n int, actions []bulktest.Action) bulktest.Fault {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			switch {
+			case n == 2:
+				s.wholeFailed = keys(actions)
+				return bulktest.Fault{Status: http.StatusTooManyRequests}
+			case n == 3:
+				s.allItemsFailed = keys(actions)
+				items := make([]int, len(actions))
+				for i := range items {
+					items[i] = http.StatusTooManyRequests
+				}
+				return bulktest.Fault{Items: items}
+			case n >= 4 && len(s.partialRejected) == 0 && len(actions) >= 2:
+				s.partialRejected = keys(actions[:1])
+				return bulktest.Fault{Items: []int{http.StatusTooManyRequests}}
+			}
+			return bulktest.Fault{}
+		}
+	}
+	s.Server, err = bulktest.NewServer(cfg)
+	require.NoError(t, err)
 	t.Cleanup(func() {
+		s.Close()
 		f.Close()
 		if t.Failed() {
 			// The run directory goes away with the test: keep the requests.
@@ -685,253 +729,51 @@ func esStartServer(t *testing.T, tmpl *esTemplate, dumpPath string) *esServer {
 			}
 		}
 	})
-	s.dump = f
-	s.st.stored = map[string][]esDoc{}
-	s.st.sentCount = map[string]int{}
-	s.st.rejected = map[string]string{}
-	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
-	_, port, _ := strings.Cut(strings.TrimPrefix(s.srv.URL, "https://127.0.0.1"), ":")
-	s.port, err = strconv.Atoi(port)
-	require.NoError(t, err, s.srv.URL)
+	require.NoError(t, s.Cluster().PutIndexTemplate(tmpl.IndexTemplate), "the committed template, as PUT _index_template would take it")
+	s.port = s.Port()
 	return s
 }
 
+// snapshot reads the server's items by document key (@timestamp).
 func (s *esServer) snapshot() esStats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.st
-	c.stored = map[string][]esDoc{}
-	for k, v := range s.st.stored {
-		c.stored[k] = append([]esDoc(nil), v...)
-	}
-	c.sentCount = map[string]int{}
-	for k, v := range s.st.sentCount {
-		c.sentCount[k] = v
-	}
-	c.requests = append([]int(nil), s.st.requests...)
-	c.rejected = map[string]string{}
-	for k, v := range s.st.rejected {
-		c.rejected[k] = v
-	}
-	c.conflicts = append([]string(nil), s.st.conflicts...)
-	c.all = append([]esDoc(nil), s.st.all...)
-	return c
-}
-
-func (s *esServer) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Elastic-Product", "Elasticsearch")
-	if u, p, ok := r.BasicAuth(); !ok || u != esUser || p != esPassword {
-		s.st.authFailures++
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"error":{"type":"security_exception","reason":"missing authentication credentials"},"status":401}`)
-		return
-	}
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/":
-		s.st.infoCalls++
-		fmt.Fprint(w, `{"name":"e2e","cluster_name":"auditx-e2e","version":{"number":"8.19.0","build_flavor":"default","lucene_version":"9.12.0","minimum_wire_compatibility_version":"7.17.0","minimum_index_compatibility_version":"7.0.0"},"tagline":"You Know, for Search"}`)
-	case r.Method == http.MethodPost && (r.URL.Path == "/_bulk"):
-		s.bulk(w, r)
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"error":{"type":"illegal_argument_exception","reason":"no handler for %s %s"},"status":404}`, r.Method, r.URL.Path)
-	}
-}
-
-func (s *esServer) bulk(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err == nil && s.dump != nil {
-		_, _ = s.dump.Write(body)
-	}
-	docs, err := esParseBulk(bytes.NewReader(body))
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"error":{"type":"parse_exception","reason":%q},"status":400}`, err.Error())
-		return
-	}
-	s.st.lastRequest = time.Now()
-	s.st.requests = append(s.st.requests, len(docs))
-	n := len(s.st.requests)
-	for i := range docs {
-		docs[i].req = n
-		s.st.sentCount[docs[i].key]++
-	}
-	s.st.all = append(s.st.all, docs...)
-	keys := func() []string {
-		var out []string
-		for _, d := range docs {
-			out = append(out, d.key)
-		}
-		return out
-	}
-	switch {
-	case s.noFaults:
-	case n == 2:
-		s.st.wholeFailed = keys()
-		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprint(w, `{"error":{"type":"es_rejected_execution_exception","reason":"rejected execution of coordinating operation"},"status":429}`)
-		return
-	case n == 3:
-		s.st.allItemsFailed = keys()
-		s.respond(w, docs, func(int) int { return http.StatusTooManyRequests })
-		return
-	case n >= 4 && len(s.st.partialRejected) == 0 && len(docs) >= 2:
-		s.st.partialRejected = []string{docs[0].key}
-		s.respond(w, docs, func(i int) int {
-			if i == 0 {
-				return http.StatusTooManyRequests
-			}
-			return s.store(docs[i])
-		})
-		return
-	}
-	s.respond(w, docs, func(i int) int { return s.store(docs[i]) })
-}
-
-// store indexes a document the way Elasticsearch would: a conflict with
-// the index's mapping is a 400.
-func (s *esServer) store(d esDoc) int {
-	m, ok := s.mappings[d.index]
-	if !ok {
-		m = newESMapping(s.tmpl)
-		s.mappings[d.index] = m
-	}
-	if d.dupKey != "" {
-		// Elasticsearch's JSON parser rejects duplicate keys
-		// (strict duplicate detection, on by default since 6.0).
-		s.st.conflicts = append(s.st.conflicts, fmt.Sprintf("%s %s: Duplicate field '%s'", d.index, d.key, d.dupKey))
-		return http.StatusBadRequest
-	}
-	if err := m.index(d.src); err != nil {
-		s.st.conflicts = append(s.st.conflicts, fmt.Sprintf("%s %s: %v", d.index, d.key, err))
-		s.st.rejected[d.key] = err.Error()
-		return http.StatusBadRequest
-	}
-	s.st.lastStored = time.Now()
-	s.st.stored[d.key] = append(s.st.stored[d.key], d)
-	return http.StatusCreated
-}
-
-// respond writes a bulk response with status(i) for item i.
-func (s *esServer) respond(w http.ResponseWriter, docs []esDoc, status func(int) int) {
-	type item map[string]any
-	items := make([]item, len(docs))
-	failed := false
-	for i, d := range docs {
-		st := status(i)
-		res := map[string]any{"_index": d.index, "_id": fmt.Sprintf("e2e-%d-%d", d.req, i), "status": st}
-		switch st {
-		case http.StatusCreated:
-			res["result"] = "created"
-			res["_version"] = 1
-		case http.StatusTooManyRequests:
-			failed = true
-			res["error"] = map[string]any{"type": "es_rejected_execution_exception", "reason": "rejected execution of primary operation"}
-		default:
-			failed = true
-			res["error"] = map[string]any{"type": "document_parsing_exception", "reason": "mapping conflict"}
-		}
-		items[i] = item{d.op: res}
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"took": 3, "errors": failed, "items": items})
-}
-
-// esParseBulk reads NDJSON action and source lines.
-func esParseBulk(body io.Reader) ([]esDoc, error) {
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	var docs []esDoc
-	for sc.Scan() {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
-		}
-		var action map[string]map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &action); err != nil || len(action) != 1 {
-			return nil, fmt.Errorf("bad action line %q: %v", sc.Text(), err)
-		}
-		var d esDoc
-		for op, meta := range action {
-			d.op = op
-			d.index, _ = meta["_index"].(string)
-		}
-		if d.op != "create" && d.op != "index" {
-			return nil, fmt.Errorf("unexpected bulk action %q", d.op)
-		}
-		if !sc.Scan() {
-			return nil, fmt.Errorf("action without a source line")
-		}
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.UseNumber()
-		if err := dec.Decode(&d.src); err != nil {
-			return nil, fmt.Errorf("bad source line: %v", err)
-		}
-		d.dupKey = esDuplicateKey(sc.Bytes())
-		d.key, _ = d.src["@timestamp"].(string)
-		if d.key == "" {
-			return nil, fmt.Errorf("document without @timestamp")
-		}
-		docs = append(docs, d)
-	}
-	return docs, sc.Err()
-}
-
-// esDuplicateKey returns the first key that occurs twice in one JSON
-// object of src, or "".
-func esDuplicateKey(src []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(src))
-	type frame struct {
-		obj  bool
-		keys map[string]bool
-		key  bool // the next string token of an object is a key
-	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.obj && top.key {
-			if k, ok := tok.(string); ok {
-				if top.keys[k] {
-					return k
+	snap := s.Snapshot()
+	st := esStats{stored: map[string][]esDoc{}, sentCount: map[string]int{}, rejected: map[string]string{},
+		authFailures: snap.AuthFailures, infoCalls: snap.InfoCalls, lastRequest: snap.LastRequest}
+	for _, r := range snap.Requests {
+		st.requests = append(st.requests, len(r.Items))
+		for _, it := range r.Items {
+			key, _ := it.Action.Source["@timestamp"].(string)
+			d := esDoc{op: it.Action.Op, index: it.Action.Index, src: it.Action.Source, key: key, req: r.N}
+			st.all = append(st.all, d)
+			st.sentCount[key]++
+			switch {
+			case it.Injected:
+			case it.Result.Status == http.StatusCreated && it.Result.FailureStore == "":
+				st.stored[key] = append(st.stored[key], d)
+				st.lastStored = it.Time
+			case it.Result.Error != nil:
+				st.conflicts = append(st.conflicts, fmt.Sprintf("%s %s: %s", d.index, key, it.Result.Error.Reason))
+				if it.Action.DuplicateKey == "" {
+					st.rejected[key] = it.Result.Error.Reason
 				}
-				top.keys[k] = true
-				top.key = false
-				continue
 			}
 		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{obj: true, keys: map[string]bool{}, key: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		// A value ended: the next token of an enclosing object is a key.
-		if len(stack) > 0 && stack[len(stack)-1].obj {
-			stack[len(stack)-1].key = true
-		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.wholeFailed = append([]string(nil), s.wholeFailed...)
+	st.allItemsFailed = append([]string(nil), s.allItemsFailed...)
+	st.partialRejected = append([]string(nil), s.partialRejected...)
+	return st
 }
 
-// The template and Elasticsearch's mapping rules.
+// The template.
 
-// esTemplate is the committed index template: its patterns and the type of
-// every mapped field (dotted path).
+// esTemplate is the committed index template and the type of every field
+// it maps by name (dotted path).
 type esTemplate struct {
-	patterns []string
-	types    map[string]string
+	*bulktest.IndexTemplate
+	types map[string]string
 }
 
 func esLoadTemplate(t *testing.T, root string) *esTemplate {
@@ -939,47 +781,27 @@ func esLoadTemplate(t *testing.T, root string) *esTemplate {
 	return esLoadTemplateFile(t, filepath.Join(root, "build", "elasticsearch", "data-stream-template.json"))
 }
 
-// esLoadTemplateFile reads a template's properties and the path_match of
-// its dynamic templates. A dynamic template's field is typed once it
-// appears; its parent object is not mapped ahead (Netop's own "source"
-// string stays possible), which the model gets by not registering it.
+// esLoadTemplateFile reads a template; its declared types are its
+// properties and the path_match of its dynamic templates (a dynamic
+// template's field is typed once it appears; its parent object is not
+// mapped ahead, so Netop's own "source" string stays possible).
 func esLoadTemplateFile(t *testing.T, path string) *esTemplate {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	it, err := bulktest.LoadIndexTemplate(path)
 	require.NoError(t, err)
-	var raw struct {
-		IndexPatterns []string `json:"index_patterns"`
-		Template      struct {
-			Mappings struct {
-				Properties       map[string]any              `json:"properties"`
-				DynamicTemplates []map[string]map[string]any `json:"dynamic_templates"`
-			} `json:"mappings"`
-		} `json:"template"`
-	}
-	require.NoError(t, json.Unmarshal(b, &raw))
-	tm := &esTemplate{patterns: raw.IndexPatterns, types: map[string]string{}}
-	for _, d := range raw.Template.Mappings.DynamicTemplates {
-		for _, dt := range d {
-			p, _ := dt["path_match"].(string)
-			m, _ := dt["mapping"].(map[string]any)
-			tm.types[p], _ = m["type"].(string)
-		}
-	}
-	var walk func(prefix string, props map[string]any)
-	walk = func(prefix string, props map[string]any) {
-		for k, v := range props {
-			m := v.(map[string]any)
-			if inner, ok := m["properties"].(map[string]any); ok {
-				tm.types[prefix+k] = "object"
-				walk(prefix+k+".", inner)
-				continue
-			}
-			tm.types[prefix+k], _ = m["type"].(string)
-		}
-	}
-	walk("", raw.Template.Mappings.Properties)
+	tm := &esTemplate{IndexTemplate: it, types: it.DeclaredTypes()}
 	require.Equal(t, "long", tm.types["event.severity"])
 	return tm
+}
+
+// esNewMapping is the mapping a new data stream of the template starts
+// with, on an Elasticsearch of the server's version.
+func esNewMapping(t *testing.T, tmpl *esTemplate) *bulktest.Mapping {
+	t.Helper()
+	c := bulktest.NewCluster(bulktest.Product{Flavor: bulktest.Elasticsearch, Version: bulktest.DefaultElasticsearchVersion})
+	m, err := c.MappingFromTemplate(tmpl.IndexTemplate)
+	require.NoError(t, err)
+	return m
 }
 
 // esCheckTypes checks the template's fields of a document: each value is of
@@ -1084,159 +906,6 @@ func esNormalize(v any) any {
 		return out
 	}
 	return v
-}
-
-// esMapping is one index's mapping: the template's fields and the ones
-// dynamic mapping added, with Elasticsearch's rules for a value that does
-// not fit (the document is rejected with 400). It is a model: objects vs
-// values, numbers, booleans and dynamic date detection
-// (strict_date_optional_time and yyyy/MM/dd HH:mm:ss), not every detail.
-type esMapping struct {
-	types map[string]string
-}
-
-func newESMapping(tmpl *esTemplate) *esMapping {
-	m := &esMapping{types: map[string]string{}}
-	for k, v := range tmpl.types {
-		m.types[k] = v
-	}
-	return m
-}
-
-var (
-	esDateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$|^\d{4}/\d{2}/\d{2}( \d{2}:\d{2}:\d{2})?( [+-]\d{4}| Z)?$`)
-	esNumRE  = regexp.MustCompile(`^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$`)
-)
-
-// index checks doc against the mapping and adds its new fields; on a
-// conflict nothing is added and the error names the field.
-func (m *esMapping) index(doc map[string]any) error {
-	added := map[string]string{}
-	typeOf := func(p string) string {
-		if t, ok := added[p]; ok {
-			return t
-		}
-		return m.types[p]
-	}
-	var walk func(p string, v any) error
-	walk = func(p string, v any) error {
-		// A key with dots is a path of objects.
-		if i := strings.LastIndex(p, "."); i > 0 {
-			parent := p[:i]
-			switch typeOf(parent) {
-			case "":
-				if err := walk(parent, map[string]any{}); err != nil {
-					return err
-				}
-			case "object":
-			case "flattened":
-				return nil
-			default:
-				return fmt.Errorf("[%s] is mapped as %s, [%s] needs it to be an object", parent, typeOf(parent), p)
-			}
-		}
-		cur := typeOf(p)
-		switch x := v.(type) {
-		case nil:
-			return nil
-		case []any:
-			for _, e := range x {
-				if err := walk(p, e); err != nil {
-					return err
-				}
-			}
-			return nil
-		case map[string]any:
-			switch cur {
-			case "flattened":
-				return nil
-			case "":
-				added[p] = "object"
-			case "object":
-			default:
-				return fmt.Errorf("failed to parse field [%s] of type [%s]: found an object", p, cur)
-			}
-			for k, e := range x {
-				if err := walk(p+"."+k, e); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		switch cur {
-		case "":
-			added[p] = esDynamicType(v)
-			return nil
-		case "object", "flattened":
-			return fmt.Errorf("object mapping for [%s] tried to parse field [%s] as object, but found a concrete value", p, p)
-		case "keyword", "text", "match_only_text", "constant_keyword":
-			return nil
-		case "ip":
-			if x, ok := v.(string); ok {
-				if _, err := netip.ParseAddr(x); err == nil {
-					return nil
-				}
-			}
-		case "long", "float":
-			switch x := v.(type) {
-			case json.Number:
-				return nil
-			case string:
-				if esNumRE.MatchString(x) {
-					return nil
-				}
-			}
-		case "boolean":
-			switch x := v.(type) {
-			case bool:
-				return nil
-			case string:
-				if x == "true" || x == "false" || x == "" {
-					return nil
-				}
-			}
-		case "date":
-			switch x := v.(type) {
-			case json.Number:
-				return nil
-			case string:
-				if esDateRE.MatchString(x) {
-					return nil
-				}
-			}
-		default:
-			return nil
-		}
-		return fmt.Errorf("failed to parse field [%s] of type [%s]: %v", p, cur, v)
-	}
-	for k, v := range doc {
-		if err := walk(k, v); err != nil {
-			return err
-		}
-	}
-	for k, v := range added {
-		m.types[k] = v
-	}
-	return nil
-}
-
-// esDynamicType is the type dynamic mapping gives a new value.
-func esDynamicType(v any) string {
-	switch x := v.(type) {
-	case string:
-		if esDateRE.MatchString(x) {
-			return "date"
-		}
-		return "text"
-	case json.Number:
-		if _, err := x.Int64(); err == nil {
-			return "long"
-		}
-		return "float"
-	case bool:
-		return "boolean"
-	}
-	return "text"
 }
 
 // esActorSources are the vendor fields the embedded actor map

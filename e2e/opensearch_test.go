@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/internal/bulktest"
 )
 
 // TestOpenSearchDataStreams ships the sample logs through auditx to Fluent
@@ -28,10 +30,9 @@ func TestOpenSearchDataStreams(t *testing.T) {
 	root := moduleRoot(t)
 	dir := runDir(t)
 	tmpl := esLoadTemplateFile(t, filepath.Join(root, "build", "opensearch", "data-stream-template.json"))
-	es := esStartServer(t, tmpl, filepath.Join(dir, "bulk.ndjson"))
-	es.noFaults = true
+	es := esStartServer(t, tmpl, filepath.Join(dir, "bulk.ndjson"), esServerOptions{noFaults: true, flavor: bulktest.OpenSearch})
 	caFile := filepath.Join(dir, "ca.pem")
-	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: es.srv.Certificate().Raw}), 0o600))
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: es.Certificate().Raw}), 0o600))
 
 	// The tag's second part is the stream type the output puts first in the
 	// name ($TAG[1]), as in the DaemonSet's configuration.
