@@ -10,6 +10,7 @@ import (
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/evtime"
 )
 
 // Getter reads one property; "" means unset. Fluent Bit's
@@ -128,6 +129,9 @@ const (
 	MinCatalogReload   = time.Second
 )
 
+// DefaultTimezone is the zone of zoneless vendor times.
+const DefaultTimezone = "UTC"
+
 // VendorAuto is the vendor setting that recognises each record's vendor.
 const VendorAuto = "auto"
 
@@ -199,6 +203,27 @@ func Parse(g Getter) (*Config, error) {
 	}
 	if ds {
 		c.Enrich.DataStreamNamespace = ns
+	}
+	c.Enrich.Namespace = p.boolean("vendor_namespace", true)
+	if rk := p.str("record_key"); rk != "" {
+		if strings.ContainsAny(rk, ".") {
+			p.fail("record_key", rk, "a top-level key, without dots", nil)
+		}
+		c.Enrich.RecordKey = rk
+	}
+	if c.Enrich.RecordKey != "" && (!c.Enrich.Namespace || c.Enrich.Schema != enrich.SchemaECS) && p.err == nil {
+		p.fail("record_key", c.Enrich.RecordKey, "set schema ecs and vendor_namespace on, or leave record_key empty", fmt.Errorf("needs the vendor namespace layout"))
+	}
+	c.Enrich.EventOriginal = p.boolean("event_original", false)
+	c.Enrich.EventTime = p.boolean("event_time", true)
+	tz := p.str("timezone")
+	if tz == "" {
+		tz = DefaultTimezone
+	}
+	if loc, err := evtime.LoadZone(tz); err != nil {
+		p.fail("timezone", tz, "an IANA zone name (Europe/Helsinki) or a fixed offset (+09:00)", err)
+	} else {
+		c.Enrich.Zone, c.Enrich.ZoneName = loc, tz
 	}
 	c.Passthrough = !p.boolean("enrich", true)
 	if p.choice("emit", []string{"forward", "stdout"}) == "stdout" {

@@ -3,6 +3,7 @@ package enrich
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/internal/mp"
@@ -18,6 +19,9 @@ type Enricher struct {
 	// data_stream is off (or in the flat schema).
 	dsNamespace []byte
 	tab         atomic.Pointer[table]
+	zone        *time.Location   // of zoneless vendor times
+	now         func() time.Time // event.created without a header
+	zoneName    []byte           // the encoded event.timezone pair
 	counters    counters
 	unknown     unknownCodes
 }
@@ -33,6 +37,18 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	_ = opts.validate() // the defaults Validate applied to its copy
 	e := &Enricher{opts: opts}
 	e.flatKey = mp.AppendStr(nil, opts.FlatKey)
+	e.zone, e.now = opts.Zone, opts.Now
+	if e.zone == nil {
+		e.zone = time.UTC
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	zn := opts.ZoneName
+	if zn == "" {
+		zn = e.zone.String()
+	}
+	e.zoneName = pair("timezone", zn)
 	if opts.DataStreamNamespace != "" && opts.Schema == SchemaECS {
 		e.dsNamespace = pair("namespace", opts.DataStreamNamespace)
 	}
@@ -81,55 +97,43 @@ type Stats struct {
 	TrailingBytes   uint64 // bytes after the last decodable event of a chunk, dropped
 	InvalidIP       uint64 // an address field of the actor map held no valid IP: not taken as source.ip
 	Rewritten       uint64 // records whose body auditx wrote anew (enriched, unknown code, or data_stream alone); the others are copied unchanged
+	NoEventTime     uint64 // records of a vendor with event-time fields that had no usable one: the read time kept, tagged
+}
+
+// numStats is the number of Stats counters.
+const numStats = 14
+
+// fields lists the counters of s, in declaration order: Add, the atomic
+// counters and the snapshot walk this one list.
+func (s *Stats) fields() [numStats]*uint64 {
+	return [numStats]*uint64{&s.Records, &s.Enriched, &s.Unknown, &s.NoCode, &s.InvalidCode, &s.Malformed,
+		&s.AlreadyEnriched, &s.Conflicts, &s.GroupMarkers, &s.BadEvents, &s.TrailingBytes, &s.InvalidIP,
+		&s.Rewritten, &s.NoEventTime}
 }
 
 // Add adds o to s.
 func (s *Stats) Add(o Stats) {
-	s.Records += o.Records
-	s.Enriched += o.Enriched
-	s.Unknown += o.Unknown
-	s.NoCode += o.NoCode
-	s.InvalidCode += o.InvalidCode
-	s.Malformed += o.Malformed
-	s.AlreadyEnriched += o.AlreadyEnriched
-	s.Conflicts += o.Conflicts
-	s.GroupMarkers += o.GroupMarkers
-	s.BadEvents += o.BadEvents
-	s.TrailingBytes += o.TrailingBytes
-	s.InvalidIP += o.InvalidIP
-	s.Rewritten += o.Rewritten
+	dst, src := s.fields(), o.fields()
+	for i := range dst {
+		*dst[i] += *src[i]
+	}
 }
 
-type counters struct {
-	records, enriched, unknown, noCode, invalidCode, malformed, already, conflicts, groups, badEvents, trailing, invalidIP, rewritten atomic.Uint64
-}
+// counters are an Enricher's Stats, updated atomically.
+type counters [numStats]atomic.Uint64
 
 func (c *counters) add(s *Stats) {
-	add := func(a *atomic.Uint64, n uint64) {
-		if n != 0 {
-			a.Add(n)
+	for i, p := range s.fields() {
+		if *p != 0 {
+			c[i].Add(*p)
 		}
 	}
-	add(&c.records, s.Records)
-	add(&c.enriched, s.Enriched)
-	add(&c.unknown, s.Unknown)
-	add(&c.noCode, s.NoCode)
-	add(&c.invalidCode, s.InvalidCode)
-	add(&c.malformed, s.Malformed)
-	add(&c.already, s.AlreadyEnriched)
-	add(&c.conflicts, s.Conflicts)
-	add(&c.groups, s.GroupMarkers)
-	add(&c.badEvents, s.BadEvents)
-	add(&c.trailing, s.TrailingBytes)
-	add(&c.invalidIP, s.InvalidIP)
-	add(&c.rewritten, s.Rewritten)
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{
-		Records: c.records.Load(), Enriched: c.enriched.Load(), Unknown: c.unknown.Load(),
-		NoCode: c.noCode.Load(), InvalidCode: c.invalidCode.Load(), Malformed: c.malformed.Load(),
-		AlreadyEnriched: c.already.Load(), Conflicts: c.conflicts.Load(), GroupMarkers: c.groups.Load(),
-		BadEvents: c.badEvents.Load(), TrailingBytes: c.trailing.Load(), InvalidIP: c.invalidIP.Load(), Rewritten: c.rewritten.Load(),
+	var s Stats
+	for i, p := range s.fields() {
+		*p = c[i].Load()
 	}
+	return s
 }

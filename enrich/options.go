@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/auditx/auditx/catalog"
 )
@@ -38,6 +39,15 @@ const MarkerTag = "auditx"
 // UnknownCodeTag is added to tags when the vendor is known but the code is not.
 const UnknownCodeTag = "auditx_unknown_code"
 
+// NoCodeTag, InvalidCodeTag and NoEventTimeTag mark, in the vendor
+// namespace layout, a record of a known vendor without a code, with a code
+// that cannot be one, and without a usable event time (its read time kept).
+const (
+	NoCodeTag      = "auditx_no_code"
+	InvalidCodeTag = "auditx_invalid_code"
+	NoEventTimeTag = "auditx_no_event_time"
+)
+
 // maxPathSegments bounds a code_key path (and so the nesting auditx descends).
 const maxPathSegments = 8
 
@@ -71,7 +81,39 @@ type Options struct {
 	// auditx does not recognise gets the dataset UnrecognizedDataset.
 	// Ignored in the flat schema.
 	DataStreamNamespace string
+
+	// Namespace (ECS schema) moves every top-level key of the vendor's
+	// record whose value is not ECS already (ecsschema.ValueIsECS) under
+	// <vendor id>.audit, its keys renamed ECS style at every depth
+	// (keyname); ECS keys stay at the top. The zero value keeps the vendor's
+	// keys at the top as they are; config switches it on by default.
+	Namespace bool
+	// RecordKey, when set, names the top-level key whose map is the
+	// vendor's record (the kubernetes filter's Merge_Log_Key); the other
+	// top-level keys belong to the pipeline and stay as they are.
+	RecordKey string
+	// EventOriginal (ECS schema, Namespace) keeps the vendor's record as
+	// JSON in event.original.
+	EventOriginal bool
+	// EventTime replaces the time of each event's header (Fluent Bit's
+	// record time, the es output's @timestamp) with the vendor's event time
+	// from its descriptor; event.created (ECS schema, Namespace) keeps the
+	// time the header had.
+	EventTime bool
+	// Zone reads zoneless vendor times (nil: UTC); ZoneName is what
+	// event.timezone says of it.
+	Zone     *time.Location
+	ZoneName string
+	// Now is the clock of event.created for records given without a
+	// header (Record); nil is time.Now.
+	Now func() time.Time
 }
+
+// ECSVersion is the ecs.version auditx writes: the released ECS version
+// whose definitions of the fields auditx writes were checked (the shared
+// ECS field list is 9.5.0-dev; its release notes change none of them after
+// 9.4.0).
+const ECSVersion = "9.4.0"
 
 // DataStreamType is data_stream.type of every record: audit logs are logs.
 const DataStreamType = "logs"
@@ -131,6 +173,9 @@ func (o *Options) validate() error {
 				return fmt.Errorf("code_key %q has an empty segment or one longer than %d characters", o.CodeKey, maxKeyLen)
 			}
 		}
+	}
+	if o.RecordKey != "" && (!o.Namespace || o.Schema != SchemaECS) {
+		return fmt.Errorf("record_key %q needs the ECS schema with the vendor namespace", o.RecordKey)
 	}
 	if o.DataStreamNamespace != "" {
 		if err := CheckNamespace(o.DataStreamNamespace); err != nil {

@@ -44,6 +44,7 @@ type vendorPlan struct {
 	join     []path // the parts of a joined code, in order
 	outcome  []path
 	severity []path
+	time     []path // the descriptor's time fields, in order
 
 	// actor holds, per actor field, the sources of the catalog's actor
 	// map (Options.Actor): first usable value wins.
@@ -120,6 +121,9 @@ func newPlan(o *Options, cat *catalog.Catalog) (*plan, error) {
 		vp.join = p.paths(v.Code.Join)
 		vp.outcome = p.paths(v.Outcome.Fields)
 		vp.severity = p.paths(v.Severity.Fields)
+		for _, tf := range v.Time {
+			vp.time = append(vp.time, p.path(tf.Field))
+		}
 	}
 	for _, r := range vs.Rules() {
 		rp := rulePlan{vendor: &p.vendors[r.Vendor.Index]}

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"math"
+	"time"
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/internal/mp"
@@ -58,9 +59,27 @@ func (e *Enricher) Record(dst, body []byte) ([]byte, Result) {
 // RecordVendor is Record that also says which vendor the record was taken
 // for (nil when none was recognised).
 func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, *catalog.Vendor) {
+	dst, r, v, _, _ := e.recordEvent(dst, body, time.Time{}, false)
+	return dst, r, v
+}
+
+// RecordEvent is RecordVendor for a record read at read (event.created):
+// it also returns the vendor's event time, what Fluent Bit's record time
+// becomes (ok false: the record gives none, read stands).
+func (e *Enricher) RecordEvent(dst, body []byte, read time.Time) (out []byte, r Result, v *catalog.Vendor, event time.Time, ok bool) {
+	return e.recordEvent(dst, body, read, true)
+}
+
+func (e *Enricher) recordEvent(dst, body []byte, read time.Time, hasRead bool) ([]byte, Result, *catalog.Vendor, time.Time, bool) {
 	var st Stats
 	st.Records++
-	r, v, wrote := e.enrichInto(&dst, body, &st, e.tab.Load())
+	t := e.tab.Load()
+	var sc scanned
+	r, v, wrote := ResultMalformed, (*catalog.Vendor)(nil), false
+	if end, ok := e.scan(body, &sc, t); ok && end == len(body) {
+		sc.read, sc.hasRead = read, hasRead
+		r, v, wrote = e.enrichScanned(&dst, body, &sc, &st, t)
+	}
 	st.count(r)
 	if wrote {
 		st.Rewritten++
@@ -68,7 +87,7 @@ func (e *Enricher) RecordVendor(dst, body []byte) ([]byte, Result, *catalog.Vend
 		dst = append(dst, body...)
 	}
 	e.counters.add(&st)
-	return dst, r, v
+	return dst, r, v, sc.vendorTime, sc.hasVendorTime
 }
 
 // span locates one key/value pair of a map: key at k, value at v..end.
@@ -85,13 +104,26 @@ type scanned struct {
 	user, source  span
 	related, host span
 	ds            span // data_stream
-	first, nPairs int
+	ecs           span
+	first, nPairs int // the vendor's record: its pairs
+	topFirst      int // the whole record's pairs (the same without RecordKey)
+	topN          int
+	rec           span // the RecordKey pair, when set
 	plan          *plan
+
+	// read is the time the event's header had (Fluent Bit's read time),
+	// when known; vendorTime the vendor's event time enrichCode found.
+	read, vendorTime       time.Time
+	hasRead, hasVendorTime bool
 }
 
 func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result) {
 	st.Records++
-	r, _, wrote := e.enrichInto(&dst, body, st, t)
+	r, wrote := ResultMalformed, false
+	var sc scanned
+	if end, ok := e.scan(body, &sc, t); ok && end == len(body) {
+		r, _, wrote = e.enrichScanned(&dst, body, &sc, st, t)
+	}
 	st.count(r)
 	if wrote {
 		st.Rewritten++
@@ -101,41 +133,39 @@ func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result
 	return dst, r
 }
 
-// enrichInto appends the enriched body to *dst (wrote true): for
-// ResultEnriched and ResultUnknown, and for a map record without a code
-// when data_stream is on (it gets data_stream alone). For anything else it
-// appends nothing and the caller copies the body. It also returns the
-// vendor the record was taken for.
-func (e *Enricher) enrichInto(dst *[]byte, body []byte, st *Stats, t *table) (Result, *catalog.Vendor, bool) {
-	var sc scanned
-	if end, ok := e.scan(body, &sc, t); !ok || end != len(body) {
-		return ResultMalformed, nil, false
-	}
-	return e.enrichScanned(dst, body, &sc, st, t)
-}
-
 // enrichScanned is enrichInto for a body that scan has walked already.
 func (e *Enricher) enrichScanned(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, *catalog.Vendor, bool) {
-	r, v := e.enrichCode(dst, body, sc, st, t)
-	switch r {
-	case ResultEnriched, ResultUnknown:
+	r, v, wrote := e.enrichCode(dst, body, sc, st, t)
+	switch {
+	case wrote:
 		return r, v, true
-	case ResultNoCode, ResultInvalidCode:
+	case r == ResultNoCode || r == ResultInvalidCode:
 		return r, v, e.writeDataStream(dst, body, sc, st)
 	}
 	return r, v, false
 }
 
+// vendorStream reports whether a record of a known vendor without a
+// (valid) code is laid out and routed as the vendor's (the ECS schema with
+// the vendor namespace), rather than passed with data_stream alone.
+func (e *Enricher) vendorStream() bool {
+	return e.opts.Schema == SchemaECS && e.opts.Namespace
+}
+
 // enrichCode finds the vendor and code and, for a known vendor, appends the
-// enriched record (ResultEnriched, ResultUnknown); otherwise it appends nothing.
-func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, *catalog.Vendor) {
+// enriched record (ResultEnriched, ResultUnknown; and, with vendorStream, a
+// record of the vendor without a valid code); otherwise it appends nothing.
+func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table) (Result, *catalog.Vendor, bool) {
 	if e.alreadyEnriched(body, sc, t) {
-		return ResultAlreadyEnriched, nil
+		return ResultAlreadyEnriched, nil, false
+	}
+	if e.opts.RecordKey != "" && !sc.rec.set {
+		return ResultNoCode, nil, false // no vendor's record in it
 	}
 	vp := sc.plan.fixed
 	if vp == nil {
 		if vp = sc.detect(); vp == nil {
-			return ResultNoCode, nil
+			return ResultNoCode, nil, false
 		}
 	}
 	v := vp.v
@@ -149,19 +179,28 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 		f.code, entry, r = e.code(codeBuf[:0], body, sc, t, vp)
 	}
 	if r != ResultEnriched {
-		return r, v
+		if !e.vendorStream() {
+			return r, v, false
+		}
+		f.code, f.noCode = nil, r
+		f.outcome = catalog.OutcomeUnknown
+	} else {
+		// Outcome and severity: the catalog's default, unless the record says.
+		f.outcome, f.sev = catalog.OutcomeUnknown, catalog.SeverityUnset
+		if entry != nil {
+			f.enc = &t.entries[entry.Index]
+			f.outcome, f.sev = entry.Outcome, entry.Severity
+			if vs := entry.VendorSeverity; vs.IsSet() {
+				f.sevNum, f.hasSevNum = int64(vs.Number()), true
+			}
+		}
+		o := fromRecord(vp, body, sc, &f)
+		if f.enc != nil { // an unknown code stays outcome unknown, whatever the record says
+			f.outcome = o
+		}
 	}
-
-	// Outcome and severity: the catalog's default, unless the record says.
-	f.outcome, f.sev = catalog.OutcomeUnknown, catalog.SeverityUnset
-	if entry != nil {
-		f.enc = &t.entries[entry.Index]
-		f.outcome, f.sev = entry.Outcome, entry.Severity
-	}
-	o, sev := fromRecord(vp, body, sc, f.outcome, f.sev)
-	f.sev = sev
-	if f.enc != nil { // an unknown code stays outcome unknown, whatever the record says
-		f.outcome = o
+	if e.opts.EventTime {
+		e.eventTime(vp, body, sc, st, &f)
 	}
 	if e.opts.Actor {
 		f.act = e.actors(body, sc, vp, st)
@@ -175,11 +214,40 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 	} else {
 		e.writeECS(dst, body, sc, st, t, &f)
 	}
-	if f.enc == nil {
+	switch {
+	case f.noCode != 0:
+		return f.noCode, v, true
+	case f.enc == nil:
 		e.unknown.add(v, f.code)
-		return ResultUnknown, v
+		return ResultUnknown, v, true
 	}
-	return ResultEnriched, v
+	return ResultEnriched, v, true
+}
+
+// eventTime reads the vendor's event time from the descriptor's time
+// fields (first present and parsable wins) into f and sc (for the event
+// header); a vendor that describes a time and a record that has none
+// usable is counted in NoEventTime and tagged.
+func (e *Enricher) eventTime(vp *vendorPlan, body []byte, sc *scanned, st *Stats, f *found) {
+	if len(vp.time) == 0 {
+		return
+	}
+	for i := range vp.time {
+		vi, ok := resolve(body, sc, vp.time[i])
+		if !ok {
+			continue
+		}
+		format := vp.v.Time[i].Parsed
+		tm, ok := format.Parse(body, vi, e.zone)
+		if !ok {
+			continue
+		}
+		f.zoneless = format.Zoneless()
+		sc.vendorTime, sc.hasVendorTime = tm, true
+		return
+	}
+	f.noTime = true
+	st.NoEventTime++
 }
 
 // found is what enrichCode learnt of one record of a known vendor: what
@@ -187,10 +255,17 @@ func (e *Enricher) enrichCode(dst *[]byte, body []byte, sc *scanned, st *Stats, 
 type found struct {
 	vendor  *catalog.Vendor
 	enc     *encEntry // the catalog entry, pre-encoded; nil for an unknown code
-	code    []byte    // canonical
+	code    []byte    // canonical; nil for a record without a valid code
+	noCode  Result    // ResultNoCode or ResultInvalidCode for such a record
 	outcome catalog.Outcome
-	sev     catalog.Severity
-	act     actorValues
+	sev     catalog.Severity // auditx's level (event.risk_score_norm, or event.severity in the top layout)
+	// sevNum is the vendor's own severity number (event.severity): the
+	// record's, else the catalog's vendor_severity.
+	sevNum    int64
+	hasSevNum bool
+	noTime    bool // the vendor describes an event time the record lacks
+	zoneless  bool // the event time was read in the instance's zone
+	act       actorValues
 }
 
 // alreadyEnriched reports whether the record carries auditx's marker: in
@@ -300,7 +375,45 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	sc.first, sc.nPairs = i, n
+	sc.topFirst, sc.topN = i, n
+	if e.opts.RecordKey == "" {
+		sc.first, sc.nPairs = i, n
+		return e.scanPairs(body, sc, i, n)
+	}
+	// The vendor's record is the map under RecordKey; the rest of the
+	// record is walked only to check it and find its end.
+	sc.first, sc.nPairs = 0, 0
+	for p := 0; p < n; p++ {
+		k := i
+		ks, ke, isStr := mp.Str(body, i)
+		vi := ke
+		if !isStr {
+			var err error
+			if vi, err = mp.Skip(body, i); err != nil {
+				return 0, false
+			}
+		}
+		end, err := mp.Skip(body, vi)
+		if err != nil {
+			return 0, false
+		}
+		if isStr && !sc.rec.set && string(body[ks:ke]) == e.opts.RecordKey {
+			if rn, ri, ok := mp.MapHeader(body, vi); ok {
+				sc.rec = span{k: k, v: vi, end: end, set: true}
+				sc.first, sc.nPairs = ri, rn
+				if _, ok := e.scanPairs(body, sc, ri, rn); !ok {
+					return 0, false
+				}
+			}
+		}
+		i = end
+	}
+	return i, true
+}
+
+// scanPairs walks the n pairs of a map from offset i, noting the watched
+// keys, and returns the offset past them.
+func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bool) {
 	ecs := e.opts.Schema == SchemaECS
 	for p := 0; p < n; p++ {
 		k := i
@@ -337,6 +450,8 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 					firstSpan(&sc.host, sp)
 				case "data_stream":
 					firstSpan(&sc.ds, sp)
+				case "ecs":
+					firstSpan(&sc.ecs, sp)
 				}
 			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
 				sc.flat = sp
@@ -358,8 +473,9 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 func (sc *scanned) reset(p *plan) {
 	clear(sc.slots[:p.n])
 	sc.event, sc.obs, sc.tags, sc.flat = span{}, span{}, span{}, span{}
-	sc.user, sc.source, sc.related, sc.host, sc.ds = span{}, span{}, span{}, span{}, span{}
+	sc.user, sc.source, sc.related, sc.host, sc.ds, sc.ecs, sc.rec = span{}, span{}, span{}, span{}, span{}, span{}, span{}
 	sc.plan = p
+	sc.hasRead, sc.hasVendorTime = false, false
 }
 
 // detect recognises the vendor from the record's keys: the first rule, in
@@ -488,9 +604,10 @@ func hasDatasetMarker(body []byte, vi int, t *table) bool {
 
 // fromRecord applies what the record itself says about its outcome and
 // severity, as the vendor's descriptor says where: the outcome field's value
-// against the failure, then the success values; the severity field on its
-// scale.
-func fromRecord(vp *vendorPlan, body []byte, sc *scanned, o catalog.Outcome, s catalog.Severity) (catalog.Outcome, catalog.Severity) {
+// against the failure, then the success values (returned); the severity
+// field on its scale (into f's level and number).
+func fromRecord(vp *vendorPlan, body []byte, sc *scanned, f *found) catalog.Outcome {
+	o := f.outcome
 	if len(vp.outcome) > 0 {
 		if vi, ok := resolveFirst(body, sc, vp.outcome); ok {
 			spec := &vp.v.Outcome
@@ -504,12 +621,13 @@ func fromRecord(vp *vendorPlan, body []byte, sc *scanned, o catalog.Outcome, s c
 	}
 	if len(vp.severity) > 0 {
 		if vi, ok := resolveFirst(body, sc, vp.severity); ok {
-			if lvl, ok := severityValue(body, vi); ok {
-				s = lvl
+			if n, ok := syslogNumber(body, vi); ok {
+				f.sev, _ = catalog.SyslogSeverity(n)
+				f.sevNum, f.hasSevNum = n, true
 			}
 		}
 	}
-	return o, s
+	return o
 }
 
 // matchValue reports whether the value at vi is one of ms: a number
@@ -570,30 +688,31 @@ var syslogNames = [8][2]string{
 	{"warning", "warn"}, {"notice", "notice"}, {"info", "informational"}, {"debug", "debug"},
 }
 
-// severityValue reads a severity on the syslog scale: 6, "6", "Info(6)", "WARNING".
-func severityValue(body []byte, vi int) (catalog.Severity, bool) {
+// syslogNumber reads a severity on the syslog scale: 6, "6", "Info(6)",
+// "WARNING"; ok is false outside 0..7.
+func syslogNumber(body []byte, vi int) (int64, bool) {
 	kind, s, n, _, _ := mp.Scalar(body, vi)
 	switch kind {
 	case mp.KindInt:
-		return catalog.SyslogSeverity(n)
+		return n, n >= 0 && n <= 7
 	case mp.KindString:
 		s = catalog.TrimBlanks(s)
 		if open := indexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
 			if n, ok := parseDigits(s[open+1 : len(s)-1]); ok {
-				return catalog.SyslogSeverity(n)
+				return n, n <= 7
 			}
 			s = s[:open]
 		}
 		if n, ok := parseDigits(s); ok {
-			return catalog.SyslogSeverity(n)
+			return n, n <= 7
 		}
 		for i, names := range syslogNames {
 			if equalFoldASCII(s, names[0]) || equalFoldASCII(s, names[1]) {
-				return catalog.SyslogSeverity(int64(i))
+				return int64(i), true
 			}
 		}
 	}
-	return catalog.SeverityUnset, false
+	return 0, false
 }
 
 func indexByte(b []byte, c byte) int {

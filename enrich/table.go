@@ -19,10 +19,15 @@ const (
 	fType
 	fOutcome
 	fSeverity
+	fRiskScore
+	fCreated
+	fTimezone
+	fOriginal
 	numEventFields
 )
 
-var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity"}
+var eventFieldNames = [numEventFields]string{"kind", "module", "dataset", "code", "action", "reason", "category", "type", "outcome", "severity",
+	"risk_score_norm", "created", "timezone", "original"}
 
 // The flat schema's fields.
 const (
@@ -60,6 +65,7 @@ type encVendor struct {
 	observer              []byte // the whole observer map's pairs: vendor, product
 	flatVendor, flatProd  []byte
 	flatModule            []byte
+	nsKey                 []byte // the encoded vendor id: the namespace's top-level key
 }
 
 // table is the immutable pre-encoded form of a catalog; an Enricher swaps
@@ -120,6 +126,7 @@ func newTable(cat *catalog.Catalog, o *Options) (*table, error) {
 			flatVendor: pair("vendor", v.Company),
 			flatProd:   pair("product", v.Product),
 			flatModule: pair("module", v.ID),
+			nsKey:      mp.AppendStr(nil, v.ID),
 		}
 	}
 	entries := cat.Entries()

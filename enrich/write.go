@@ -1,10 +1,13 @@
 package enrich
 
 import (
-	"github.com/auditx/auditx/internal/mp"
 	"strings"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/ecsschema"
+	"github.com/auditx/auditx/internal/evtime"
+	"github.com/auditx/auditx/internal/keyname"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // edit replaces or drops one original top-level pair while copying.
@@ -66,6 +69,7 @@ const (
 	gSource
 	gRelated
 	gHost
+	gECS
 	gDataStream
 	numGroups
 )
@@ -73,7 +77,8 @@ const (
 var (
 	groupKeys = [numGroups][]byte{
 		mp.AppendStr(nil, "event"), mp.AppendStr(nil, "observer"), mp.AppendStr(nil, "tags"), mp.AppendStr(nil, "user"),
-		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "data_stream"),
+		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "ecs"),
+		mp.AppendStr(nil, "data_stream"),
 	}
 	// Field names of each group: the pre-encoded pairs' first, then the
 	// record-valued fields'.
@@ -84,6 +89,7 @@ var (
 	relatedFieldNames    = []string{"user", "ip"}
 	hostFieldNames       = []string{"name"}
 	dataStreamFieldNames = []string{"type", "dataset", "namespace"}
+	ecsFieldNames        = []string{"version"}
 
 	keyName     = mp.AppendStr(nil, "name")
 	keyID       = mp.AppendStr(nil, "id")
@@ -91,6 +97,11 @@ var (
 	keyUser     = mp.AppendStr(nil, "user")
 	keyProvider = mp.AppendStr(nil, "provider")
 	keyHostname = mp.AppendStr(nil, "hostname")
+	keyRisk     = mp.AppendStr(nil, "risk_score_norm")
+	keyCreated  = mp.AppendStr(nil, "created")
+	keyOriginal = mp.AppendStr(nil, "original")
+	keyAudit    = mp.AppendStr(nil, "audit")
+	ecsVersion  = pair("version", ECSVersion)
 	dsType      = pair("type", DataStreamType)
 	dsUnknown   = pair("dataset", UnrecognizedDataset)
 )
@@ -131,18 +142,50 @@ func (g *group) count() int {
 // added, merged into existing maps and tags arrays.
 func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t *table, f *found) {
 	vend, enc, code, outcome, sev, act := &t.vendors[f.vendor.Index], f.enc, f.code, f.outcome, f.sev, &f.act
+	ns := e.opts.Namespace
 	var ev [numEventFields][]byte
 	var codePair [2*catalog.MaxCodeLen + 16]byte
-	var sevPair [16]byte
+	var sevPair, riskPair [24]byte
+	var createdPair [48]byte
 	if enc != nil {
 		ev = enc.event
 	} else {
 		ev[fKind], ev[fModule], ev[fDataset] = vend.kind, vend.module, vend.dataset
-		ev[fCode] = mp.AppendStr(append(codePair[:0], keyCode...), code)
+		if code != nil {
+			ev[fCode] = mp.AppendStr(append(codePair[:0], keyCode...), code)
+		}
 	}
 	ev[fOutcome] = outcomeEvent[outcome]
-	if sev != catalog.SeverityUnset {
-		ev[fSeverity] = mp.AppendInt(append(sevPair[:0], keySeverity...), sev.Score())
+	switch {
+	case !ns:
+		if sev != catalog.SeverityUnset {
+			ev[fSeverity] = mp.AppendInt(append(sevPair[:0], keySeverity...), sev.Score())
+		}
+	default:
+		// ECS: event.severity is the source's own number; auditx's
+		// classification is event.risk_score_norm.
+		if f.hasSevNum {
+			ev[fSeverity] = mp.AppendInt(append(sevPair[:0], keySeverity...), f.sevNum)
+		}
+		if sev != catalog.SeverityUnset {
+			ev[fRiskScore] = mp.AppendInt(append(riskPair[:0], keyRisk...), sev.Score())
+		}
+		read := sc.read
+		if !sc.hasRead {
+			read = e.now()
+		}
+		var tb [32]byte
+		ev[fCreated] = mp.AppendStr(append(createdPair[:0], keyCreated...), evtime.AppendRFC3339Millis(tb[:0], read))
+		if f.zoneless {
+			ev[fTimezone] = e.zoneName
+		}
+		if e.opts.EventOriginal {
+			rec := body
+			if sc.rec.set {
+				rec = body[sc.rec.v:sc.rec.end]
+			}
+			ev[fOriginal] = originalPair(rec)
+		}
 	}
 	obs := [2][]byte{vend.flatVendor, vend.flatProd}
 	// Only the groups that can have a field are built: event, observer and
@@ -181,18 +224,252 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 		addGroup(gRelated, sc.related, nil, vals[5:7], relatedFieldNames)
 		addGroup(gHost, sc.host, nil, vals[7:8], hostFieldNames)
 	}
+	ecsv := [1][]byte{ecsVersion}
+	if ns {
+		addGroup(gECS, sc.ecs, ecsv[:], nil, ecsFieldNames)
+	}
 	var ds [3][]byte
 	if e.dsNamespace != nil {
 		ds = [3][]byte{dsType, vend.dataset, e.dsNamespace}
 		addGroup(gDataStream, sc.ds, ds[:], nil, dataStreamFieldNames)
 	}
-	*dst = e.writeGroups(*dst, body, sc, st, groups[:ng], enc == nil)
+	tags := tagSet(0)
+	if enc == nil && code != nil {
+		tags |= tagUnknownCode
+	}
+	if ns {
+		switch f.noCode {
+		case ResultNoCode:
+			tags |= tagNoCode
+		case ResultInvalidCode:
+			tags |= tagInvalidCode
+		}
+		if f.noTime {
+			tags |= tagNoTime
+		}
+		*dst = e.writeGroupsNS(*dst, body, sc, st, groups[:ng], vend, &ev, tags)
+		return
+	}
+	*dst = e.writeGroups(*dst, body, sc, st, groups[:ng], tags)
+}
+
+// originalPair encodes event.original: the vendor's record as JSON (one
+// allocation a record, only with event_original on).
+func originalPair(body []byte) []byte {
+	out := append(make([]byte, 0, len(keyOriginal)+5+2*len(body)), keyOriginal...)
+	hdr := len(out)
+	out = append(out, 0xdb, 0, 0, 0, 0) // str 32, its length set below
+	out, _, err := mp.AppendJSON(out, body, 0)
+	if err != nil {
+		return nil
+	}
+	n := len(out) - hdr - 5
+	out[hdr+1], out[hdr+2], out[hdr+3], out[hdr+4] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return out
+}
+
+// tagSet says which of auditx's tags a record gets besides MarkerTag.
+type tagSet uint8
+
+const (
+	tagUnknownCode tagSet = 1 << iota
+	tagNoCode
+	tagInvalidCode
+	tagNoTime
+)
+
+// tagValues are the encoded tags of a tagSet's bits, in bit order.
+var tagValues = [...][]byte{tagUnknown, mp.AppendStr(nil, NoCodeTag), mp.AppendStr(nil, InvalidCodeTag), mp.AppendStr(nil, NoEventTimeTag)}
+
+// count is the number of tags, MarkerTag included.
+func (ts tagSet) count() int {
+	n := 1
+	for i := range tagValues {
+		if ts&(1<<i) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func appendTags(out []byte, ts tagSet) []byte {
+	out = append(out, tagMarker...)
+	for i, v := range tagValues {
+		if ts&(1<<i) != 0 {
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+// maxClassified bounds the top-level pairs whose stay-or-move decision is
+// remembered between the passes of writeGroupsNS; later ones are decided
+// again.
+const maxClassified = 256
+
+// writeGroupsNS is writeGroups for the vendor namespace layout: every
+// top-level pair whose value is not ECS (ecsschema.ValueIsECS) moves, whole,
+// under <vendor id>.audit with its keys named ECS style (keyname); a group
+// pair auditx writes (event, user, source, ...) that is not ECS moves too,
+// and auditx adds its own. The ECS pairs stay in their order, auditx's
+// groups merged into them as writeGroups does.
+func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, groups []group, vend *encVendor, ev *[numEventFields][]byte, ts tagSet) []byte {
+	var moved [maxClassified / 64]uint64
+	nMove := 0
+	pos := sc.first
+	for p := 0; p < sc.nPairs; p++ {
+		k, vi, end := pairAt(body, pos)
+		if !stays(body, k, vi) {
+			nMove++
+			if p < maxClassified {
+				moved[p/64] |= 1 << (p % 64)
+			}
+			for gi := range groups {
+				if groups[gi].sp.set && groups[gi].sp.k == k {
+					groups[gi].sp = span{} // auditx adds its own
+				}
+			}
+		}
+		pos = end
+	}
+	var edits [numGroups]edit
+	ne, added := 0, 0
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.sp.set {
+			g.add = true
+			added++
+			continue
+		}
+		container := (g.array && isArray(body, g.sp.v)) || (!g.array && isMap(body, g.sp.v))
+		switch {
+		case container:
+			edits[ne] = edit{sp: g.sp, group: gi}
+			ne++
+		case e.opts.Override:
+			edits[ne] = edit{sp: g.sp, group: gi, drop: true}
+			ne++
+			g.add = true // dropped and added again: the pair count stays
+		default:
+			st.Conflicts++
+		}
+	}
+	isMoved := func(p, k, vi int) bool {
+		if p < maxClassified {
+			return moved[p/64]&(1<<(p%64)) != 0
+		}
+		return !stays(body, k, vi)
+	}
+	nsPair := 0
+	if nMove > 0 {
+		nsPair = 1
+	}
+	pipeline := 0
+	if sc.rec.set {
+		pipeline = sc.topN - 1
+	}
+	out = mp.AppendMapHeader(out, pipeline+sc.nPairs-nMove+nsPair+added)
+	if sc.rec.set {
+		// The pipeline's pairs, as they are, but the vendor's record's.
+		out = append(out, body[sc.topFirst:sc.rec.k]...)
+		out = append(out, body[sc.rec.end:]...)
+	}
+	pos = sc.first
+	ei := 0
+	for p := 0; p < sc.nPairs; p++ {
+		k, vi, end := pairAt(body, pos)
+		pos = end
+		if ei < ne && edits[ei].sp.k == k {
+			ed := edits[ei]
+			ei++
+			if ed.drop {
+				continue
+			}
+			g := &groups[ed.group]
+			out = append(out, body[k:vi]...)
+			if g.array {
+				n, i, _ := mp.ArrayHeader(body, vi)
+				out = mp.AppendArrayHeader(out, n+ts.count())
+				out = append(out, body[i:end]...)
+				out = appendTags(out, ts)
+				continue
+			}
+			out = e.mergeMap(out, body, ed.sp, g)
+			continue
+		}
+		if isMoved(p, k, vi) {
+			continue
+		}
+		out = append(out, body[k:end]...)
+	}
+	if nMove > 0 {
+		out = append(out, vend.nsKey...)
+		out = mp.AppendMapHeader(out, 1)
+		out = append(out, keyAudit...)
+		raw := len(out)
+		out = mp.AppendMapHeader(out, nMove)
+		pos = sc.first
+		for p := 0; p < sc.nPairs; p++ {
+			k, vi, end := pairAt(body, pos)
+			pos = end
+			if isMoved(p, k, vi) {
+				out = append(out, body[k:end]...)
+			}
+		}
+		named := len(out)
+		var err error
+		if out, _, err = keyname.AppendValue(out, out[raw:named], 0); err != nil {
+			// Nested deeper than keyname names: the moved pairs stay as
+			// they are, their values byte for byte.
+			out = out[:named]
+		} else {
+			n := copy(out[raw:], out[named:])
+			out = out[:raw+n]
+		}
+	}
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.add {
+			continue
+		}
+		out = append(out, g.key...)
+		if g.array {
+			out = mp.AppendArrayHeader(out, ts.count())
+			out = appendTags(out, ts)
+			continue
+		}
+		out = mp.AppendMapHeader(out, g.n)
+		for _, p := range g.pairs {
+			out = append(out, p...) // nil appends nothing
+		}
+		for i := range g.vals {
+			if g.vals[i].set() {
+				out = g.vals[i].appendTo(out)
+			}
+		}
+	}
+	return out
+}
+
+// pairAt returns the key, value and end offsets of the map pair at k.
+// The body was scanned whole: the offsets are valid.
+func pairAt(body []byte, k int) (key, vi, end int) {
+	vi, _ = mp.Skip(body, k)
+	end, _ = mp.Skip(body, vi)
+	return k, vi, end
+}
+
+// stays reports whether the top-level pair at k stays at the top in the
+// namespace layout: a string key whose value is ECS already.
+func stays(body []byte, k, vi int) bool {
+	ks, ke, ok := mp.Str(body, k)
+	return ok && ecsschema.ValueIsECS(body[ks:ke], body, vi)
 }
 
 // writeGroups decides, per group, whether to add a new pair, merge into
 // the record's own, replace it (override) or keep it (a conflict), then
 // copies the record with the edits and appends the new pairs.
-func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups []group, unknown bool) []byte {
+func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups []group, ts tagSet) []byte {
 	var edits [numGroups]edit
 	ne, added := 0, 0
 	for gi := range groups {
@@ -229,13 +506,9 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 		out = append(out, body[ed.sp.k:ed.sp.v]...)
 		if g.array {
 			n, i, _ := mp.ArrayHeader(body, ed.sp.v)
-			extra := 1
-			if unknown {
-				extra++
-			}
-			out = mp.AppendArrayHeader(out, n+extra)
+			out = mp.AppendArrayHeader(out, n+ts.count())
 			out = append(out, body[i:ed.sp.end]...)
-			out = appendTags(out, unknown)
+			out = appendTags(out, ts)
 			continue
 		}
 		out = e.mergeMap(out, body, ed.sp, g)
@@ -248,12 +521,8 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 		}
 		out = append(out, g.key...)
 		if g.array {
-			n := 1
-			if unknown {
-				n++
-			}
-			out = mp.AppendArrayHeader(out, n)
-			out = appendTags(out, unknown)
+			out = mp.AppendArrayHeader(out, ts.count())
+			out = appendTags(out, ts)
 			continue
 		}
 		out = mp.AppendMapHeader(out, g.n)
@@ -277,8 +546,8 @@ func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *St
 	if e.dsNamespace == nil || sc.ds.set {
 		return false
 	}
-	out := mp.AppendMapHeader(*dst, sc.nPairs+1)
-	out = append(out, body[sc.first:]...)
+	out := mp.AppendMapHeader(*dst, sc.topN+1)
+	out = append(out, body[sc.topFirst:]...)
 	out = append(out, groupKeys[gDataStream]...)
 	out = mp.AppendMapHeader(out, 3)
 	out = append(out, dsType...)
@@ -286,14 +555,6 @@ func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *St
 	out = append(out, e.dsNamespace...)
 	*dst = out
 	return true
-}
-
-func appendTags(out []byte, unknown bool) []byte {
-	out = append(out, tagMarker...)
-	if unknown {
-		out = append(out, tagUnknown...)
-	}
-	return out
 }
 
 // mergeMap appends the map at sp.v with the group's fields added:

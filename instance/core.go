@@ -102,8 +102,8 @@ func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
 // appended (the output adds its emit and flush counters).
 func (c *Core) exitSummary(extra string) {
 	s := c.enr.Stats()
-	c.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d invalid_ip=%d trailing_bytes=%d%s",
-		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched, s.InvalidIP, s.TrailingBytes, extra)
+	c.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d invalid_ip=%d no_event_time=%d trailing_bytes=%d%s",
+		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched, s.InvalidIP, s.NoEventTime, s.TrailingBytes, extra)
 	if sum := c.unknownSummary(5); sum != "" {
 		// Codes are record content: only at debug level (the metrics
 		// endpoint lists them too).

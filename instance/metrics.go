@@ -83,6 +83,7 @@ func writeCoreMetrics(w io.Writer, c *Core) {
 	counter("group_markers_total", "Group start/end events passed on.", s.GroupMarkers)
 	counter("trailing_bytes_total", "Bytes after the last complete msgpack object of a chunk or append.", s.TrailingBytes)
 	counter("invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip, left in place).", s.InvalidIP)
+	counter("records_no_event_time_total", "Records of a vendor with event-time fields that had no usable one (the read time kept, tagged).", s.NoEventTime)
 	counter("catalog_reloads_total", "Successful catalog reloads.", reloads)
 	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", failures)
 	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, entries)

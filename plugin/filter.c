@@ -177,7 +177,7 @@ struct auditx_flb_api {
 
 // The counters auditx adds to the instance's cmetrics context, in the
 // order of struct auditx_counts (plugin/filter.go fills it per call).
-#define AUDITX_N_COUNTERS 9
+#define AUDITX_N_COUNTERS 10
 static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
     {"auditx_records_enriched_total", "Records enriched by auditx (known vendor and code)."},
     {"auditx_records_unknown_code_total", "Records of a known vendor with a code the catalog does not know."},
@@ -188,6 +188,7 @@ static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
     {"auditx_catalog_reloads_total", "Successful catalog reloads."},
     {"auditx_catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays)."},
     {"auditx_invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip)."},
+    {"auditx_records_no_event_time_total", "Records of a vendor with event-time fields that had no usable one (the read time kept, tagged)."},
 };
 
 // auditx_filter_ctx is one instance's C side: what Fluent Bit hands back

@@ -49,6 +49,7 @@ const (
 	metricReloads
 	metricReloadErrors
 	metricInvalidIP
+	metricNoEventTime
 )
 
 // filterDoor is one filter instance as the door sees it: the C context
@@ -184,7 +185,7 @@ func (d *filterDoor) count(st *enrich.Stats) {
 	}{
 		{metricEnriched, st.Enriched}, {metricUnknown, st.Unknown}, {metricNoCode, st.NoCode},
 		{metricInvalid, st.InvalidCode}, {metricMalformed, st.Malformed + st.BadEvents}, {metricAlready, st.AlreadyEnriched},
-		{metricInvalidIP, st.InvalidIP},
+		{metricInvalidIP, st.InvalidIP}, {metricNoEventTime, st.NoEventTime},
 	} {
 		if c.v != 0 {
 			C.auditx_filter_metrics_add(d.cctx, C.int(c.i), C.double(c.v))

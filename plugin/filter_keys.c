@@ -59,6 +59,11 @@ struct auditx_config_map auditx_filter_config_map[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "actor", NULL, 0, 0, 0, "add who acted and from where (user.name, user.id, source.ip, related.user, related.ip, event.provider, observer.hostname) from the vendor's own fields, as the catalog's actor map says; in the flat schema under flat_key"},
     {AUDITX_FLB_CONFIG_MAP_STR, "data_stream", NULL, 0, 0, 0, "add data_stream.type (logs), data_stream.dataset (event.dataset; auditx.unrecognized for a record without a code) and data_stream.namespace, for Elasticsearch data streams logs-<dataset>-<namespace> (ECS schema only)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "data_stream_namespace", NULL, 0, 0, 0, "data_stream.namespace: lower case, without '-'"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "vendor_namespace", NULL, 0, 0, 0, "move every key of the vendor's record that is not ECS already under <vendor>.audit, named ECS style (snake_case); off keeps the vendor's keys at the top (ECS schema)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "record_key", NULL, 0, 0, 0, "the key whose map is the vendor's record (the kubernetes filter's Merge_Log_Key); the record's other keys are the pipeline's and stay as they are; empty: the whole record"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "event_time", NULL, 0, 0, 0, "make the vendor's event time (its descriptor's time fields) the record's time, which the es output writes as @timestamp; event.created keeps the time Fluent Bit read it; off keeps the read time"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "timezone", NULL, 0, 0, 0, "the zone of vendor times written without one (an IANA name such as Europe/Helsinki, or a fixed offset such as +09:00)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "event_original", NULL, 0, 0, 0, "keep the vendor's record, before auditx's changes, as JSON in event.original"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}
@@ -76,6 +81,11 @@ struct auditx_config_map96 auditx_filter_config_map96[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "actor", NULL, 0, 0, 0, "add who acted and from where (user.name, user.id, source.ip, related.user, related.ip, event.provider, observer.hostname) from the vendor's own fields, as the catalog's actor map says; in the flat schema under flat_key"},
     {AUDITX_FLB_CONFIG_MAP_STR, "data_stream", NULL, 0, 0, 0, "add data_stream.type (logs), data_stream.dataset (event.dataset; auditx.unrecognized for a record without a code) and data_stream.namespace, for Elasticsearch data streams logs-<dataset>-<namespace> (ECS schema only)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "data_stream_namespace", NULL, 0, 0, 0, "data_stream.namespace: lower case, without '-'"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "vendor_namespace", NULL, 0, 0, 0, "move every key of the vendor's record that is not ECS already under <vendor>.audit, named ECS style (snake_case); off keeps the vendor's keys at the top (ECS schema)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "record_key", NULL, 0, 0, 0, "the key whose map is the vendor's record (the kubernetes filter's Merge_Log_Key); the record's other keys are the pipeline's and stay as they are; empty: the whole record"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "event_time", NULL, 0, 0, 0, "make the vendor's event time (its descriptor's time fields) the record's time, which the es output writes as @timestamp; event.created keeps the time Fluent Bit read it; off keeps the read time"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "timezone", NULL, 0, 0, 0, "the zone of vendor times written without one (an IANA name such as Europe/Helsinki, or a fixed offset such as +09:00)"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "event_original", NULL, 0, 0, 0, "keep the vendor's record, before auditx's changes, as JSON in event.original"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}

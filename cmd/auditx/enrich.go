@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"time"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mpjson"
 )
 
@@ -46,6 +49,13 @@ counters is printed on stderr at the end.`)
 	namespace := fs.String("data-stream-namespace", "default", "the `NAMESPACE` of data_stream.namespace")
 	codeKey := fs.String("code-key", "", "read the code at this dotted `PATH` (message.code); needs --vendor")
 	codeRegex := fs.String("code-regex", "", "extract the code from the value with this `RE` (its group, or the whole match)")
+	vendorNS := fs.Bool("vendor-namespace", true, "move the vendor's keys that are not ECS under <vendor>.audit, named ECS style (the plugin's vendor_namespace)")
+	recordKey := fs.String("record-key", "", "the `KEY` whose map is the vendor's record (the plugin's record_key)")
+	eventOriginal := fs.Bool("event-original", false, "keep the vendor's record as JSON in event.original (the plugin's event_original)")
+	eventTime := fs.Bool("event-time", true, "read the vendor's event time (the plugin's event_time; see --time-key)")
+	timezone := fs.String("timezone", config.DefaultTimezone, "the `ZONE` of vendor times written without one (the plugin's timezone)")
+	readTime := fs.String("read-time", "", "the `TIME` (RFC 3339) to report as read in event.created (default: now)")
+	timeKey := fs.String("time-key", "", "write each record's time, as Fluent Bit's es output would write it, under this `KEY` (such as @timestamp) at the start of the line: the vendor's event time, else the read time")
 	strict := fs.Bool("strict", false, "exit 1 when a line was not a JSON object")
 	pos, code, done := c.parse(fs, args)
 	if done {
@@ -54,7 +64,20 @@ counters is printed on stderr at the end.`)
 	if len(pos) != 0 {
 		return c.usageError(fs, "unexpected argument %q: input is read from stdin", pos[0])
 	}
-	opts := enrich.Options{CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor}
+	opts := enrich.Options{CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor,
+		Namespace: *vendorNS, RecordKey: *recordKey, EventOriginal: *eventOriginal, EventTime: *eventTime}
+	zone, err := evtime.LoadZone(*timezone)
+	if err != nil {
+		return c.usageError(fs, "invalid value %q for flag --timezone: %v", *timezone, err)
+	}
+	opts.Zone, opts.ZoneName = zone, *timezone
+	var read time.Time
+	if *readTime != "" {
+		if read, err = time.Parse(time.RFC3339Nano, *readTime); err != nil {
+			return c.usageError(fs, "invalid value %q for flag --read-time: %v", *readTime, err)
+		}
+		opts.Now = func() time.Time { return read }
+	}
 	if err := enrich.CheckNamespace(*namespace); err != nil {
 		return c.usageError(fs, "invalid value %q for flag --data-stream-namespace: %v", *namespace, err)
 	}
@@ -86,7 +109,10 @@ counters is printed on stderr at the end.`)
 	if err != nil {
 		return c.usageError(fs, "%v", err)
 	}
-	s := &enrichStream{en: en, conv: mpjson.New(), maxLine: maxLineBytes}
+	s := &enrichStream{en: en, conv: mpjson.New(), maxLine: maxLineBytes, timeKey: *timeKey, now: time.Now}
+	if !read.IsZero() {
+		s.now = opts.Now
+	}
 	sum, err := s.run(c.stdin, c.stdout, c.stderr)
 	fmt.Fprintf(c.stderr, "auditx enrich: %s\n", sum)
 	switch {
@@ -105,6 +131,8 @@ type enrichStream struct {
 	conv    *mpjson.Converter
 	maxLine int
 	rec     []byte // reused output buffer of enrich.Record
+	timeKey string // write each record's time under it, when set
+	now     func() time.Time
 }
 
 // summary counts what a stream saw. Every line is one record: the
@@ -205,15 +233,42 @@ func (s *enrichStream) line(content []byte) (enriched []byte, problem string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	s.rec, _ = s.en.Record(s.rec[:0], body)
-	if bytes.Equal(s.rec, body) {
+	now := s.now
+	if now == nil {
+		now = time.Now
+	}
+	read := now()
+	var when time.Time
+	var ok bool
+	s.rec, _, _, when, ok = s.en.RecordEvent(s.rec[:0], body, read)
+	if !ok {
+		when = read
+	}
+	if bytes.Equal(s.rec, body) && s.timeKey == "" {
 		return nil, "" // untouched by the enricher: keep the line byte for byte
 	}
 	js, err := s.conv.ToJSON(s.rec)
 	if err != nil {
 		return nil, "cannot write the enriched record as JSON: " + err.Error()
 	}
+	if s.timeKey != "" {
+		js = withTime(js, s.timeKey, when)
+	}
 	return js, ""
+}
+
+// withTime puts "key": time (RFC 3339, milliseconds, UTC: the es output's
+// @timestamp) first in the JSON object js.
+func withTime(js []byte, key string, t time.Time) []byte {
+	k, _ := json.Marshal(key)
+	out := append([]byte{'{'}, k...)
+	out = append(out, ':', '"')
+	out = evtime.AppendRFC3339Millis(out, t)
+	out = append(out, '"')
+	if len(js) > 2 {
+		out = append(out, ',')
+	}
+	return append(out, js[1:]...)
 }
 
 // jsonKind names the JSON value starting with c.

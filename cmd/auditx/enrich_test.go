@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/internal/mpjson"
 )
 
@@ -110,6 +112,41 @@ func decodeObject(t *testing.T, line string) map[string]any {
 	return m
 }
 
+// requireFieldsKept checks the vendor namespace layout: every original field
+// of the record is at the top as it was (an ECS one) or under
+// <vendor>.audit, named ECS style at every depth, its value unchanged.
+func requireFieldsKept(t *testing.T, vendor string, orig, got map[string]any, line int) {
+	t.Helper()
+	ns, _ := got[vendor].(map[string]any)
+	audit, _ := ns["audit"].(map[string]any)
+	for k, want := range orig {
+		if g, ok := got[k]; ok && reflect.DeepEqual(want, g) {
+			continue
+		}
+		name := string(keyname.Append(nil, []byte(k)))
+		require.Equal(t, snakeKeys(want), audit[name], "line %d: original field %q is not at the top nor at %s.audit.%s", line, k, vendor, name)
+	}
+}
+
+// snakeKeys renames the keys of maps at every depth as keyname does.
+func snakeKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[string(keyname.Append(nil, []byte(k)))] = snakeKeys(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = snakeKeys(e)
+		}
+		return out
+	}
+	return v
+}
+
 func strs(x any) []string {
 	var out []string
 	for _, v := range x.([]any) {
@@ -134,16 +171,15 @@ func TestEnrichSamples(t *testing.T) {
 				var enriched, unknown, untouched, conflicts int
 				for i := range in {
 					orig := decodeObject(t, in[i])
-					if u, ok := orig["user"]; ok {
-						if _, isMap := u.(map[string]any); !isMap && decodeObject(t, out[i])["user"] == u {
-							conflicts++ // a snake_case FilingBox export's own user string: kept, no user.name
+					got := decodeObject(t, out[i]) // every line comes out as valid JSON
+					code, hasCode := sampleCode(v, orig)
+					if hasCode || mode == v.String() {
+						requireFieldsKept(t, v.String(), orig, got, i+1)
+					} else {
+						for k, want := range orig {
+							require.Equal(t, want, got[k], "line %d: original field %q changed", i+1, k)
 						}
 					}
-					got := decodeObject(t, out[i]) // every line comes out as valid JSON
-					for k, want := range orig {
-						require.Equal(t, want, got[k], "line %d: original field %q changed", i+1, k)
-					}
-					code, hasCode := sampleCode(v, orig)
 					var entry *catalog.Entry
 					if hasCode {
 						entry = cat.LookupString(v, code)
@@ -162,7 +198,11 @@ func TestEnrichSamples(t *testing.T) {
 						require.Equal(t, v.String(), ev["module"])
 						require.Equal(t, v.String()+".audit", ev["dataset"])
 						require.Contains(t, []any{"success", "failure", "unknown"}, ev["outcome"])
-						require.Contains(t, []any{21.0, 47.0, 73.0, 99.0}, ev["severity"])
+						require.Contains(t, []any{21.0, 47.0, 73.0, 99.0}, ev["risk_score_norm"])
+						if sev, ok := ev["severity"]; ok {
+							require.True(t, sev.(float64) >= 0 && sev.(float64) <= 7, "line %d: event.severity is the vendor's own syslog number: %v", i+1, sev)
+						}
+						require.Equal(t, map[string]any{"version": enrich.ECSVersion}, got["ecs"])
 						obs := got["observer"].(map[string]any)
 						require.Equal(t, v.Company, obs["vendor"])
 						require.Equal(t, v.Product, obs["product"])
@@ -175,6 +215,13 @@ func TestEnrichSamples(t *testing.T) {
 						require.NotContains(t, ev, "action")
 						require.Equal(t, v.String(), ev["module"])
 						require.Equal(t, []string{enrich.MarkerTag, enrich.UnknownCodeTag}, strs(got["tags"]))
+					case mode == v.String():
+						// A record of a fixed vendor without a code lands in the
+						// vendor's stream, tagged.
+						untouched++
+						require.Equal(t, map[string]any{"type": "logs", "dataset": v.String() + ".audit", "namespace": "default"}, got["data_stream"], "line %d", i+1)
+						require.Contains(t, strs(got["tags"]), enrich.NoCodeTag, "line %d", i+1)
+						require.NotContains(t, got["event"], "code", "line %d", i+1)
 					default:
 						untouched++
 						require.Equal(t, map[string]any{"type": "logs", "dataset": enrich.UnrecognizedDataset, "namespace": "default"}, got["data_stream"], "line %d: a record without code gets only data_stream", i+1)
@@ -190,13 +237,19 @@ func TestEnrichSamples(t *testing.T) {
 	}
 }
 
+// goldenArgs make the goldens: each line starts with the record's time as
+// the es output would write it (@timestamp: the vendor's event time), and
+// event.created holds a fixed read time. The e2e test compares Fluent Bit's
+// record time with the first and masks the second.
+var goldenArgs = []string{"enrich", "--time-key", "@timestamp", "--read-time", "2026-12-01T00:00:00Z"}
+
 // TestEnrichGolden compares the enriched sample logs with
 // testdata/golden/<vendor>.golden; refresh with go test ./cmd/auditx -update.
 func TestEnrichGolden(t *testing.T) {
 	for _, v := range mustEmbedded(t).Vendors() {
 		t.Run(v.String(), func(t *testing.T) {
 			data, _ := readSample(t, v)
-			stdout, stderr, code := runCLI(t, data, "enrich")
+			stdout, stderr, code := runCLI(t, data, goldenArgs...)
 			require.Equal(t, exitOK, code, stderr)
 			golden := filepath.Join(goldenDir, v.String()+".golden")
 			if *update {
@@ -406,6 +459,14 @@ func TestEnrichOptions(t *testing.T) {
 			}},
 		{name: "fixed vendor ignores other vendors' keys", args: []string{"--vendor", "privx"}, in: `{"Code": "054"}`,
 			check: func(t *testing.T, rec map[string]any, sum map[string]int) {
+				// No PrivX code: the vendor's stream, tagged, without event.code.
+				require.NotContains(t, rec["event"], "code")
+				require.Contains(t, strs(rec["tags"]), enrich.NoCodeTag)
+				require.Equal(t, map[string]any{"audit": map[string]any{"code": "054"}}, rec["privx"])
+				require.Equal(t, 1, sum["no_code"])
+			}},
+		{name: "fixed vendor without the namespace", args: []string{"--vendor", "privx", "--vendor-namespace=false"}, in: `{"Code": "054"}`,
+			check: func(t *testing.T, rec map[string]any, sum map[string]int) {
 				require.NotContains(t, rec, "event")
 				require.Equal(t, 1, sum["no_code"])
 			}},
@@ -419,7 +480,7 @@ func TestEnrichOptions(t *testing.T) {
 			}},
 		{name: "user catalog", args: []string{"--catalog", overlay}, in: `{"Code": "054"}`,
 			check: func(t *testing.T, rec map[string]any, _ map[string]int) {
-				require.InDelta(t, 99, rec["event"].(map[string]any)["severity"], 0)
+				require.InDelta(t, 99, rec["event"].(map[string]any)["risk_score_norm"], 0)
 			}},
 		{name: "already enriched", args: nil, in: `{"Code": "054", "tags": ["auditx"]}`,
 			check: func(t *testing.T, rec map[string]any, sum map[string]int) {

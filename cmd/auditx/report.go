@@ -120,7 +120,7 @@ func (rep *report) add(m map[string]any) {
 	}
 	row := reportRow{
 		code: str(ev["code"]), action: str(ev["action"]), category: list(ev["category"]),
-		outcome: str(ev["outcome"]), severity: str(ev["severity"]), actor: actor(m),
+		outcome: str(ev["outcome"]), severity: riskOrSeverity(ev), actor: actor(m),
 	}
 	if row.action == "" {
 		row.unknown, row.action = true, "(unknown code)"
@@ -246,4 +246,14 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// riskOrSeverity is auditx's 0-100 classification of an event: its
+// event.risk_score_norm, or event.severity in the layout without the
+// vendor namespace (vendor_namespace off), where it holds that score.
+func riskOrSeverity(ev map[string]any) string {
+	if r, ok := ev["risk_score_norm"]; ok {
+		return str(r)
+	}
+	return str(ev["severity"])
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
 	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/keyname"
 )
 
 // pluginSOEnv names a prebuilt .so to load instead of building ./plugin.
@@ -174,12 +176,12 @@ func decodeMap(t *testing.T, b []byte) map[string]any {
 // knownCode reports whether an enriched body is a record whose vendor and
 // code the catalog knows: enriched (tagged enrich.MarkerTag) and not tagged
 // enrich.UnknownCodeTag.
-func knownCode(body map[string]any) bool {
+func knownCode(body map[string]any) bool { // marked, with a code the catalog knows
 	tags, _ := body["tags"].([]any)
 	marked := false
 	for _, tg := range tags {
 		switch tg {
-		case enrich.UnknownCodeTag:
+		case enrich.UnknownCodeTag, enrich.NoCodeTag, enrich.InvalidCodeTag:
 			return false
 		case enrich.MarkerTag:
 			marked = true
@@ -339,11 +341,18 @@ func TestAuditxFlushSamples(t *testing.T) {
 					continue
 				}
 				src := sample.Events[i-1]
-				require.True(t, time.Unix(int64(src.Sec), int64(src.Nsec)).Equal(ev.Time),
-					"line %d: time %v, want %d.%09d", src.Line, ev.Time, src.Sec, src.Nsec)
+				// The record time is the vendor's event time (event_time on),
+				// as the core makes it.
+				require.True(t, want[i].Time.Equal(ev.Time), "line %d: time %v, want %v", src.Line, ev.Time, want[i].Time)
 				require.Equal(t, map[string]any{"source": vendor + ".log"}, ev.Meta, "line %d: metadata", src.Line)
+				// Every original field is at the top (an ECS one) or under
+				// <vendor>.audit, named ECS style; none is lost.
+				audit, _ := ev.Body[vendor].(map[string]any)["audit"].(map[string]any)
 				for k, v := range decodeMap(t, src.Body) {
-					require.Equal(t, v, ev.Body[k], "line %d: original field %q changed", src.Line, k)
+					if top, ok := ev.Body[k]; ok && reflect.DeepEqual(v, top) {
+						continue
+					}
+					require.Contains(t, audit, string(keyname.Append(nil, []byte(k))), "line %d: original field %q lost", src.Line, k)
 				}
 				require.Equal(t, want[i].Body, ev.Body, "line %d: differs from enrich run in-process", src.Line)
 				if !knownCode(want[i].Body) {
@@ -387,7 +396,8 @@ func TestAuditxLegacyEventForms(t *testing.T) {
 		require.True(t, want[i].Time.Equal(got[i].Time), "event %d time", i)
 		require.Equal(t, want[i].Meta, got[i].Meta, "event %d metadata", i)
 		require.Equal(t, want[i].Body, got[i].Body, "event %d body", i)
-		require.Equal(t, "425", got[i].Body["event_id"])
+		require.Equal(t, map[string]any{"audit": map[string]any{"service_id": "x", "event_id": "425", "event_name": "API-client-modified",
+			"message": map[string]any{"severity": "6"}}}, got[i].Body["privx"], "the vendor's fields under privx.audit")
 	}
 }
 
@@ -481,11 +491,12 @@ func TestAuditxConcurrentFlush(t *testing.T) {
 		perTag[ev.Tag] = append(perTag[ev.Tag], ev)
 	}
 	require.Len(t, perTag, (goroutines+cThreads)*rounds)
+	order := expectEnriched(t, props, "order", sample.Chunk) // the record times the core writes
 	for tag, evs := range perTag {
 		require.Len(t, evs, len(sample.Events), tag)
 		for i, ev := range evs {
 			src := sample.Events[i]
-			require.True(t, time.Unix(int64(src.Sec), int64(src.Nsec)).Equal(ev.Time), "%s: event %d out of order", tag, i)
+			require.True(t, order[i].Time.Equal(ev.Time), "%s: event %d out of order (line %d)", tag, i, src.Line)
 		}
 	}
 }
