@@ -9,9 +9,9 @@ PLUGIN     := $(BIN)/flb-filter_auditx.so
 OUTPUT     := $(BIN)/out_auditx.so
 CLI        := $(BIN)/auditx
 FUZZTIME   ?= 5m
-# make test's fuzz pass runs a number of inputs, not a time: a deadline
-# can expire while a loaded machine is still gathering the baseline corpus.
-FUZZSHORT  ?= 2000x
+# make test's fuzz pass, per target: long enough for a loaded machine to
+# gather the baseline corpus before the deadline (10s was not, once).
+FUZZSHORT  ?= 20s
 SOAK       ?= 10m
 export CGO_ENABLED := 1
 
@@ -53,7 +53,7 @@ e2e:
 test-upstream-reload:
 	$(GO) test -tags upstream -count=1 -v ./e2e -run 'TestHotReloadHangsWithPendingChunk|TestHotReloadWorkersCrash'
 
-FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzSkip catalog:FuzzParse catalog:FuzzDescriptor internal/flbhost:FuzzFilterDoor
+FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzLayout enrich:FuzzSkip catalog:FuzzParse catalog:FuzzDescriptor internal/keyname:FuzzAppendValue internal/evtime:FuzzParse internal/ecsschema:FuzzValueIsECS internal/flbhost:FuzzFilterDoor
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
