@@ -2,9 +2,14 @@ package keyname
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -482,4 +487,44 @@ func BenchmarkAppendValue(b *testing.B) {
 		}
 		benchValue(b, src)
 	})
+}
+
+// TestLayoutDocNames: docs/layout.md lists every key of the bundled samples
+// with the name Append gives it.
+func TestLayoutDocNames(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "layout.md"))
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `([^`]*)` \\| `([^`]*)` \\|$")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		listed[m[1]] = true
+		require.Equal(t, string(Append(nil, []byte(m[1]))), m[2], "docs/layout.md names %q", m[1])
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "samples", "*.log"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				require.True(t, listed[k], "docs/layout.md lacks the sample key %q", k)
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, line := range strings.Split(string(data), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) == nil {
+				walk(m)
+			}
+		}
+	}
 }
