@@ -29,10 +29,11 @@ const (
 	EventProvider
 	ObserverHostname
 	HostName
+	LogLevel
 	NumActorFields
 )
 
-var actorFieldNames = [NumActorFields]string{"user.name", "user.id", "source.ip", "event.provider", "observer.hostname", "host.name"}
+var actorFieldNames = [NumActorFields]string{"user.name", "user.id", "source.ip", "event.provider", "observer.hostname", "host.name", "log.level"}
 
 // String returns the ECS name of the field.
 func (f ActorField) String() string {

@@ -227,3 +227,19 @@ func FuzzLayout(f *testing.F) {
 		}
 	})
 }
+
+// With record_key, a pipeline key of a name auditx would add (the CRI
+// line kept as "log") stays, and auditx adds no second one.
+func TestRecordKeyPipelineCollision(t *testing.T) {
+	o := defaults()
+	o.RecordKey = "audit"
+	e := newEnricher(t, o)
+	body := toMP(t, `{"log":"{\"event_type\":4041}","audit":{"time":"2026-11-20T08:14:00.268Z","level":"error","event_type":4041}}`)
+	out, r := e.Record(nil, body)
+	require.Equal(t, ResultEnriched, r)
+	n, _, _ := mp.MapHeader(out, 0)
+	m := decode(t, out)
+	assert.Len(t, m, n, "no key twice")
+	assert.Equal(t, `{"event_type":4041}`, m["log"], "the pipeline's log stays")
+	assert.Equal(t, "error", get(m, "plusauth", "audit", "level"))
+}

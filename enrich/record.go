@@ -104,7 +104,7 @@ type scanned struct {
 	user, source  span
 	related, host span
 	ds            span // data_stream
-	ecs           span
+	ecs, log      span
 	first, nPairs int // the vendor's record: its pairs
 	topFirst      int // the whole record's pairs (the same without RecordKey)
 	topN          int
@@ -452,6 +452,8 @@ func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bo
 					firstSpan(&sc.ds, sp)
 				case "ecs":
 					firstSpan(&sc.ecs, sp)
+				case "log":
+					firstSpan(&sc.log, sp)
 				}
 			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
 				sc.flat = sp
@@ -473,7 +475,7 @@ func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bo
 func (sc *scanned) reset(p *plan) {
 	clear(sc.slots[:p.n])
 	sc.event, sc.obs, sc.tags, sc.flat = span{}, span{}, span{}, span{}
-	sc.user, sc.source, sc.related, sc.host, sc.ds, sc.ecs, sc.rec = span{}, span{}, span{}, span{}, span{}, span{}, span{}
+	sc.user, sc.source, sc.related, sc.host, sc.ds, sc.ecs, sc.log, sc.rec = span{}, span{}, span{}, span{}, span{}, span{}, span{}, span{}
 	sc.plan = p
 	sc.hasRead, sc.hasVendorTime = false, false
 }

@@ -69,6 +69,7 @@ const (
 	gSource
 	gRelated
 	gHost
+	gLog
 	gECS
 	gDataStream
 	numGroups
@@ -77,7 +78,7 @@ const (
 var (
 	groupKeys = [numGroups][]byte{
 		mp.AppendStr(nil, "event"), mp.AppendStr(nil, "observer"), mp.AppendStr(nil, "tags"), mp.AppendStr(nil, "user"),
-		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "ecs"),
+		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "log"), mp.AppendStr(nil, "ecs"),
 		mp.AppendStr(nil, "data_stream"),
 	}
 	// Field names of each group: the pre-encoded pairs' first, then the
@@ -88,6 +89,7 @@ var (
 	sourceFieldNames     = []string{"ip"}
 	relatedFieldNames    = []string{"user", "ip"}
 	hostFieldNames       = []string{"name"}
+	logFieldNames        = []string{"level"}
 	dataStreamFieldNames = []string{"type", "dataset", "namespace"}
 	ecsFieldNames        = []string{"version"}
 
@@ -98,6 +100,7 @@ var (
 	keyProvider = mp.AppendStr(nil, "provider")
 	keyHostname = mp.AppendStr(nil, "hostname")
 	keyRisk     = mp.AppendStr(nil, "risk_score_norm")
+	keyLevel    = mp.AppendStr(nil, "level")
 	keyCreated  = mp.AppendStr(nil, "created")
 	keyOriginal = mp.AppendStr(nil, "original")
 	keyAudit    = mp.AppendStr(nil, "audit")
@@ -199,16 +202,17 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 			ng++
 		}
 	}
-	var vals [8]field
+	var vals [9]field
 	actor := e.opts.Actor && act.any()
 	if actor {
-		vals = [8]field{
+		vals = [9]field{
 			strField(keyProvider, act[catalog.EventProvider]),
 			strField(keyHostname, act[catalog.ObserverHostname]),
 			strField(keyName, act[catalog.UserName]), strField(keyID, act[catalog.UserID]),
 			strField(keyIP, act[catalog.SourceIP]),
 			listField(keyUser, act[catalog.UserName], act[catalog.UserID]), listField(keyIP, act[catalog.SourceIP], nil),
 			strField(keyName, act[catalog.HostName]),
+			strField(keyLevel, act[catalog.LogLevel]),
 		}
 		addGroup(gEvent, sc.event, ev[:], vals[0:1], eventGroupNames)
 		addGroup(gObserver, sc.obs, obs[:], vals[1:2], observerFieldNames)
@@ -223,6 +227,7 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 		addGroup(gSource, sc.source, nil, vals[4:5], sourceFieldNames)
 		addGroup(gRelated, sc.related, nil, vals[5:7], relatedFieldNames)
 		addGroup(gHost, sc.host, nil, vals[7:8], hostFieldNames)
+		addGroup(gLog, sc.log, nil, vals[8:9], logFieldNames)
 	}
 	ecsv := [1][]byte{ecsVersion}
 	if ns {
@@ -337,6 +342,10 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 	for gi := range groups {
 		g := &groups[gi]
 		if !g.sp.set {
+			if sc.rec.set && pipelineHas(body, sc, g.key) {
+				st.Conflicts++ // the pipeline's own key of that name stays; no duplicate
+				continue
+			}
 			g.add = true
 			added++
 			continue
@@ -449,6 +458,20 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		}
 	}
 	return out
+}
+
+// pipelineHas reports whether the record has, outside its RecordKey map,
+// a top-level key encoded as key (a pipeline's own "log", say).
+func pipelineHas(body []byte, sc *scanned, key []byte) bool {
+	pos := sc.topFirst
+	for p := 0; p < sc.topN; p++ {
+		k, vi, end := pairAt(body, pos)
+		pos = end
+		if k != sc.rec.k && string(body[k:vi]) == string(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // pairAt returns the key, value and end offsets of the map pair at k.
