@@ -15,8 +15,9 @@
 //     (dynamic true, false, strict, runtime at any level, date detection,
 //     dynamic_templates), field types and their parsing (numbers, dates by
 //     format, ip, keyword and ignore_above, constant_keyword, flattened,
-//     OpenSearch's flat_object), ignore_malformed, the total fields and
-//     depth limits;
+//     OpenSearch's flat_object; OpenSearch's types by the release that
+//     added them, and its constant_keyword's required value),
+//     ignore_malformed, the total fields and depth limits;
 //   - data streams (create only, @timestamp required) and Elasticsearch's
 //     failure store;
 //   - bulk requests and responses shaped as Elasticsearch's, so that Fluent

@@ -16,6 +16,8 @@ var (
 
 func esAt(v string) Product { return Product{Flavor: Elasticsearch, Version: MustVersion(v)} }
 
+func osAt(v string) Product { return Product{Flavor: OpenSearch, Version: MustVersion(v)} }
+
 // obj decodes a JSON object as the server does (numbers as json.Number).
 func obj(t *testing.T, s string) map[string]any {
 	t.Helper()

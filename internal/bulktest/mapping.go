@@ -289,6 +289,15 @@ var fieldTypes = map[string]string{
 	"flat_object": "os",
 }
 
+// openSearchSince are the OpenSearch releases that added a type the model
+// knows (OpenSearch docs, each type's page, "Introduced x.y"): before it,
+// OpenSearch has no handler for the type.
+var openSearchSince = map[string]Version{
+	"flat_object":      {2, 7},
+	"match_only_text":  {2, 12},
+	"constant_keyword": {2, 14},
+}
+
 // parseProperties reads a properties object into parent. A dotted name is
 // a path of objects ("data_stream.type" as logs@mappings writes it).
 func (m *Mapping) parseProperties(parent *mapper, ppath string, props map[string]any) error {
@@ -367,8 +376,21 @@ func (m *Mapping) parseFieldDef(path string, def map[string]any) (*mapper, error
 	default:
 		typ = "?" + typ
 	}
+	if since, ok := openSearchSince[typ]; ok && m.prod.flavor == OpenSearch && !m.prod.version.AtLeast(since.Major, since.Minor) {
+		typ = "?" + typ
+	}
 	if strings.HasPrefix(typ, "?") {
 		return nil, errorf("mapper_parsing_exception", path, "No handler for type [%s] declared on field [%s]", typ[1:], lastSegment(path))
+	}
+	if typ == "constant_keyword" && m.prod.flavor == OpenSearch {
+		// OpenSearch's ConstantKeywordFieldMapper.TypeParser: "if
+		// (!node.containsKey("value")) throw new OpenSearchParseException(
+		// "Field [" + name + "] is missing required parameter [value]")"
+		// (OpenSearch docs, "Constant keyword field type": the value is
+		// required), where Elasticsearch takes it from the first document.
+		if _, ok := def["value"].(string); !ok {
+			return nil, errorf("parse_exception", path, "Field [%s] is missing required parameter [value]", lastSegment(path))
+		}
 	}
 	f := &mapper{typ: typ}
 	for k, v := range def {

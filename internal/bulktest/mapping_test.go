@@ -326,11 +326,30 @@ func TestFieldTypes(t *testing.T) {
 		{"flat_object is OpenSearch's", es819, `{"properties": {"v": {"type": "flat_object"}}}`, "No handler for type [flat_object] declared on field [v]"},
 		{"an unknown type", es819, `{"properties": {"v": {"type": "string"}}}`, "No handler for type [string]"},
 		{"a bad date format", es819, `{"properties": {"v": {"type": "date", "format": "yyyy-MM-dd qq"}}}`, "Invalid format"},
+		{"OpenSearch's constant_keyword without its value", os219, `{"properties": {"v": {"type": "constant_keyword"}}}`, "Field [v] is missing required parameter [value]"},
+		{"flat_object before OpenSearch 2.7", osAt("2.6"), `{"properties": {"v": {"type": "flat_object"}}}`, "No handler for type [flat_object]"},
+		{"match_only_text before OpenSearch 2.12", osAt("2.11"), `{"properties": {"v": {"type": "match_only_text"}}}`, "No handler for type [match_only_text]"},
+		{"constant_keyword before OpenSearch 2.14", osAt("2.13"), `{"properties": {"v": {"type": "constant_keyword", "value": "logs"}}}`, "No handler for type [constant_keyword]"},
 	} {
 		t.Run("refused: "+tc.name, func(t *testing.T) {
 			_, err := NewMapping(obj(t, tc.mappings), DefaultSettings(), tc.product)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
+		})
+	}
+	for _, tc := range []struct {
+		name     string
+		product  Product
+		mappings string
+	}{
+		{"OpenSearch's constant_keyword with its value (2.14)", osAt("2.14"), `{"properties": {"v": {"type": "constant_keyword", "value": "logs"}}}`},
+		{"flat_object from OpenSearch 2.7", osAt("2.7"), `{"properties": {"v": {"type": "flat_object"}}}`},
+		{"match_only_text from OpenSearch 2.12", osAt("2.12"), `{"properties": {"v": {"type": "match_only_text"}}}`},
+		{"Elasticsearch's constant_keyword without a value", es819, `{"properties": {"v": {"type": "constant_keyword"}}}`},
+	} {
+		t.Run("accepted: "+tc.name, func(t *testing.T) {
+			_, err := NewMapping(obj(t, tc.mappings), DefaultSettings(), tc.product)
+			require.NoError(t, err)
 		})
 	}
 }
