@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/ecsschema"
 )
 
 // k8sDir is the directory of the manifests, from the module root.
@@ -517,22 +518,45 @@ func TestConfigMapMatchesDaemonSet(t *testing.T) {
 		ns := ax.MustGet(t, "data_stream_namespace")
 		require.NotContains(t, es.MustGet(t, "Logstash_DateFormat"), "%", "the date format is the namespace, not a date")
 		require.Equal(t, ns, es.MustGet(t, "Logstash_DateFormat"), "the es output's namespace is auditx's data_stream_namespace")
-		var tmpl struct {
-			IndexPatterns []string `json:"index_patterns"`
+		patterns := func(file string) []string {
+			var tmpl struct {
+				IndexPatterns []string `json:"index_patterns"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(readRepoFile(t, file)), &tmpl))
+			return tmpl.IndexPatterns
 		}
-		require.NoError(t, json.Unmarshal([]byte(readRepoFile(t, "build/elasticsearch/data-stream-template.json")), &tmpl))
-		for _, ds := range []string{"privx.audit", "netop.audit", "auditx.unrecognized"} {
+		templates := map[string][]string{
+			"build/elasticsearch/data-stream-template.json":  patterns("build/elasticsearch/data-stream-template.json"),
+			"build/elasticsearch/unrecognized-template.json": patterns("build/elasticsearch/unrecognized-template.json"),
+		}
+		for ds, want := range map[string]string{"privx.audit": "build/elasticsearch/data-stream-template.json",
+			"netop.audit": "build/elasticsearch/data-stream-template.json", "auditx.unrecognized": "build/elasticsearch/unrecognized-template.json"} {
 			tag := strings.Split(tail.MustGet(t, "Tag"), ".")
 			require.Greater(t, len(tag), 2, "tail Tag auditx.logs.*: its second part is the stream type")
 			prefix := strings.NewReplacer("$TAG[1]", tag[1], "$data_stream['dataset']", ds).Replace(key)
 			name := prefix + es.MustGet(t, "Logstash_Prefix_Separator") + es.MustGet(t, "Logstash_DateFormat")
 			require.Equal(t, "logs-"+ds+"-"+ns, name)
-			matched := false
-			for _, p := range tmpl.IndexPatterns {
-				matched = matched || tagMatches(p, name)
+			for file, pats := range templates {
+				matched := false
+				for _, p := range pats {
+					matched = matched || tagMatches(p, name)
+				}
+				require.Equal(t, file == want, matched, "data stream %s and the patterns %v of %s", name, pats, file)
 			}
-			require.True(t, matched, "data stream %s does not match the template's patterns %v", name, tmpl.IndexPatterns)
 		}
+	})
+	t.Run("the vendor's record under the kubernetes filter's Merge_Log_Key", func(t *testing.T) {
+		k := only(t, conf, "FILTER", "kubernetes")
+		ax := only(t, conf, "FILTER", "auditx")
+		require.Equal(t, "On", k.MustGet(t, "Merge_Log"), "the container's JSON line parsed")
+		require.Equal(t, "Off", k.MustGet(t, "Keep_Log"), "the raw line is not kept beside its parsed map")
+		key := k.MustGet(t, "Merge_Log_Key")
+		require.Equal(t, key, ax.MustGet(t, "record_key"), "auditx's record_key is the kubernetes filter's Merge_Log_Key")
+		// The key must not be one of the pipeline's own keys nor an ECS
+		// name: the vendor's record never mixes with them.
+		require.NotContains(t, []string{"log", "kubernetes", "stream", "_p", "time", "@timestamp"}, key)
+		require.False(t, ecsschema.IsTopLevel([]byte(key)), "Merge_Log_Key %s is an ECS name", key)
+		require.NotContains(t, key, ".")
 	})
 }
 
