@@ -269,7 +269,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	t.Logf("bulk requests: %d (whole 429: %d docs, all items 429: %d docs, one item 429: %s); documents stored: %d distinct of %d lines (%d of %d sample records), %d duplicates, by stream %v; lost inside a successful response: 1 (%s, %s); rejected by the mapping: %d; in the failure store: %d",
 		len(st.requests), len(st.wholeFailed), len(st.allItemsFailed), rejected, len(st.stored), len(lines), vendorDocs, sampleTotal(t), dups, perStream,
 		rejected, lines[rejected].where(), len(st.rejected), len(st.failureStored))
-	esLogOnePerVendor(t, st.stored)
+	esLogOnePerVendor(t, st.stored, lines)
 	esAnalystQuery(t, st.stored, "m.rossi")
 	require.Zero(t, dups, "documents indexed more than once")
 	require.Equal(t, 0, st.infoCalls, "Fluent Bit 5.1.1's es output does not call GET / (no version check); if it starts to, check the answer")
@@ -1132,9 +1132,10 @@ func esCheckActor(t *testing.T, vendor string, rec, doc map[string]any) {
 	}
 }
 
-// esLogOnePerVendor logs, for -v, the first document of each vendor as the
-// server received it (the README's example documents come from here).
-func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc) {
+// esLogOnePerVendor logs, for -v, the first document of each vendor (and
+// of the application) in each data stream, as the server stored it (the
+// README's example documents come from here).
+func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc, lines map[string]esLine) {
 	t.Helper()
 	keys := make([]string, 0, len(stored))
 	for k := range stored {
@@ -1144,12 +1145,13 @@ func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc) {
 	seen := map[string]bool{}
 	for _, k := range keys {
 		d := stored[k][0]
-		if seen[d.index] {
+		who := lines[k].vendor + " " + d.index
+		if seen[who] {
 			continue
 		}
-		seen[d.index] = true
+		seen[who] = true
 		b, _ := json.Marshal(d.src)
-		t.Logf("%s %s: %s", d.op, d.index, b)
+		t.Logf("%s line stored in %s: %s", lines[k].vendor, d.index, b)
 	}
 }
 

@@ -321,18 +321,149 @@ func decodeLines(t *testing.T, s string) []map[string]any {
 	return out
 }
 
-// TestTemplateSamplesLand enriches every sample line with the same core
-// as the plugin (the CLI, plugin defaults) and creates each in its data
-// stream of a modelled cluster (internal/bulktest) holding the committed
-// templates: on Elasticsearch 8.19 and 9.1 with the built-ins composed
-// and on OpenSearch 2.7, all 127 are stored, none goes to the failure
-// store, and no vendor field is typed by a dynamic rule. An unrelated
-// application record lands whole in logs-auditx.unrecognized-default.
-func TestTemplateSamplesLand(t *testing.T) {
-	out, stderr, code := runCLI(t, samplesInput(t), "enrich")
+// enrichedSamples enriches every sample line with the same core as the
+// plugin (the CLI: plugin defaults, event.original on, a user actor file
+// that names Netop's host, so that every field auditx can write is
+// written), each line with the @timestamp the es output would write.
+func enrichedSamples(t *testing.T, schema string) []map[string]any {
+	t.Helper()
+	actors := writeTemp(t, "actors.csv", "vendor,field,source,ignore,note\nnetop,host.name,entity_name,,test\n")
+	args := []string{"enrich", "--schema", schema, "--catalog", actors, "--time-key", "@timestamp"}
+	if schema == "ecs" {
+		args = append(args, "--event-original")
+	}
+	out, stderr, code := runCLI(t, samplesInput(t), args...)
 	require.Equal(t, exitOK, code, stderr)
 	docs := decodeLines(t, out)
 	require.Len(t, docs, 127, "the bundled samples")
+	return docs
+}
+
+// leaves lists the leaf paths of a document (arrays and empty objects are
+// leaves) with their JSON kind, stopping at the paths stop names.
+func leaves(doc map[string]any, prefix string, stop func(string) bool, dst map[string]string) {
+	for k, v := range doc {
+		p := prefix + k
+		if stop(p) {
+			dst[p] = "namespace"
+			continue
+		}
+		if m, ok := v.(map[string]any); ok && len(m) > 0 {
+			leaves(m, p+".", stop, dst)
+			continue
+		}
+		dst[p] = valueKind(v)
+	}
+}
+
+// valueKind names a decoded JSON value's kind (numbers as json.Number):
+// string, integer, number, bool, []string, []other, object or null.
+func valueKind(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "string"
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return "integer"
+		}
+		return "number"
+	case bool:
+		return "bool"
+	case []any:
+		for _, e := range x {
+			if _, ok := e.(string); !ok {
+				return "[]other"
+			}
+		}
+		return "[]string"
+	case map[string]any:
+		return "object"
+	}
+	return "null"
+}
+
+// kindsOf are the JSON kinds each mapped type takes without coercion, as
+// auditx writes them.
+var kindsOf = map[string][]string{
+	"keyword":          {"string", "[]string"},
+	"constant_keyword": {"string"},
+	"match_only_text":  {"string"},
+	"text":             {"string"},
+	"ip":               {"string", "[]string"},
+	"long":             {"integer"},
+	"float":            {"integer", "number"},
+	"date":             {"string"},
+}
+
+// TestTemplateCoversEnrichedFields enriches the samples in both schemas
+// and checks, against the vendor streams' template (the flat schema: the
+// index layout's), that every field of an enriched document outside the
+// vendor's namespace is mapped with a type that takes its value, and that
+// every ECS field the template maps for auditx is written on the samples:
+// the field lists in template.go cannot drift from enrich.
+func TestTemplateCoversEnrichedFields(t *testing.T) {
+	for _, schema := range []string{"ecs", "flat"} {
+		t.Run(schema, func(t *testing.T) {
+			args := []string{"template"}
+			if schema == "flat" {
+				args = append(args, "--layout", "index")
+			}
+			out, stderr, code := runCLI(t, "", args...)
+			require.Equal(t, exitOK, code, stderr)
+			fields := mappedFields(t, decodeTemplate(t, out))
+			seen := map[string]bool{}
+			for i, doc := range enrichedSamples(t, schema) {
+				if _, ok := doc["event"]; !ok && schema == "ecs" {
+					continue // not recognised: its own fields, the unrecognized stream's template
+				}
+				if _, ok := doc["auditx"]; !ok && schema == "flat" {
+					continue
+				}
+				got := map[string]string{}
+				leaves(doc, "", func(p string) bool { return strings.HasSuffix(p, ".audit") }, got)
+				for path, kind := range got {
+					m, ok := fields[path]
+					if !ok && schema == "flat" {
+						continue // the flat schema keeps the vendor's keys at the top
+					}
+					require.True(t, ok, "line %d: %s is not mapped", i+1, path)
+					if kind == "namespace" {
+						require.Equal(t, "flattened", m["type"], path)
+						continue
+					}
+					typ, _ := m["type"].(string)
+					require.Contains(t, kindsOf[typ], kind, "line %d: %s is %s in the template, auditx wrote a %s", i+1, path, typ, kind)
+					seen[path] = true
+				}
+			}
+			var want []string
+			if schema == "ecs" {
+				want = append(slices.Clone(ecsWritten), ecsKept...)
+			} else {
+				for _, f := range flatSchemaFields {
+					want = append(want, "auditx."+f.path)
+				}
+			}
+			var never []string
+			for _, f := range want {
+				if !seen[f] {
+					never = append(never, f)
+				}
+			}
+			require.Empty(t, never, "mapped for the %s schema, but never written by auditx enrich on the samples", schema)
+		})
+	}
+}
+
+// TestTemplateSamplesLand creates every enriched sample (enrichedSamples)
+// in its data stream of a modelled cluster (internal/bulktest) holding the
+// committed templates: on Elasticsearch 8.19 and 9.1 with the built-ins
+// composed and on OpenSearch 2.7, all 127 are stored, none goes to the
+// failure store, @timestamp is the vendor's time, and no vendor field is
+// typed by a dynamic rule. An unrelated application record lands whole in
+// logs-auditx.unrecognized-default.
+func TestTemplateSamplesLand(t *testing.T) {
+	docs := enrichedSamples(t, "ecs")
 	app := map[string]any{"level": "info", "msg": "GET /healthz", "source": "nginx", "user": "www-data", "client_ip": "not an ip",
 		"message": map[string]any{"text": "an object message"}, "data_stream": map[string]any{"type": "logs", "dataset": "auditx.unrecognized", "namespace": "default"}}
 
@@ -355,10 +486,9 @@ func TestTemplateSamplesLand(t *testing.T) {
 				require.NoError(t, err)
 				require.NoError(t, c.PutIndexTemplate(it), ct.file)
 			}
-			base := time.Date(2026, 11, 20, 8, 14, 0, 0, time.UTC)
 			byStream := map[string]int{}
 			for i, d := range append(slices.Clone(docs), app) {
-				doc := map[string]any{"@timestamp": base.Add(time.Duration(i) * time.Millisecond).Format("2006-01-02T15:04:05.000Z")}
+				doc := map[string]any{"@timestamp": "2026-11-20T08:14:00.000Z"}
 				for k, v := range d {
 					doc[k] = v
 				}
@@ -372,8 +502,13 @@ func TestTemplateSamplesLand(t *testing.T) {
 				for path := range r.Indexed.Dates {
 					require.Contains(t, []string{"@timestamp", "event.created"}, path, "line %d: %s typed as a date by a dynamic rule", i+1, path)
 				}
+				want, err := time.Parse(time.RFC3339Nano, doc["@timestamp"].(string))
+				require.NoError(t, err)
+				require.Equal(t, want, r.Indexed.Dates["@timestamp"][0].UTC(), "line %d: @timestamp", i+1)
 				byStream[stream]++
 			}
+			// FilingBox's heartbeat carries no code and no key FilingBox is
+			// recognised by: it is not auditx's, and lands unrecognized.
 			require.Equal(t, map[string]int{"logs-filingbox.audit-default": 25, "logs-netop.audit-default": 31,
 				"logs-plusauth.audit-default": 25, "logs-privx.audit-default": 45, "logs-auditx.unrecognized-default": 2}, byStream)
 			for _, tg := range c.Targets() {

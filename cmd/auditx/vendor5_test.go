@@ -240,7 +240,8 @@ func TestCatalogExportFifthVendor(t *testing.T) {
 
 	tmpl, stderr, code := runCLI(t, "", append([]string{"template"}, acmeArgs...)...)
 	require.Equal(t, exitOK, code, stderr)
-	require.Contains(t, tmpl, `"logs-privx.audit-*",`+"\n    \"logs-acme_idp.audit-*\",")
+	require.Contains(t, tmpl, `"logs-privx.audit-*",`+"\n    \"logs-acme_idp.audit-*\"\n  ],")
+	require.Equal(t, "flattened", mappedFields(t, decodeTemplate(t, tmpl))["acme_idp.audit"]["type"], "the user vendor's namespace")
 }
 
 // TestCatalogLintVendors lints descriptors, alone and with tables, as
