@@ -97,7 +97,7 @@ func TestAuditxRecordsToday(t *testing.T) {
 			es819, []map[string]any{ecsSource, withTimestamp(netopSource)}, []int{201, 400}, "object mapping for [source] tried to parse field [source] as object, but found a concrete value"},
 		{"FilingBox's string user, then the ECS user object: rejected",
 			es819, []map[string]any{withTimestamp(filingboxUser), ecsUser}, []int{201, 400}, "failed to parse field [user] of type [keyword]"},
-		{"the ECS user object, then FilingBox's string user: rejected (the 8 FilingBox documents of the DaemonSet e2e)",
+		{"the ECS user object, then FilingBox's string user: rejected (the 8 FilingBox documents the DaemonSet e2e lost before the vendor namespace)",
 			es819, []map[string]any{ecsUser, withTimestamp(filingboxUser)}, []int{201, 400}, "object mapping for [user] tried to parse field [user] as object, but found a concrete value"},
 	}
 	for _, tc := range cases {
