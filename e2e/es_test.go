@@ -86,7 +86,7 @@ var esVendors = []string{"filingbox", "plusauth", "privx", "netop"}
 // and the kubernetes filter leaves alone: the container's own JSON is parsed
 // under the Merge_Log_Key, so PlusAuth's "time" cannot overwrite it).
 var esPipelineKeys = map[string]bool{"@timestamp": true, "event": true, "observer": true, "tags": true,
-	"user": true, "source": true, "related": true, "host": true, "ecs": true, "data_stream": true,
+	"user": true, "source": true, "related": true, "host": true, "log": true, "ecs": true, "data_stream": true,
 	"kubernetes": true, "stream": true, "_p": true, "time": true}
 
 // esMergeKey is the DaemonSet's Merge_Log_Key (and auditx's record_key):

@@ -77,6 +77,7 @@ var ecsWritten = []string{
 	"observer.vendor", "observer.product", "observer.hostname",
 	"tags",
 	"user.name", "user.id", "source.ip", "related.user", "related.ip", "host.name",
+	"log.level",
 	"ecs.version",
 	"data_stream.type", "data_stream.dataset", "data_stream.namespace",
 }
