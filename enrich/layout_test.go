@@ -243,3 +243,17 @@ func TestRecordKeyPipelineCollision(t *testing.T) {
 	assert.Equal(t, `{"event_type":4041}`, m["log"], "the pipeline's log stays")
 	assert.Equal(t, "error", get(m, "plusauth", "audit", "level"))
 }
+
+// With record_key, a record auditx laid out already passes untouched: the
+// marker is at the top and the record key is gone.
+func TestRecordKeyOnce(t *testing.T) {
+	o := defaults()
+	o.RecordKey = "audit"
+	e := newEnricher(t, o)
+	body := toMP(t, `{"stream":"stdout","audit":{"time":"2026-11-20T08:14:00.268Z","event_type":4041}}`)
+	once, r := e.Record(nil, body)
+	require.Equal(t, ResultEnriched, r)
+	twice, r := e.Record(nil, once)
+	assert.Equal(t, ResultAlreadyEnriched, r)
+	assert.Equal(t, once, twice)
+}

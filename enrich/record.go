@@ -404,6 +404,19 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 				if _, ok := e.scanPairs(body, sc, ri, rn); !ok {
 					return 0, false
 				}
+				i = end
+				continue
+			}
+		}
+		if isStr {
+			// The pipeline's own marker and stream: a record auditx laid out
+			// already has them at the top (and no RecordKey map left).
+			sp := span{k: k, v: vi, end: end, set: true}
+			switch string(body[ks:ke]) {
+			case "tags":
+				firstSpan(&sc.tags, sp)
+			case "data_stream":
+				firstSpan(&sc.ds, sp)
 			}
 		}
 		i = end
