@@ -99,7 +99,7 @@ func TestCatalogReloadUnderFluentBit(t *testing.T) {
 func lastBySeq(t testing.TB, events []forwardtest.Event, seq int) forwardtest.Event {
 	t.Helper()
 	for i := len(events) - 1; i >= 0; i-- {
-		if v, ok := events[i].Body["seq"]; ok && fmt.Sprint(v) == fmt.Sprint(seq) {
+		if v, ok := recordField(events[i].Body, "seq"); ok && fmt.Sprint(v) == fmt.Sprint(seq) {
 			return events[i]
 		}
 	}

@@ -347,7 +347,8 @@ func tallyDelivery(events []forwardtest.Event, prefix string, n int) delivery {
 	first := make([]int, n)
 	d.DupSpan = [2]int{-1, -1}
 	for i, ev := range events {
-		s, _ := ev.Body["service_id"].(string)
+		v, _ := recordField(ev.Body, "service_id")
+		s, _ := v.(string)
 		rest, ok := strings.CutPrefix(s, prefix+"-")
 		id, err := strconv.Atoi(rest)
 		if !ok || err != nil || id < 0 || id >= n {

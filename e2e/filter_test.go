@@ -458,7 +458,8 @@ pipeline:
 			continue
 		}
 		_, has := ev.Body["event"]
-		require.Equal(t, ev.Body["service_name"] == "ROLE-STORE", has, "with a condition only matching records are enriched: %v", ev.Body["service_name"])
+		name, _ := recordField(ev.Body, "service_name")
+		require.Equal(t, name == "ROLE-STORE", has, "with a condition only matching records are enriched: %v", name)
 		if has {
 			enriched++
 		}
@@ -606,7 +607,7 @@ func TestFilterHotReload(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for site9001 == nil && time.Now().Before(deadline) {
 		for _, ev := range rcv.Events() {
-			if ev.Body["service_id"] == "site" {
+			if id, _ := recordField(ev.Body, "service_id"); id == "site" {
 				site9001 = ev.Body
 			}
 		}
@@ -622,7 +623,7 @@ func TestFilterHotReload(t *testing.T) {
 	require.Equal(t, fmt.Sprintf("Site-v%d", reloads), action, "the last reload's instance read the user file again")
 	var stream []forwardtest.Event
 	for _, ev := range rcv.Events() {
-		if ev.Body["service_id"] != "site" {
+		if id, _ := recordField(ev.Body, "service_id"); id != "site" {
 			stream = append(stream, ev)
 		}
 	}

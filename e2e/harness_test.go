@@ -628,12 +628,33 @@ func writePrivXLines(t testing.TB, dir, name, prefix string, n int) string {
 	return path
 }
 
-// countByString counts events by the string at a body key; events without
-// it count under "".
+// recordField returns a field the test wrote into a record: at the top,
+// or under a vendor namespace (<vendor>.audit), where auditx moves the
+// vendor's keys that are not ECS (the keys the tests write are named as
+// auditx names them: lower case, '_').
+func recordField(body map[string]any, key string) (any, bool) {
+	if v, ok := body[key]; ok {
+		return v, true
+	}
+	for _, ns := range body {
+		if m, ok := ns.(map[string]any); ok {
+			if audit, ok := m["audit"].(map[string]any); ok {
+				if v, ok := audit[key]; ok {
+					return v, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// countByString counts events by the string at a body key (recordField);
+// events without it count under "".
 func countByString(events []forwardtest.Event, key string) map[string]int {
 	out := map[string]int{}
 	for _, ev := range events {
-		s, _ := ev.Body[key].(string)
+		v, _ := recordField(ev.Body, key)
+		s, _ := v.(string)
 		out[s]++
 	}
 	return out

@@ -21,6 +21,7 @@ import (
 
 	"github.com/auditx/auditx/forward"
 	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/keyname"
 )
 
 // oddCase is one hand-built event sent into Fluent Bit's in_forward.
@@ -28,7 +29,9 @@ type oddCase struct {
 	name string
 	body func(b []byte) []byte // appends the body
 	// want: "untouched" (body bytes unchanged), "known <code>" or
-	// "unknown <code>" (enriched, original pairs kept).
+	// "unknown <code>" (enriched, original pairs kept), or "invalid" (a
+	// known vendor's record whose code cannot be one: laid out in the
+	// vendor's stream, tagged, original pairs kept, no event.code).
 	want string
 }
 
@@ -58,18 +61,18 @@ var oddCases = []oddCase{
 	{"empty map", func(b []byte) []byte { return msgp.AppendMapHeader(b, 0) }, "untouched"},
 	{"code is a map", func(b []byte) []byte {
 		return appendMap(b, "event_id", map[string]any{"nested": "425"}, "event_name", "nested")
-	}, "untouched"},
-	{"code is an array", func(b []byte) []byte { return appendMap(b, "event_type", []any{"4001"}) }, "untouched"},
-	{"code is a bool", func(b []byte) []byte { return appendMap(b, "event_type", true) }, "untouched"},
-	{"code is nil", func(b []byte) []byte { return appendMap(b, "event_type", nil) }, "untouched"},
-	{"code beyond int64", func(b []byte) []byte { return appendMap(b, "event_type", uint64(math.MaxUint64)) }, "untouched"},
+	}, "invalid"},
+	{"code is an array", func(b []byte) []byte { return appendMap(b, "event_type", []any{"4001"}) }, "invalid"},
+	{"code is a bool", func(b []byte) []byte { return appendMap(b, "event_type", true) }, "invalid"},
+	{"code is nil", func(b []byte) []byte { return appendMap(b, "event_type", nil) }, "invalid"},
+	{"code beyond int64", func(b []byte) []byte { return appendMap(b, "event_type", uint64(math.MaxUint64)) }, "invalid"},
 	{"code max int64", func(b []byte) []byte { return appendMap(b, "event_type", int64(math.MaxInt64)) }, "unknown 9223372036854775807"},
-	{"negative code", func(b []byte) []byte { return appendMap(b, "event_type", int64(-4001)) }, "untouched"},
-	{"fractional float code", func(b []byte) []byte { return appendMap(b, "event_type", 4001.5) }, "untouched"},
-	{"huge float code", func(b []byte) []byte { return appendMap(b, "event_type", 1e300) }, "untouched"},
+	{"negative code", func(b []byte) []byte { return appendMap(b, "event_type", int64(-4001)) }, "invalid"},
+	{"fractional float code", func(b []byte) []byte { return appendMap(b, "event_type", 4001.5) }, "invalid"},
+	{"huge float code", func(b []byte) []byte { return appendMap(b, "event_type", 1e300) }, "invalid"},
 	{"integral float64 code", func(b []byte) []byte { return appendMap(b, "event_type", float64(4001)) }, "known 4001"},
 	{"integral float32 code", func(b []byte) []byte { return appendMap(b, "event_type", float32(4001)) }, "known 4001"},
-	{"code too long", func(b []byte) []byte { return appendMap(b, "event_type", strings.Repeat("9", 2000)) }, "untouched"},
+	{"code too long", func(b []byte) []byte { return appendMap(b, "event_type", strings.Repeat("9", 2000)) }, "invalid"},
 	{"invalid UTF-8 around a known code", func(b []byte) []byte {
 		b = msgp.AppendMapHeader(b, 4)
 		b = rawStr(b, "event_id")
@@ -220,7 +223,20 @@ func TestMalformedAndNonMap(t *testing.T) {
 			orig := decodeMap(t, want)
 			out := decodeMap(t, ev.body)
 			for k, v := range orig {
-				require.Equal(t, v, out[k], "original pair %q", k)
+				// At the top (an ECS key) or moved under <vendor>.audit
+				// with its ECS-style name.
+				got, ok := out[k]
+				if !ok {
+					got, ok = recordField(out, string(keyname.Append(nil, []byte(k))))
+				}
+				require.True(t, ok, "original pair %q kept", k)
+				require.Equal(t, v, got, "original pair %q", k)
+			}
+			if kind == "invalid" {
+				require.True(t, hasTag(out, "auditx_invalid_code"), "invalid-code tag")
+				_, hasCode := field(out, "event.code")
+				require.False(t, hasCode, "no event.code")
+				return
 			}
 			require.Equal(t, code, mustField(t, out, "event.code", c.name))
 			require.Contains(t, tagsOf(out), "auditx")
