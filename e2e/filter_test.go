@@ -117,6 +117,21 @@ func bodiesByTag(t testing.TB, events []forwardtest.Event) map[string][]string {
 	return out
 }
 
+// requireReadDuring checks that an event was read by Fluent Bit during the
+// run: its event.created (the record time is the vendor's, compared with
+// the goldens), or, for a record auditx did not enrich, its record time.
+func requireReadDuring(t testing.TB, ev forwardtest.Event, start, end time.Time) {
+	t.Helper()
+	read := ev.Time
+	if c, ok := field(jsonValue(t, ev.Body).(map[string]any), "event.created"); ok {
+		var err error
+		read, err = time.Parse(time.RFC3339Nano, c.(string))
+		require.NoError(t, err)
+	}
+	require.False(t, read.Before(start.Add(-time.Second)) || read.After(end.Add(time.Second)),
+		"read time %s outside the run [%s, %s]", read, start, end)
+}
+
 // esTimeLayout is how the es output writes @timestamp.
 const esTimeLayout = "2006-01-02T15:04:05.000Z"
 
@@ -155,17 +170,7 @@ func TestFilterSamplesEqualGolden(t *testing.T) {
 	require.Len(t, events, total, "every record once")
 	for i, ev := range events {
 		require.NotNil(t, ev.Meta, "event %d: v2 metadata map missing", i)
-		// The record time is the vendor's (compared with the goldens
-		// below); event.created is when Fluent Bit read the record.
-		body := jsonValue(t, ev.Body).(map[string]any)
-		read := ev.Time
-		if c, ok := field(body, "event.created"); ok {
-			var err error
-			read, err = time.Parse(time.RFC3339Nano, c.(string))
-			require.NoError(t, err)
-		}
-		require.False(t, read.Before(start.Add(-time.Second)) || read.After(end.Add(time.Second)),
-			"event %d: read time %s outside the run", i, read)
+		requireReadDuring(t, ev, start, end)
 	}
 	got := bodiesByTag(t, events)
 	enriched, unknown, noCode := 0, 0, 0

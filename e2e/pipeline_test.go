@@ -100,14 +100,7 @@ func TestSampleLogsEnriched(t *testing.T) {
 		require.Contains(t, golden, vendor, "event %d: tag %s", i, ev.Tag)
 		require.NotNil(t, ev.Meta, "event %d: v2 metadata map missing", i)
 		body := jsonValue(t, ev.Body).(map[string]any)
-		read := ev.Time
-		if c, ok := field(body, "event.created"); ok {
-			var err error
-			read, err = time.Parse(time.RFC3339Nano, c.(string))
-			require.NoError(t, err)
-		}
-		require.False(t, read.Before(start.Add(-time.Second)) || read.After(end.Add(time.Second)),
-			"event %d: read time %s outside the run [%s, %s]", i, read, start, end)
+		requireReadDuring(t, ev, start, end)
 		key := canonical(t, comparable(jsonValue(t, ev.Body).(map[string]any), ev.Time.UTC().Format(esTimeLayout)))
 		if golden[vendor][key] == 0 {
 			unexpected = append(unexpected, fmt.Sprintf("event %d tag %s: %s", i, ev.Tag, key))
