@@ -148,3 +148,41 @@ func BenchmarkActor(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDefaults enriches the 1 MiB mixed chunk with the plugin's
+// default options (config.Parse with no key: actor, data_stream with its
+// namespace, the vendor namespace layout and the vendor's event time): the
+// whole core as users run it. BenchmarkLayout splits that cost: the layout
+// of before (vendor keys at the top, no event time), then each default
+// added on its own.
+func BenchmarkDefaults(b *testing.B) {
+	benchChunk(b, defaults(), "")
+}
+
+func BenchmarkLayout(b *testing.B) {
+	top := Options{Actor: true, DataStreamNamespace: "default"}
+	timeOnly, nsOnly := top, top
+	timeOnly.EventTime = true
+	nsOnly.Namespace = true
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{{"top", top}, {"top+event_time", timeOnly}, {"namespace", nsOnly}, {"defaults", defaults()}} {
+		b.Run(c.name, func(b *testing.B) { benchChunk(b, c.opts, "") })
+	}
+}
+
+func benchChunk(b *testing.B, o Options, only string) {
+	e := newEnricher(b, o)
+	chunk, per := mibChunk(b, only)
+	out := make([]byte, 0, 3*len(chunk))
+	ends := make([]int, 0, per)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(chunk)))
+	n := 0
+	for b.Loop() {
+		out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
+		n += per
+	}
+	reportRecords(b, n)
+}
