@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/ecsschema"
 	"github.com/auditx/auditx/internal/mp"
 )
 
@@ -141,7 +142,7 @@ func (e *Enricher) actors(body []byte, sc *scanned, vp *vendorPlan, st *Stats) (
 			if len(val) == 0 || len(val) > maxActorValueLen || ignored(val, src.ignore) {
 				continue
 			}
-			if catalog.ActorField(f) == catalog.SourceIP && !validIP(val) {
+			if catalog.ActorField(f) == catalog.SourceIP && !ecsschema.IsIP(val) {
 				st.InvalidIP++
 				continue
 			}

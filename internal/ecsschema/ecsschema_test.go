@@ -419,14 +419,14 @@ func TestLeafTypes(t *testing.T) {
 
 func TestIsIP(t *testing.T) {
 	for _, s := range []string{"0.0.0.0", "255.255.255.255", "10.20.4.33", "::", "::1", "1::", "2001:db8::1", "2001:0db8:0000:0000:0000:ff00:0042:8329", "::ffff:10.0.0.1", "1:2:3:4:5:6:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "ABCD:ef01::"} {
-		require.True(t, isIP([]byte(s)), s)
+		require.True(t, IsIP([]byte(s)), s)
 	}
 	for _, s := range []string{"", "1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.1.1.1", "1.1.1.01", "1..1.1", "1.1.1.1.", ".1.1.1.1", "1.1.1.-1", " 1.1.1.1", ":", ":::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "fe80::1%eth0", "::ffff:1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::", "1:", ":1", "1::2:", "::1.2.3.4:5"} {
-		require.False(t, isIP([]byte(s)), s)
+		require.False(t, IsIP([]byte(s)), s)
 	}
 }
 
-// FuzzIsIP: isIP agrees with netip.ParseAddr on every zoneless text.
+// FuzzIsIP: IsIP agrees with netip.ParseAddr on every zoneless text.
 func FuzzIsIP(f *testing.F) {
 	for _, s := range []string{"10.20.4.33", "2001:db8::1", "::ffff:10.0.0.1", "fe80::1%eth0", "1::2::3", "01.1.1.1"} {
 		f.Add(s)
@@ -434,8 +434,8 @@ func FuzzIsIP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := netip.ParseAddr(s)
 		want := err == nil && a.Zone() == ""
-		if got := isIP([]byte(s)); got != want {
-			t.Fatalf("isIP(%q) = %v, netip: %v %v", s, got, a, err)
+		if got := IsIP([]byte(s)); got != want {
+			t.Fatalf("IsIP(%q) = %v, netip: %v %v", s, got, a, err)
 		}
 	})
 }

@@ -1,11 +1,11 @@
 package ecsschema
 
-// isIP reports whether b is an IPv4 address (dotted quad of decimal octets
+// IsIP reports whether b is an IPv4 address (dotted quad of decimal octets
 // 0-255 without leading zeros, as netip.ParseAddr and Elasticsearch's
 // InetAddresses read it) or an IPv6 address (up to eight groups of 1-4 hex
 // digits, one "::" at most, an IPv4 dotted quad as the last 32 bits) with
 // no zone. It allocates nothing.
-func isIP(b []byte) bool {
+func IsIP(b []byte) bool {
 	for _, c := range b {
 		if c == ':' {
 			return isIPv6(b)

@@ -224,7 +224,7 @@ func leaf(id typeID, src []byte, off int) (bool, int) {
 		return c == 0xc2 || c == 0xc3, end
 	case typeIP:
 		s, e, ok := strKey(src, off)
-		return ok && isIP(src[s:e]), end
+		return ok && IsIP(src[s:e]), end
 	case typeDate:
 		if s, e, ok := strKey(src, off); ok {
 			return isDate(src[s:e]), end
