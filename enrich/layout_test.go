@@ -257,3 +257,34 @@ func TestRecordKeyOnce(t *testing.T) {
 	assert.Equal(t, ResultAlreadyEnriched, r)
 	assert.Equal(t, once, twice)
 }
+
+// auditx's groups merge into the record's own ECS maps and tags in any
+// key order (the edits are applied in record order).
+func TestNamespaceMergeAnyOrder(t *testing.T) {
+	e := newEnricher(t, defaults())
+	var body []byte
+	body = mp.AppendMapHeader(body, 5)
+	body = mp.AppendStr(body, "tags")
+	body = mp.AppendArrayHeader(body, 1)
+	body = mp.AppendStr(body, "mine")
+	body = mp.AppendStr(body, "observer")
+	body = mp.AppendMapHeader(body, 1)
+	body = mp.AppendStr(mp.AppendStr(body, "type"), "firewall")
+	body = mp.AppendStr(body, "ecs")
+	body = mp.AppendMapHeader(body, 0)
+	body = mp.AppendStr(body, "event")
+	body = mp.AppendMapHeader(body, 1)
+	body = mp.AppendStr(mp.AppendStr(body, "provider"), "x")
+	body = mp.AppendStr(mp.AppendStr(body, "event_type"), "4002")
+	out, r := e.Record(nil, body)
+	require.Equal(t, ResultEnriched, r)
+	m := decode(t, out)
+	n, _, _ := mp.MapHeader(out, 0)
+	assert.Len(t, m, n, "no key twice")
+	assert.Equal(t, []any{"mine", MarkerTag, NoEventTimeTag}, m["tags"], "the record has no time")
+	assert.Equal(t, "firewall", get(m, "observer", "type"))
+	assert.Equal(t, "PlusAuth", get(m, "observer", "vendor"))
+	assert.Equal(t, ECSVersion, get(m, "ecs", "version"))
+	assert.Equal(t, "x", get(m, "event", "provider"))
+	assert.Equal(t, "4002", get(m, "event", "code"))
+}

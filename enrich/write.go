@@ -363,6 +363,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			st.Conflicts++
 		}
 	}
+	sortEdits(edits[:ne]) // applied in record order below
 	isMoved := func(p, k, vi int) bool {
 		if p < maxClassified {
 			return moved[p/64]&(1<<(p%64)) != 0
