@@ -175,21 +175,13 @@ struct auditx_flb_api {
     auditx_time_now_fn time_now;
 };
 
-// The counters auditx adds to the instance's cmetrics context, in the
-// order of struct auditx_counts (plugin/filter.go fills it per call).
-#define AUDITX_N_COUNTERS 10
-static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
-    {"auditx_records_enriched_total", "Records enriched by auditx (known vendor and code)."},
-    {"auditx_records_unknown_code_total", "Records of a known vendor with a code the catalog does not know."},
-    {"auditx_records_no_code_total", "Records without a recognisable vendor or code, passed untouched."},
-    {"auditx_records_invalid_code_total", "Records whose code has a type that cannot be a code, passed untouched."},
-    {"auditx_records_malformed_total", "Records or entries that are not valid maps or events, passed untouched."},
-    {"auditx_records_already_enriched_total", "Records that already carried auditx's marker, passed untouched."},
-    {"auditx_catalog_reloads_total", "Successful catalog reloads."},
-    {"auditx_catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays)."},
-    {"auditx_invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip)."},
-    {"auditx_records_no_event_time_total", "Records of a vendor with event-time fields that had no usable one (the read time kept, tagged)."},
-};
+// The counters auditx adds to the instance's cmetrics context and the
+// catalog size gauge: their names and help are generated from enrich's
+// table of counters into filter_counters.c (go generate ./plugin); the
+// filter passes a counter's value by its index there (plugin/filter.go).
+extern const int auditx_n_counters;
+extern const char *const auditx_counter_names[][2];
+extern const char *const auditx_gauge_catalog_entries[2];
 
 // auditx_filter_ctx is one instance's C side: what Fluent Bit hands back
 // as filter_context in every cb_filter and cb_exit.
@@ -198,7 +190,7 @@ struct auditx_filter_ctx {
     char name[128];   // flb_filter_name: the alias or auditx.N
     struct auditx_flb_api api;
     int metrics;      // 1 when the cmetrics context was verified and the counters made
-    void *counters[AUDITX_N_COUNTERS];
+    void **counters;  // auditx_n_counters of them, when metrics
     void *catalog_entries;
 };
 
@@ -306,8 +298,13 @@ static void auditx_metrics_init(struct auditx_filter_ctx *c, void *cmt) {
         c->metrics = 0;
         return;
     }
+    c->counters = calloc((size_t) auditx_n_counters, sizeof(void *));
+    if (c->counters == NULL) {
+        c->metrics = 0;
+        return;
+    }
     ts = c->api.time_now();
-    for (i = 0; i < AUDITX_N_COUNTERS; i++) {
+    for (i = 0; i < auditx_n_counters; i++) {
         c->counters[i] = c->api.counter_create(cmt, "fluentbit", "filter", (char *) auditx_counter_names[i][0],
                                                (char *) auditx_counter_names[i][1], 1, keys);
         if (c->counters[i] == NULL) {
@@ -318,8 +315,8 @@ static void auditx_metrics_init(struct auditx_filter_ctx *c, void *cmt) {
         // only updates it (atomically), from whichever thread filters.
         c->api.counter_add(c->counters[i], ts, 0, 1, vals);
     }
-    c->catalog_entries = c->api.gauge_create(cmt, "fluentbit", "filter", "auditx_catalog_entries",
-                                             "Entries in the catalog auditx uses.", 1, keys);
+    c->catalog_entries = c->api.gauge_create(cmt, "fluentbit", "filter", (char *) auditx_gauge_catalog_entries[0],
+                                             (char *) auditx_gauge_catalog_entries[1], 1, keys);
     c->metrics = c->catalog_entries != NULL;
 }
 
@@ -327,7 +324,7 @@ void auditx_filter_metrics_add(void *cctx, int i, double v) {
     struct auditx_filter_ctx *c = cctx;
     char *vals[] = {c->name};
 
-    if (c->metrics && i >= 0 && i < AUDITX_N_COUNTERS && v != 0) {
+    if (c->metrics && i >= 0 && i < auditx_n_counters && v != 0) {
         c->api.counter_add(c->counters[i], c->api.time_now(), v, 1, vals);
     }
 }
@@ -372,6 +369,7 @@ static int auditx_cb_init(void *ins, void *config, void *data) {
     }
     c->handle = auditxFilterInit(c, ins, ((struct auditx_flb_filter_instance *) ins)->log_level, c->metrics);
     if (c->handle == 0) {
+        free(c->counters);
         free(c);
         return -1;
     }
@@ -406,6 +404,7 @@ static int auditx_cb_exit(void *filter_context, void *config) {
         return 0;
     }
     auditxFilterExit(c, c->handle);
+    free(c->counters);
     free(c);
     return 0;
 }

@@ -137,17 +137,12 @@ type enrichStream struct {
 
 // summary counts what a stream saw. Every line is one record: the
 // enricher's counters plus the lines that never reached it (BadLines, also
-// counted as Malformed).
+// counted as Malformed). Its String is the counters line of both doors'
+// exit (enrich.Stats.String).
 type summary struct {
 	enrich.Stats
 	Lines    uint64
 	BadLines uint64
-}
-
-// String is the one-line summary printed at the end of auditx enrich.
-func (s summary) String() string {
-	return fmt.Sprintf("records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d conflicts=%d",
-		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed, s.AlreadyEnriched, s.Conflicts)
 }
 
 // run reads JSON lines from in and writes one line to out for each:
