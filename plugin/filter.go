@@ -10,6 +10,7 @@ package main
 // #cgo LDFLAGS: -ldl
 // #include <stdint.h>
 // #include <stdlib.h>
+// #include "flb_mirror.h"
 //
 // void auditx_filter_log(void *cctx, int level, char *msg);
 // const char *auditx_filter_property(void *cctx, void *ins, char *key);
@@ -32,10 +33,10 @@ import (
 
 //go:generate go run ../internal/cgen
 
-// Fluent Bit's filter return codes (include/fluent-bit/flb_filter.h).
+// Fluent Bit's filter return codes (flb_mirror.h).
 const (
-	filterModified = 1 // FLB_FILTER_MODIFIED
-	filterNoTouch  = 2 // FLB_FILTER_NOTOUCH
+	filterModified = C.AUDITX_FLB_FILTER_MODIFIED
+	filterNoTouch  = C.AUDITX_FLB_FILTER_NOTOUCH
 )
 
 // filterDoor is one filter instance as the door sees it: the C context
