@@ -31,7 +31,7 @@ import (
 	"github.com/auditx/auditx/instance"
 )
 
-//go:generate go run ../internal/cgen
+//go:generate go run ../internal/cgen -plugin .
 
 // Fluent Bit's filter return codes (flb_mirror.h).
 const (

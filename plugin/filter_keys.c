@@ -4,7 +4,7 @@
 
 struct auditx_flb_config_map auditx_filter_config_map[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "a vendor id of the catalog (filingbox, netop, plusauth, privx, or a user's descriptor), or auto (recognise the vendor from each record's keys)"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor; empty: the vendor's own code location"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_regex", NULL, 0, 0, 0, "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files: event tables (CSV, the embedded format), actor maps and vendor descriptors (docs/vendor-format.md); an entry replaces the embedded one with the same vendor and code, a descriptor the embedded vendor with the same id"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_reload_interval", NULL, 0, 0, 0, "how often user catalog files are checked for changes and reloaded (0 switches it off)"},
@@ -19,14 +19,14 @@ struct auditx_flb_config_map auditx_filter_config_map[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "event_time", NULL, 0, 0, 0, "make the vendor's event time (its descriptor's time fields) the record's time, which the es output writes as @timestamp; event.created keeps the time Fluent Bit read it; off keeps the read time"},
     {AUDITX_FLB_CONFIG_MAP_STR, "timezone", NULL, 0, 0, 0, "the zone of vendor times written without one (an IANA name such as Europe/Helsinki, or a fixed offset such as +09:00)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "event_original", NULL, 0, 0, 0, "keep the vendor's record, before auditx's changes, as JSON in event.original"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty; port 0 picks a free one); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}
 };
 
 struct auditx_flb_config_map96 auditx_filter_config_map96[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "vendor", NULL, 0, 0, 0, "a vendor id of the catalog (filingbox, netop, plusauth, privx, or a user's descriptor), or auto (recognise the vendor from each record's keys)"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "code_key", NULL, 0, 0, 0, "key path of the event code, dots for nested maps (e.g. message.code); needs a fixed vendor; empty: the vendor's own code location"},
     {AUDITX_FLB_CONFIG_MAP_STR, "code_regex", NULL, 0, 0, 0, "Go regular expression that extracts the code from the string at the code key (first group, or the whole match); needs a fixed vendor"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_files", NULL, 0, 0, 0, "comma-separated user catalog files: event tables (CSV, the embedded format), actor maps and vendor descriptors (docs/vendor-format.md); an entry replaces the embedded one with the same vendor and code, a descriptor the embedded vendor with the same id"},
     {AUDITX_FLB_CONFIG_MAP_STR, "catalog_reload_interval", NULL, 0, 0, 0, "how often user catalog files are checked for changes and reloaded (0 switches it off)"},
@@ -41,7 +41,7 @@ struct auditx_flb_config_map96 auditx_filter_config_map96[] = {
     {AUDITX_FLB_CONFIG_MAP_STR, "event_time", NULL, 0, 0, 0, "make the vendor's event time (its descriptor's time fields) the record's time, which the es output writes as @timestamp; event.created keeps the time Fluent Bit read it; off keeps the read time"},
     {AUDITX_FLB_CONFIG_MAP_STR, "timezone", NULL, 0, 0, 0, "the zone of vendor times written without one (an IANA name such as Europe/Helsinki, or a fixed offset such as +09:00)"},
     {AUDITX_FLB_CONFIG_MAP_STR, "event_original", NULL, 0, 0, 0, "keep the vendor's record, before auditx's changes, as JSON in event.original"},
-    {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty); loopback only unless metrics_allow_remote is on"},
+    {AUDITX_FLB_CONFIG_MAP_STR, "metrics_listen", NULL, 0, 0, 0, "host:port of a Prometheus /metrics listener (off when empty; port 0 picks a free one); loopback only unless metrics_allow_remote is on"},
     {AUDITX_FLB_CONFIG_MAP_STR, "metrics_allow_remote", NULL, 0, 0, 0, "allow a non-loopback metrics_listen"},
     {0}
 };

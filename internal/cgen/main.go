@@ -1,20 +1,24 @@
-// Command cgen writes the C the filter door needs as static data, from the
-// Go tables that define it (run by `go generate ./plugin`, in plugin/):
+// Command cgen writes what is generated from auditx's Go tables:
 //
-//   - filter_keys.c, the filter's config map, from config.FilterKeys;
-//   - filter_counters.c, the names and help of the counters the filter adds
-//     to Fluent Bit's own metrics, from enrich.FilterCounters.
+//   - with -plugin DIR (go generate ./plugin), the C the filter door needs
+//     as static data: filter_keys.c, the filter's config map, from
+//     config.FilterKeys; filter_counters.c, the names and help of the
+//     counters the filter adds to Fluent Bit's own metrics, from
+//     enrich.FilterCounters;
+//   - with -docs FILE (go generate ./config), the configuration reference,
+//     docs/configuration.md, from config.Keys (config.Reference).
 //
 // Fluent Bit reads a DSO filter's config map from the registration
 // structure it copies at load time, and the filter creates its counters in
 // cb_init before any Go code of the instance runs, so both must be static C
 // data. The structures come from plugin/flb_mirror.h. Tests check that the
-// committed files are what cgen writes (internal/cgen) and that the built
-// library registers them (internal/flbhost).
+// committed files are what cgen writes (internal/cgen, config) and that the
+// built library registers them (internal/flbhost).
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,20 +27,30 @@ import (
 	"github.com/auditx/auditx/enrich"
 )
 
-// The files cgen writes, in the directory given as its argument (default:
-// the current one, plugin/ under go generate).
+// The files cgen writes in the plugin's directory.
 const (
 	KeysFile     = "filter_keys.c"
 	CountersFile = "filter_counters.c"
 )
 
 func main() {
-	dir := "."
-	if len(os.Args) > 1 {
-		dir = os.Args[1]
+	plugin := flag.String("plugin", "", "write filter_keys.c and filter_counters.c into `DIR`")
+	docs := flag.String("docs", "", "write the configuration reference to `FILE`")
+	flag.Parse()
+	out := map[string][]byte{}
+	if *plugin != "" {
+		out[filepath.Join(*plugin, KeysFile)] = RenderKeys()
+		out[filepath.Join(*plugin, CountersFile)] = RenderCounters()
 	}
-	for name, render := range map[string]func() []byte{KeysFile: RenderKeys, CountersFile: RenderCounters} {
-		if err := os.WriteFile(filepath.Join(dir, name), render(), 0o644); err != nil {
+	if *docs != "" {
+		out[*docs] = config.Reference()
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(os.Stderr, "cgen: nothing to write (-plugin DIR, -docs FILE)")
+		os.Exit(2)
+	}
+	for name, b := range out {
+		if err := os.WriteFile(name, b, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
