@@ -95,6 +95,7 @@ run: plugin cli
 
 docs: cli
 	$(CLI) catalog export --format markdown -o docs/catalog.md
+	$(GO) generate ./config ./plugin
 
 clean:
 	rm -rf $(BIN) bench/data bench/out bench/base
