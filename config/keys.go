@@ -21,17 +21,6 @@ const (
 	Both = Filter | Output
 )
 
-// String names the doors for the documentation.
-func (d Door) String() string {
-	switch d {
-	case Filter:
-		return "filter"
-	case Output:
-		return "output"
-	}
-	return "filter, output"
-}
-
 // Kind is how a key's value parses. Every kind trims the value; an empty
 // value is the key's Default.
 type Kind uint8
