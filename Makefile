@@ -25,7 +25,7 @@ all: build
 build: plugin cli
 
 plugin: $(PLUGIN) $(OUTPUT)
-$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.c' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
+$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
 	@mkdir -p $(BIN)
 	$(GO) build -buildmode=c-shared -o $@ ./plugin
 	@rm -f $(BIN)/flb-filter_auditx.h
@@ -95,6 +95,7 @@ run: plugin cli
 
 docs: cli
 	$(CLI) catalog export --format markdown -o docs/catalog.md
+	$(GO) generate ./config ./plugin
 
 clean:
 	rm -rf $(BIN) bench/data bench/out bench/base

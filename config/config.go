@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,42 +100,10 @@ func (c *Config) TagPrefix() string {
 }
 
 // Error is a bad configuration value; its message names the key, the value
-// and what is accepted.
-type Error struct {
-	Key, Value, Accepted string
-	Err                  error
-}
-
-// Error returns the message shown in Fluent Bit's log.
-func (e *Error) Error() string {
-	msg := fmt.Sprintf("config key '%s': invalid value %q", e.Key, e.Value)
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	if e.Accepted != "" {
-		msg += " (accepted: " + e.Accepted + ")"
-	}
-	return msg
-}
-
-// Unwrap returns the underlying error.
-func (e *Error) Unwrap() error { return e.Err }
-
-// Limits of numeric keys.
-const (
-	MinTimeout         = 100 * time.Millisecond
-	MaxTimeout         = 5 * time.Minute
-	MaxConnectionsMax  = 64
-	MinMessageBytes    = 64 * 1000
-	MaxMessageBytesMax = 64 * 1000 * 1000
-	MinCatalogReload   = time.Second
-)
-
-// DefaultTimezone is the zone of zoneless vendor times.
-const DefaultTimezone = "UTC"
-
-// VendorAuto is the vendor setting that recognises each record's vendor.
-const VendorAuto = "auto"
+// and what is accepted. It is the type of enrich's own refusals
+// (enrich.KeyError), so that a rule of the options, checked there once,
+// reads the same whoever trips it.
+type Error = enrich.KeyError
 
 // embeddedVendorIDs lists the embedded vendors, for messages.
 func embeddedVendorIDs() []string {
@@ -144,136 +114,108 @@ func embeddedVendorIDs() []string {
 	return vs.IDs()
 }
 
-// Parse reads every key from g, applies defaults and validates.
+// Parse reads every key of Keys from g, the key's Default when it is unset,
+// and validates: each value as its Kind says, the rules between keys, and
+// the enricher's options as enrich.New will (enrich.Options.Validate). The
+// error is an *Error naming the first bad key.
 func Parse(g Getter) (*Config, error) {
 	c := &Config{}
+	e := &c.Enrich
 	p := parser{g: g}
 	// A vendor id is checked here for its form; whether the catalog has it
 	// (the embedded vendors or a user's descriptor) when the catalog is
 	// built, at start-up and on every reload.
-	if vendor := strings.ToLower(p.str("vendor")); vendor != "" && vendor != VendorAuto {
+	if vendor := strings.ToLower(p.text("vendor")); vendor != VendorAuto {
 		if err := catalog.CheckVendorID(vendor); err != nil {
-			p.fail("vendor", vendor, VendorAuto+" or a vendor id of the catalog (embedded: "+strings.Join(embeddedVendorIDs(), ", ")+")", err)
+			p.failWith("vendor", vendor, Lookup("vendor").AcceptedText()+" (embedded: "+strings.Join(embeddedVendorIDs(), ", ")+")", err)
 		}
-		c.Enrich.Vendor = vendor
+		e.Vendor = vendor
 	}
-	c.Enrich.CodeKey = p.str("code_key")
-	if re := p.str("code_regex"); re != "" && p.err == nil {
+	e.CodeKey = p.text("code_key")
+	if re := p.text("code_regex"); re != "" {
 		rx, err := regexp.Compile(re)
 		if err != nil {
-			p.fail("code_regex", re, "a Go regular expression with at most one group", err)
-		} else if rx.NumSubexp() > 1 {
-			p.fail("code_regex", re, "a Go regular expression with at most one group", fmt.Errorf("%d groups", rx.NumSubexp()))
-		} else {
-			c.Enrich.CodeRegex = rx
+			p.fail("code_regex", re, err)
 		}
+		e.CodeRegex = rx
 	}
-	if c.Enrich.CodeKey != "" && c.Enrich.Vendor == "" && p.err == nil {
-		p.fail("code_key", c.Enrich.CodeKey, "set vendor to a vendor id ("+strings.Join(embeddedVendorIDs(), ", ")+", or a user's)",
-			fmt.Errorf("needs a fixed vendor, not auto"))
+	c.CatalogFiles = p.list("catalog_files")
+	c.CatalogReload = p.duration("catalog_reload_interval")
+	if p.choice("schema") == "flat" {
+		e.Schema = enrich.SchemaFlat
 	}
-	if c.Enrich.CodeRegex != nil && c.Enrich.Vendor == "" && p.err == nil {
-		p.fail("code_regex", c.Enrich.CodeRegex.String(), "set vendor to a vendor id ("+strings.Join(embeddedVendorIDs(), ", ")+", or a user's)",
-			fmt.Errorf("needs a fixed vendor, not auto"))
+	if e.FlatKey = p.text("flat_key"); strings.ContainsAny(e.FlatKey, ". ") {
+		p.fail("flat_key", e.FlatKey, nil)
 	}
-	for _, f := range strings.Split(p.str("catalog_files"), ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			c.CatalogFiles = append(c.CatalogFiles, f)
-		}
-	}
-	c.CatalogReload = p.duration("catalog_reload_interval", 60*time.Second, MinCatalogReload, 24*time.Hour, true)
-	if p.choice("schema", []string{"ecs", "flat"}) == "flat" {
-		c.Enrich.Schema = enrich.SchemaFlat
-	}
-	c.Enrich.FlatKey = p.str("flat_key")
-	if c.Enrich.FlatKey == "" {
-		c.Enrich.FlatKey = enrich.DefaultFlatKey
-	} else if strings.ContainsAny(c.Enrich.FlatKey, ". ") {
-		p.fail("flat_key", c.Enrich.FlatKey, "a key without dots or spaces", nil)
-	}
-	c.Enrich.Override = p.boolean("override", false)
-	c.Enrich.Actor = p.boolean("actor", true)
-	ds := p.boolean("data_stream", true)
-	ns := p.str("data_stream_namespace")
-	if ns == "" {
-		ns = DefaultDataStreamNamespace
-	}
+	e.Override = p.on("override")
+	e.Actor = p.on("actor")
+	ds := p.on("data_stream")
+	ns := p.text("data_stream_namespace")
 	if err := enrich.CheckNamespace(ns); err != nil {
-		p.fail("data_stream_namespace", ns, "lower case, at most 100 bytes, without - \\ / * ? \" < > | , # : or spaces", nil)
+		p.fail("data_stream_namespace", ns, nil)
 	}
 	if ds {
-		c.Enrich.DataStreamNamespace = ns
+		e.DataStreamNamespace = ns
 	}
-	c.Enrich.Namespace = p.boolean("vendor_namespace", true)
-	if rk := p.str("record_key"); rk != "" {
-		if strings.ContainsAny(rk, ".") {
-			p.fail("record_key", rk, "a top-level key, without dots", nil)
-		}
-		c.Enrich.RecordKey = rk
+	e.Namespace = p.on("vendor_namespace")
+	if e.RecordKey = p.text("record_key"); strings.Contains(e.RecordKey, ".") {
+		p.fail("record_key", e.RecordKey, nil)
 	}
-	if c.Enrich.RecordKey != "" && (!c.Enrich.Namespace || c.Enrich.Schema != enrich.SchemaECS) && p.err == nil {
-		p.fail("record_key", c.Enrich.RecordKey, "set schema ecs and vendor_namespace on, or leave record_key empty", fmt.Errorf("needs the vendor namespace layout"))
-	}
-	c.Enrich.EventOriginal = p.boolean("event_original", false)
-	c.Enrich.EventTime = p.boolean("event_time", true)
-	tz := p.str("timezone")
-	if tz == "" {
-		tz = DefaultTimezone
-	}
+	e.EventTime = p.on("event_time")
+	tz := p.text("timezone")
 	if loc, err := evtime.LoadZone(tz); err != nil {
-		p.fail("timezone", tz, "an IANA zone name (Europe/Helsinki) or a fixed offset (+09:00)", err)
+		p.fail("timezone", tz, err)
 	} else {
-		c.Enrich.Zone, c.Enrich.ZoneName = loc, tz
+		e.Zone, e.ZoneName = loc, tz
 	}
-	c.Passthrough = !p.boolean("enrich", true)
-	if p.choice("emit", []string{"forward", "stdout"}) == "stdout" {
+	e.EventOriginal = p.on("event_original")
+	c.Passthrough = !p.on("enrich")
+	if p.choice("emit") == "stdout" {
 		c.Emit = EmitStdout
 	}
-	path, addr := p.str("forward_path"), p.str("forward_address")
-	c.AllowRemote = p.boolean("forward_allow_remote", false)
-	switch {
-	case path != "" && addr != "":
-		p.fail("forward_address", addr, "either forward_path or forward_address, not both", nil)
+	c.AllowRemote = p.on("forward_allow_remote")
+	switch path := p.text("forward_path"); {
+	case path != "" && p.isSet("forward_address"):
+		p.failWith("forward_address", strings.TrimSpace(p.g.Get("forward_address")), "either forward_path or forward_address, not both", nil)
 	case path != "":
 		c.ForwardNetwork, c.ForwardAddress = "unix", path
 	default:
-		if addr == "" {
-			addr = DefaultForwardAddress
-		}
-		c.ForwardNetwork, c.ForwardAddress = "tcp", addr
-		p.checkAddress("forward_address", addr, c.AllowRemote)
+		c.ForwardNetwork, c.ForwardAddress = "tcp", p.address("forward_address")
 	}
-	c.EmitTag = p.str("emit_tag")
+	c.EmitTag = p.text("emit_tag")
 	switch {
-	case c.EmitTag == "":
-		c.EmitTag = DefaultEmitTag
 	case strings.ContainsAny(c.EmitTag, " \t"):
-		p.fail("emit_tag", c.EmitTag, "a tag without spaces, optionally with "+TagPlaceholderShort, nil)
+		p.fail("emit_tag", c.EmitTag, nil)
 	case strings.HasSuffix(c.EmitTag, "."):
-		p.fail("emit_tag", c.EmitTag, "a tag that does not end with '.'; write the placeholder as "+TagPlaceholderShort,
+		p.failWith("emit_tag", c.EmitTag, "a tag that does not end with '.'; write the placeholder as "+TagPlaceholderShort,
 			fmt.Errorf("the tag placeholder is missing (was ${TAG} expanded from an unset environment variable?)"))
 	}
-	c.RequireAck = p.boolean("require_ack", true)
-	c.Timeout = p.duration("timeout", 5*time.Second, MinTimeout, MaxTimeout, false)
-	switch p.choice("compress", []string{"off", "gzip"}) {
-	case "gzip":
-		c.Compress = true
-	}
-	c.MaxConnections = p.integer("max_connections", 8, 1, MaxConnectionsMax)
-	c.MaxMessageBytes = p.size("max_message_size", DefaultMaxMessageBytes, MinMessageBytes, MaxMessageBytesMax)
-	c.MetricsListen = p.str("metrics_listen")
-	metricsRemote := p.boolean("metrics_allow_remote", false)
-	if c.MetricsListen != "" {
-		p.checkAddress("metrics_listen", c.MetricsListen, metricsRemote)
-	}
-	c.ID = p.str("id")
+	c.RequireAck = p.on("require_ack")
+	c.Timeout = p.duration("timeout")
+	c.Compress = p.choice("compress") == "gzip"
+	c.MaxConnections = p.integer("max_connections")
+	c.MaxMessageBytes = p.size("max_message_size")
+	c.MetricsListen = p.address("metrics_listen")
+	c.ID = p.text("id")
 	if p.err != nil {
 		return nil, p.err
 	}
-	if err := enrichCheck(c); err != nil {
-		return nil, err
+	if err := c.Enrich.Validate(); err != nil {
+		return nil, withAccepted(err)
 	}
 	return c, nil
+}
+
+// withAccepted fills in what the key of an enrich.KeyError accepts, from
+// the table, when the rule did not say.
+func withAccepted(err error) error {
+	var ke *Error
+	if errors.As(err, &ke) && ke.Accepted == "" {
+		if k := Lookup(ke.Key); k != nil {
+			ke.Accepted = k.AcceptedText()
+		}
+	}
+	return err
 }
 
 // ParseFilter reads the keys of a [FILTER] auditx section: the enrichment,
@@ -288,129 +230,122 @@ func ParseFilter(g Getter) (*Config, error) {
 type filterGetter struct{ g Getter }
 
 func (f filterGetter) Get(key string) string {
-	if outputOnly[key] {
+	if OutputOnly(key) {
 		return ""
 	}
 	return f.g.Get(key)
 }
 
-// Defaults of keys whose default is not the zero value.
-const (
-	DefaultForwardAddress = "127.0.0.1:24224"
-	DefaultEmitTag        = "enriched." + TagPlaceholder
-	// DefaultDataStreamNamespace is Elastic's default namespace (the data
-	// stream naming scheme, logs-<dataset>-default).
-	DefaultDataStreamNamespace = "default"
-	// DefaultMaxMessageBytes is in_forward's default buffer_chunk_size
-	// (1024000, plugins/in_forward/fw.c, v5.1.1) rounded down: a message that
-	// fits one read is parsed once, while fw_prot_process re-parses a bigger
-	// one from its start on every read (measured: C fell from 11.4 s to 7.5 s
-	// for 1M records with 1,000,000 instead of 6,144,000, the buffer_max_size).
-	DefaultMaxMessageBytes = 1000000
-)
-
-func enrichCheck(c *Config) error {
-	// The enricher's own validation, so that the two cannot disagree; it
-	// builds nothing (no catalog: instance.New builds it, once).
-	if err := c.Enrich.Validate(); err != nil {
-		return &Error{Key: "code_key", Value: c.Enrich.CodeKey, Err: err}
-	}
-	return nil
-}
-
-// parser keeps the first error, so that the message names the first bad key.
+// parser reads keys of the table, keeps the first error, so that the
+// message names the first bad key.
 type parser struct {
 	g   Getter
 	err error
 }
 
-func (p *parser) fail(key, value, accepted string, err error) {
+// fail records a bad value of key, accepted as the table says.
+func (p *parser) fail(key, value string, err error) {
+	p.failWith(key, value, Lookup(key).AcceptedText(), err)
+}
+
+func (p *parser) failWith(key, value, accepted string, err error) {
 	if p.err == nil {
 		p.err = &Error{Key: key, Value: value, Accepted: accepted, Err: err}
 	}
 }
 
-func (p *parser) str(key string) string { return strings.TrimSpace(p.g.Get(key)) }
-
-func (p *parser) choice(key string, accepted []string) string {
-	v := strings.ToLower(p.str(key))
-	if v == "" {
-		return accepted[0]
+// get returns the key of the table named name, which must be of kind,
+// and its value: the one set, trimmed, else the key's Default.
+func (p *parser) get(name string, kind Kind) (*Key, string) {
+	k := Lookup(name)
+	if k == nil || k.Kind != kind {
+		panic("config: " + name + " is not a key of that kind in the table")
 	}
-	for _, a := range accepted {
-		if v == a {
-			return v
-		}
+	if v := strings.TrimSpace(p.g.Get(name)); v != "" {
+		return k, v
 	}
-	p.fail(key, v, strings.Join(accepted, ", "), nil)
-	return accepted[0]
+	return k, k.Default
 }
 
-func (p *parser) boolean(key string, def bool) bool {
-	switch strings.ToLower(p.str(key)) {
-	case "":
-		return def
+// isSet reports whether the key has a value of its own.
+func (p *parser) isSet(name string) bool { return strings.TrimSpace(p.g.Get(name)) != "" }
+
+func (p *parser) text(name string) string {
+	_, v := p.get(name, Text)
+	return v
+}
+
+func (p *parser) list(name string) []string {
+	_, v := p.get(name, List)
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (p *parser) choice(name string) string {
+	k, v := p.get(name, Choice)
+	v = strings.ToLower(v)
+	if slices.Contains(k.Choices, v) {
+		return v
+	}
+	p.fail(name, v, nil)
+	return strings.ToLower(k.Default)
+}
+
+func (p *parser) on(name string) bool {
+	k, v := p.get(name, Switch)
+	switch strings.ToLower(v) {
 	case "on", "true", "yes", "1":
 		return true
 	case "off", "false", "no", "0":
 		return false
 	}
-	p.fail(key, p.str(key), "on, off, true, false, yes, no", nil)
-	return def
+	p.fail(name, v, nil)
+	return strings.EqualFold(k.Default, "on")
 }
 
-func (p *parser) integer(key string, def, lo, hi int) int {
-	v := p.str(key)
-	if v == "" {
-		return def
+func (p *parser) integer(name string) int {
+	k, v := p.get(name, Integer)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < k.Min || n > k.Max {
+		p.fail(name, v, nil)
+		return 0
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		p.fail(key, v, fmt.Sprintf("an integer from %d to %d", lo, hi), nil)
-		return def
-	}
-	return n
+	return int(n)
 }
 
 // duration accepts Go durations (5s, 1m30s) and plain seconds (5).
-func (p *parser) duration(key string, def, lo, hi time.Duration, zeroOK bool) time.Duration {
-	v := p.str(key)
-	if v == "" {
-		return def
-	}
+func (p *parser) duration(name string) time.Duration {
+	k, v := p.get(name, Duration)
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		n, err2 := strconv.ParseFloat(v, 64)
 		if err2 != nil {
-			p.fail(key, v, fmt.Sprintf("a duration such as 5s or 1m, from %s to %s", lo, hi), nil)
-			return def
+			p.fail(name, v, nil)
+			return 0
 		}
 		d = time.Duration(n * float64(time.Second))
 	}
-	if zeroOK && d == 0 {
+	if k.ZeroOff && d == 0 {
 		return 0
 	}
-	if d < lo || d > hi {
-		accepted := fmt.Sprintf("a duration from %s to %s", lo, hi)
-		if zeroOK {
-			accepted += ", or 0 to switch it off"
-		}
-		p.fail(key, v, accepted, nil)
-		return def
+	if d < time.Duration(k.Min) || d > time.Duration(k.Max) {
+		p.fail(name, v, nil)
+		return 0
 	}
 	return d
 }
 
 // size accepts bytes with an optional K, M or G suffix, decimal like Fluent
-// Bit's own sizes (flb_utils_size_to_bytes: 6M is 6,000,000 bytes).
-func (p *parser) size(key string, def, lo, hi int) int {
-	v := p.str(key)
-	if v == "" {
-		return def
-	}
-	mult := 1
-	num := strings.ToUpper(v)
-	num = strings.TrimSuffix(num, "B")
+// Bit's own sizes.
+func (p *parser) size(name string) int {
+	k, v := p.get(name, Size)
+	mult := int64(1)
+	num := strings.TrimSuffix(strings.ToUpper(v), "B")
 	switch {
 	case strings.HasSuffix(num, "K"):
 		mult, num = 1000, strings.TrimSuffix(num, "K")
@@ -419,41 +354,36 @@ func (p *parser) size(key string, def, lo, hi int) int {
 	case strings.HasSuffix(num, "G"):
 		mult, num = 1000*1000*1000, strings.TrimSuffix(num, "G")
 	}
-	n, err := strconv.Atoi(num)
-	if err != nil || n < 0 || n > hi/mult || n*mult < lo {
-		p.fail(key, v, fmt.Sprintf("a size from %d to %d bytes (suffixes K, M, G)", lo, hi), nil)
-		return def
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > k.Max/mult || n*mult < k.Min {
+		p.fail(name, v, nil)
+		return 0
 	}
-	return n * mult
+	return int(n * mult)
 }
 
-// checkAddress validates host:port; a non-loopback host needs allowRemote.
-func (p *parser) checkAddress(key, addr string, allowRemote bool) {
+// address returns host:port (or "" when unset without a default), with the
+// port in range and, unless the key's Remote switch is on, a loopback host.
+func (p *parser) address(name string) string {
+	k, addr := p.get(name, Address)
+	remote := p.on(k.Remote)
+	if addr == "" {
+		return ""
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		p.fail(key, addr, "host:port, e.g. 127.0.0.1:24224", err)
-		return
+		p.fail(name, addr, err)
+		return addr
 	}
-	lowest := 1
-	if key == "metrics_listen" {
-		lowest = 0 // any free port; the log line says which
+	if n, err := strconv.Atoi(port); err != nil || int64(n) < k.Min || n > 65535 {
+		p.fail(name, addr, errors.New("the port is out of range"))
+		return addr
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < lowest || n > 65535 {
-		p.fail(key, addr, fmt.Sprintf("a port from %d to 65535", lowest), nil)
-		return
+	if remote || host == "localhost" {
+		return addr
 	}
-	if allowRemote {
-		return
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		p.fail(name, addr, errors.New("not a loopback host"))
 	}
-	if host == "localhost" {
-		return
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		remoteKey := "forward_allow_remote"
-		if key == "metrics_listen" {
-			remoteKey = "metrics_allow_remote"
-		}
-		p.fail(key, addr, "a loopback address (127.0.0.1, ::1, localhost), or set "+remoteKey+" on", nil)
-	}
+	return addr
 }

@@ -106,6 +106,9 @@ func TestBadValues(t *testing.T) {
 		{"max_message_size", "1T", "a size"},
 		{"catalog_reload_interval", "10ms", "or 0 to switch it off"},
 		{"metrics_listen", "0.0.0.0:9100", "metrics_allow_remote"},
+		{"code_regex", `(\d+)`, "needs a fixed vendor"},
+		{"record_key", "a.b", "without dots"},
+		{"timezone", "Mars/Olympus", "an IANA zone name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
@@ -116,6 +119,42 @@ func TestBadValues(t *testing.T) {
 			var ce *Error
 			require.True(t, errors.As(err, &ce))
 		})
+	}
+}
+
+// The rules between keys, each checked once (enrich.Options.Validate for
+// the enricher's): the error names the key the rule is about.
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name  string
+		props Map
+		key   string
+		want  string
+	}{
+		{"code_regex with vendor auto", Map{"code_regex": `(\d+)`}, "code_regex", "needs a fixed vendor"},
+		{"code_regex with two groups", Map{"vendor": "privx", "code_regex": `(a)(b)`}, "code_regex", "2 groups, at most 1"},
+		{"code_key with vendor auto", Map{"code_key": "message.code"}, "code_key", "needs a fixed vendor"},
+		{"code_key too deep", Map{"vendor": "privx", "code_key": "a.b.c.d.e.f.g.h.i"}, "code_key", "9 segments, at most 8"},
+		{"record_key with the flat schema", Map{"record_key": "log", "schema": "flat"}, "record_key", "needs the vendor namespace layout"},
+		{"record_key without the namespace", Map{"record_key": "log", "vendor_namespace": "off"}, "record_key", "needs the vendor namespace layout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.props)
+			var ce *Error
+			require.True(t, errors.As(err, &ce), "%v", err)
+			require.Equal(t, tt.key, ce.Key)
+			require.ErrorContains(t, err, tt.want)
+			require.NotEmpty(t, ce.Accepted, "what would do")
+		})
+	}
+	for _, ok := range []Map{
+		{"vendor": "privx", "code_regex": `(\d+)`},
+		{"vendor": "privx", "code_regex": `\d+`},
+		{"record_key": "log"},
+	} {
+		_, err := Parse(ok)
+		require.NoError(t, err, "%v", ok)
 	}
 }
 
@@ -161,19 +200,67 @@ type recorder map[string]bool
 
 func (r recorder) Get(key string) string { r[key] = true; return "" }
 
-// The README's configuration reference lists every key with its default.
-func TestREADMEDocumentsEveryKey(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// docs/configuration.md is the reference written from the table: a key
+// added, changed or removed without go generate ./config fails here. Every
+// key has one row, with its default.
+func TestReferenceCurrent(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", ReferencePath))
 	require.NoError(t, err)
+	require.Equal(t, string(Reference()), string(doc), "%s is out of date: run go generate ./config", ReferencePath)
 	for _, k := range Keys {
 		row := "| `" + k.Name + "` | "
-		require.Contains(t, string(readme), row, "README configuration reference lacks %s", k.Name)
+		require.Equal(t, 1, strings.Count(string(doc), row), "one row for %s", k.Name)
 		if k.Default != "" {
-			line := string(readme)[strings.Index(string(readme), row):]
+			line := string(doc)[strings.Index(string(doc), row):]
 			line = line[:strings.Index(line, "\n")]
-			assert.Contains(t, line, "`"+k.Default+"`", "README default of %s", k.Name)
+			assert.Contains(t, line, "`"+k.Default+"`", "default of %s", k.Name)
 		}
 	}
+}
+
+// The README points to the reference instead of copying it.
+func TestREADMEPointsToReference(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(readme), "("+ReferencePath+")")
+	for _, k := range Keys {
+		require.NotContains(t, string(readme), "| `"+k.Name+"` | ", "README copies the reference's row of %s", k.Name)
+	}
+}
+
+// The table says of each key what Parse, the config maps, the reference
+// and the CLI need, consistently: the CLI's flags are the enrichment and
+// catalog keys of both doors (never the reload, metrics or output-only
+// keys), each kind has what it parses with.
+func TestKeysTable(t *testing.T) {
+	flags := map[string]bool{}
+	for _, k := range Keys {
+		t.Run(k.Name, func(t *testing.T) {
+			require.NotEmpty(t, k.Description)
+			require.NotZero(t, k.Doors)
+			require.NotEmpty(t, k.AcceptedText(), "what the key accepts")
+			if k.Flag != "" {
+				require.Equal(t, Both, k.Doors, "a flag of auditx enrich is a key of both doors")
+				require.NotContains(t, []string{"catalog_reload_interval", "metrics_listen", "metrics_allow_remote"}, k.Name)
+				require.False(t, flags[k.FlagName()], "duplicate flag --%s", k.FlagName())
+				flags[k.FlagName()] = true
+				require.Equal(t, k.Kind == Switch, k.FlagArg() == "", "a switch's flag takes no value, the others name theirs")
+			}
+			switch k.Kind {
+			case Choice:
+				require.Contains(t, k.Choices, k.Default)
+			case Duration, Integer, Size:
+				require.Less(t, k.Min, k.Max)
+			case Address:
+				require.NotNil(t, Lookup(k.Remote), "the switch that allows a remote host")
+				require.Equal(t, Switch, Lookup(k.Remote).Kind)
+			case Text, List:
+				require.NotEmpty(t, k.Accepted)
+			}
+		})
+	}
+	require.Equal(t, "catalog", Lookup("catalog_files").FlagName(), "--catalog, repeatable")
+	require.Nil(t, Lookup("nosuch"))
 }
 
 // Parse validates without building anything with a lifetime: no catalog,

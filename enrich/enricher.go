@@ -31,10 +31,9 @@ func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {
 	if cat == nil {
 		return nil, errors.New("enrich: nil catalog")
 	}
-	if err := opts.Validate(); err != nil {
+	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	_ = opts.validate() // the defaults Validate applied to its copy
 	e := &Enricher{opts: opts}
 	e.flatKey = mp.AppendStr(nil, opts.FlatKey)
 	e.zone, e.now = opts.Zone, opts.Now
@@ -81,59 +80,14 @@ func (e *Enricher) SetCatalog(cat *catalog.Catalog) error {
 // Stats returns a snapshot of the counters.
 func (e *Enricher) Stats() Stats { return e.counters.snapshot() }
 
-// Stats counts what an Enricher saw. Every record lands in exactly one of
-// Enriched, Unknown, NoCode, InvalidCode, Malformed, AlreadyEnriched.
-type Stats struct {
-	Records         uint64 // record bodies seen (group markers excluded)
-	Enriched        uint64 // known vendor and code: all fields added
-	Unknown         uint64 // known vendor, unknown code: passed with event.code and the unknown tag
-	NoCode          uint64 // no vendor or no code found: passed untouched
-	InvalidCode     uint64 // code of a type that cannot be a code (map, array, bool, nil, huge): passed untouched
-	Malformed       uint64 // body not a map or not valid msgpack: passed untouched
-	AlreadyEnriched uint64 // carried auditx's marker: passed untouched
-	Conflicts       uint64 // an existing non-map event/observer or non-array tags kept (override off)
-	GroupMarkers    uint64 // group start/end events passed on
-	BadEvents       uint64 // chunk entries that are not events: passed untouched
-	TrailingBytes   uint64 // bytes after the last decodable event of a chunk, dropped
-	InvalidIP       uint64 // an address field of the actor map held no valid IP: not taken as source.ip
-	Rewritten       uint64 // records whose body auditx wrote anew (enriched, unknown code, or data_stream alone); the others are copied unchanged
-	NoEventTime     uint64 // records of a vendor with event-time fields that had no usable one: the read time kept, tagged
-}
-
-// numStats is the number of Stats counters.
-const numStats = 14
-
-// fields lists the counters of s, in declaration order: Add, the atomic
-// counters and the snapshot walk this one list.
-func (s *Stats) fields() [numStats]*uint64 {
-	return [numStats]*uint64{&s.Records, &s.Enriched, &s.Unknown, &s.NoCode, &s.InvalidCode, &s.Malformed,
-		&s.AlreadyEnriched, &s.Conflicts, &s.GroupMarkers, &s.BadEvents, &s.TrailingBytes, &s.InvalidIP,
-		&s.Rewritten, &s.NoEventTime}
-}
-
-// Add adds o to s.
-func (s *Stats) Add(o Stats) {
-	dst, src := s.fields(), o.fields()
-	for i := range dst {
-		*dst[i] += *src[i]
+// CountReload counts one catalog reload of the Enricher's owner: a success
+// when err is nil (the new catalog is in use), else a failure (the old one
+// stays). The Enricher itself never reloads; counting here keeps every
+// counter of the table (Counters) in one snapshot.
+func (e *Enricher) CountReload(err error) {
+	if err != nil {
+		e.counters.add(&Stats{CatalogReloadErrors: 1})
+		return
 	}
-}
-
-// counters are an Enricher's Stats, updated atomically.
-type counters [numStats]atomic.Uint64
-
-func (c *counters) add(s *Stats) {
-	for i, p := range s.fields() {
-		if *p != 0 {
-			c[i].Add(*p)
-		}
-	}
-}
-
-func (c *counters) snapshot() Stats {
-	var s Stats
-	for i, p := range s.fields() {
-		*p = c[i].Load()
-	}
-	return s
+	e.counters.add(&Stats{CatalogReloads: 1})
 }

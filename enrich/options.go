@@ -1,12 +1,11 @@
 package enrich
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/auditx/auditx/catalog"
 )
 
 // Schema selects where the added fields go.
@@ -142,48 +141,77 @@ func CheckNamespace(ns string) error {
 	return nil
 }
 
-// Validate checks o exactly as New does, without a catalog: what config
-// runs at start-up to name a bad key before anything is built.
-func (o Options) Validate() error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	return nil
+// KeyError is an option New refuses, named by the config key that sets
+// it: config.Error is this type, so that the plugin's config, the CLI and
+// New report a bad value alike. Accepted is set where the rule says what
+// would do (a fixed vendor for code_key); config fills it in from its
+// table of keys otherwise.
+type KeyError struct {
+	Key, Value, Accepted string
+	Err                  error
 }
 
+// Error names the key, the bad value, why, and what is accepted: the line
+// Fluent Bit's log shows.
+func (e *KeyError) Error() string {
+	msg := fmt.Sprintf("config key '%s': invalid value %q", e.Key, e.Value)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	if e.Accepted != "" {
+		msg += " (accepted: " + e.Accepted + ")"
+	}
+	return msg
+}
+
+// Unwrap returns the underlying error.
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// needsVendor is what a key that needs a fixed vendor accepts.
+const needsVendor = "set vendor to a vendor id of the catalog, not auto"
+
+// Validate checks o exactly as New does, without a catalog: what config
+// runs at start-up to name a bad key before anything is built. A refused
+// option is a *KeyError. Whether the catalog has the vendor is New's
+// (and SetCatalog's) to say.
+func (o Options) Validate() error { return o.validate() }
+
+// validate checks o and fills in its defaults (FlatKey): each rule on the
+// options is here, once.
 func (o *Options) validate() error {
 	if o.FlatKey == "" {
 		o.FlatKey = DefaultFlatKey
 	}
-	if o.Vendor != "" {
-		if err := catalog.CheckVendorID(o.Vendor); err != nil {
-			return err
-		}
-	}
 	if o.CodeKey != "" {
 		if o.Vendor == "" {
-			return fmt.Errorf("code_key %q needs a fixed vendor, not auto", o.CodeKey)
+			return &KeyError{Key: "code_key", Value: o.CodeKey, Accepted: needsVendor, Err: errors.New("needs a fixed vendor")}
 		}
 		segs := strings.Split(o.CodeKey, ".")
 		if len(segs) > maxPathSegments {
-			return fmt.Errorf("code_key %q has %d segments, at most %d", o.CodeKey, len(segs), maxPathSegments)
+			return &KeyError{Key: "code_key", Value: o.CodeKey, Err: fmt.Errorf("%d segments, at most %d", len(segs), maxPathSegments)}
 		}
 		for _, s := range segs {
 			if k := normKeyString(s); k == "" {
-				return fmt.Errorf("code_key %q has an empty segment or one longer than %d characters", o.CodeKey, maxKeyLen)
+				return &KeyError{Key: "code_key", Value: o.CodeKey, Err: fmt.Errorf("an empty segment or one longer than %d characters", maxKeyLen)}
 			}
 		}
 	}
+	if o.CodeRegex != nil {
+		if n := o.CodeRegex.NumSubexp(); n > 1 {
+			return &KeyError{Key: "code_regex", Value: o.CodeRegex.String(), Err: fmt.Errorf("%d groups, at most 1 (the code)", n)}
+		}
+		if o.Vendor == "" {
+			return &KeyError{Key: "code_regex", Value: o.CodeRegex.String(), Accepted: needsVendor, Err: errors.New("needs a fixed vendor")}
+		}
+	}
 	if o.RecordKey != "" && (!o.Namespace || o.Schema != SchemaECS) {
-		return fmt.Errorf("record_key %q needs the ECS schema with the vendor namespace", o.RecordKey)
+		return &KeyError{Key: "record_key", Value: o.RecordKey, Accepted: "set schema ecs and vendor_namespace on, or leave record_key empty",
+			Err: errors.New("needs the vendor namespace layout")}
 	}
 	if o.DataStreamNamespace != "" {
 		if err := CheckNamespace(o.DataStreamNamespace); err != nil {
-			return err
+			return &KeyError{Key: "data_stream_namespace", Value: o.DataStreamNamespace, Err: err}
 		}
-	}
-	if o.CodeRegex != nil && o.CodeRegex.NumSubexp() > 1 {
-		return fmt.Errorf("code_regex %q has %d groups, at most 1 (the code)", o.CodeRegex.String(), o.CodeRegex.NumSubexp())
 	}
 	return nil
 }

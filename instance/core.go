@@ -92,18 +92,14 @@ func (c *Core) ReloadNow() bool {
 
 // CatalogCounters returns the reload counters and the catalog size.
 func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
-	if c.reload != nil {
-		reloads, failures = c.reload.reloads.Load(), c.reload.failures.Load()
-	}
-	return reloads, failures, c.enr.Catalog().Len()
+	s := c.enr.Stats()
+	return s.CatalogReloads, s.CatalogReloadErrors, c.enr.Catalog().Len()
 }
 
-// exitSummary is the counters line both doors log at exit; extra is
-// appended (the output adds its emit and flush counters).
+// exitSummary is the counters line both doors log at exit (the counters of
+// enrich's table marked Exit); extra is appended (each door's own counters).
 func (c *Core) exitSummary(extra string) {
-	s := c.enr.Stats()
-	c.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d invalid_ip=%d no_event_time=%d trailing_bytes=%d%s",
-		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched, s.InvalidIP, s.NoEventTime, s.TrailingBytes, extra)
+	c.log.Infof("exit: %s%s", c.enr.Stats(), extra)
 	if sum := c.unknownSummary(5); sum != "" {
 		// Codes are record content: only at debug level (the metrics
 		// endpoint lists them too).

@@ -79,7 +79,7 @@ func (f *Filter) Filter(data []byte, emit func(out []byte), st *enrich.Stats) (m
 	bp := f.bufs.Get().(*[]byte)
 	out, _, s := f.enr.Chunk((*bp)[:0], nil, data)
 	*st = s
-	if s.Malformed+s.BadEvents > 0 {
+	if s.MalformedTotal() > 0 {
 		f.log.Limitf(LevelWarn, "malformed", "%d malformed record(s) and %d non-event entries passed on untouched", s.Malformed, s.BadEvents)
 	}
 	switch {

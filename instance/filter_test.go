@@ -2,6 +2,7 @@ package instance
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -103,4 +104,34 @@ func TestFilterConcurrent(t *testing.T) {
 	close(errs)
 	require.Empty(t, errs)
 	require.Equal(t, uint64(1+8*200), f.Enricher().Stats().Enriched)
+}
+
+// Every counter of enrich's table is in the Prometheus text of
+// metrics_listen (name, help, value), and every one marked Exit in the exit
+// line (key=value); the others are not there.
+func TestEveryCounterInMetricsAndExitLine(t *testing.T) {
+	var log bytes.Buffer
+	f := newTestFilter(t, &log)
+	var st enrich.Stats
+	require.True(t, f.Filter(privxEvent(), func([]byte) {}, &st))
+	f.Enricher().CountReload(nil)
+	s := f.Enricher().Stats()
+	var w bytes.Buffer
+	f.WriteMetrics(&w)
+	f.Close()
+	i := strings.Index(log.String(), "exit: ")
+	require.GreaterOrEqual(t, i, 0, log.String())
+	exit := log.String()[i:]
+	exit = exit[:strings.IndexByte(exit, '\n')]
+	for _, c := range enrich.Counters() {
+		require.Contains(t, w.String(), fmt.Sprintf("# HELP auditx_%s %s\n# TYPE auditx_%s counter\nauditx_%s{instance=\"f\"} %d\n",
+			c.Name, c.Help, c.Name, c.Name, c.Value(&s)))
+		if c.Exit {
+			require.Contains(t, exit+" ", fmt.Sprintf(" %s=%d ", c.Key(), c.Value(&s)))
+		} else {
+			require.NotContains(t, exit, " "+c.Key()+"=")
+		}
+	}
+	require.Contains(t, exit, " records=1 enriched=1 ")
+	require.Contains(t, w.String(), `auditx_catalog_reloads_total{instance="f"} 1`)
 }

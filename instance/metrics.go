@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/auditx/auditx/enrich"
 )
 
 // histogram is a fixed-bucket latency histogram (Prometheus semantics:
@@ -65,28 +67,17 @@ func promCounters(w io.Writer, instance string) func(name, help string, v uint64
 	}
 }
 
-// writeCoreMetrics writes what both doors count: records by outcome, the
-// catalog and the unknown-code top list.
+// writeCoreMetrics writes what both doors count: every counter of enrich's
+// table (records by outcome, catalog reloads, ...), the catalog's size and
+// the unknown-code top list.
 func writeCoreMetrics(w io.Writer, c *Core) {
 	s := c.enr.Stats()
-	reloads, failures, entries := c.CatalogCounters()
-	lbl := fmt.Sprintf(`{instance=%q}`, c.Name)
 	counter := promCounters(w, c.Name)
-	counter("records_total", "Record bodies seen (group markers excluded).", s.Records)
-	counter("records_enriched_total", "Records with a known vendor and code, fully enriched.", s.Enriched)
-	counter("records_unknown_code_total", "Records of a known vendor with a code the catalog does not know.", s.Unknown)
-	counter("records_no_code_total", "Records with no recognisable vendor or code, passed untouched.", s.NoCode)
-	counter("records_invalid_code_total", "Records whose code has a type that cannot be a code, passed untouched.", s.InvalidCode)
-	counter("records_malformed_total", "Records or entries that are not valid maps or events, passed untouched.", s.Malformed+s.BadEvents)
-	counter("records_already_enriched_total", "Records that already carried auditx's marker, passed untouched.", s.AlreadyEnriched)
-	counter("field_conflicts_total", "Existing non-map event/observer or non-array tags kept (override off).", s.Conflicts)
-	counter("group_markers_total", "Group start/end events passed on.", s.GroupMarkers)
-	counter("trailing_bytes_total", "Bytes after the last complete msgpack object of a chunk or append.", s.TrailingBytes)
-	counter("invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip, left in place).", s.InvalidIP)
-	counter("records_no_event_time_total", "Records of a vendor with event-time fields that had no usable one (the read time kept, tagged).", s.NoEventTime)
-	counter("catalog_reloads_total", "Successful catalog reloads.", reloads)
-	counter("catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays).", failures)
-	fmt.Fprintf(w, "# HELP auditx_catalog_entries Entries in the catalog in use.\n# TYPE auditx_catalog_entries gauge\nauditx_catalog_entries%s %d\n", lbl, entries)
+	for _, k := range enrich.Counters() {
+		counter(k.Name, k.Help, k.Value(&s))
+	}
+	fmt.Fprintf(w, "# HELP auditx_%s %s\n# TYPE auditx_%s gauge\nauditx_%s{instance=%q} %d\n",
+		enrich.CatalogEntriesName, enrich.CatalogEntriesHelp, enrich.CatalogEntriesName, enrich.CatalogEntriesName, c.Name, c.enr.Catalog().Len())
 	top, other := c.enr.UnknownCodes(TopUnknownCodes)
 	fmt.Fprintf(w, "# HELP auditx_unknown_code_records_total Records per code the catalog does not know (the %d most frequent; add them to a catalog file).\n# TYPE auditx_unknown_code_records_total counter\n", TopUnknownCodes)
 	for _, u := range top {

@@ -1,9 +1,9 @@
 package instance
 
 import (
+	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/auditx/auditx/catalog"
@@ -12,7 +12,7 @@ import (
 // reloader polls the user catalog files and swaps a new catalog in when one
 // changed. A reload replaces, never merges: the new catalog is built from the
 // embedded tables and the files as they are now. A broken file keeps the old
-// catalog, logs file and line, and is counted.
+// catalog, logs file and line, and is counted (Enricher.CountReload).
 type reloader struct {
 	core     *Core
 	files    []string
@@ -20,8 +20,6 @@ type reloader struct {
 	done     chan struct{}
 	wg       sync.WaitGroup
 	last     []fileStamp
-	reloads  atomic.Uint64
-	failures atomic.Uint64
 	mu       sync.Mutex // serialises check (ticker and tests)
 }
 
@@ -76,7 +74,7 @@ func (r *reloader) check() (swapped bool) {
 		// A panic here runs on auditx's own goroutine: unrecovered, it would
 		// abort Fluent Bit. Keep the old catalog instead.
 		if p := recover(); p != nil {
-			r.failures.Add(1)
+			r.core.enr.CountReload(fmt.Errorf("panic: %v", p))
 			r.core.log.Errorf("catalog reload panicked, keeping the current catalog: %v", p)
 			swapped = false
 		}
@@ -95,15 +93,14 @@ func (r *reloader) check() (swapped bool) {
 	if err == nil {
 		err = r.core.enr.SetCatalog(cat) // refused when it lacks the fixed vendor
 	}
+	r.core.enr.CountReload(err)
 	if err != nil {
-		r.failures.Add(1)
 		r.core.log.Errorf("catalog reload failed, keeping the current catalog (%d entries): %v", r.core.enr.Catalog().Len(), err)
 		if r.core.onCatalog != nil {
 			r.core.onCatalog(0, true)
 		}
 		return false
 	}
-	r.reloads.Add(1)
 	r.core.log.Infof("catalog reloaded: %d entries", cat.Len())
 	if r.core.onCatalog != nil {
 		r.core.onCatalog(cat.Len(), false)

@@ -9,8 +9,8 @@
 // for everything else.
 //
 // Fluent Bit does not promise to keep the structures this file relies on.
-// They are mirrored here field by field, their sizes and offsets asserted at
-// compile time, and at init (auditx_filter_guard) the instance Fluent Bit
+// They are mirrored field by field in flb_mirror.h, their sizes and offsets
+// asserted at compile time, and at init (auditx_filter_guard) the instance Fluent Bit
 // hands over is checked against what auditx itself registered before
 // anything in it is trusted. auditx never writes into a Fluent Bit
 // structure: it reads three fields (the numbered name, the log level and,
@@ -28,85 +28,12 @@
 #include <unistd.h>
 
 #include "_cgo_export.h"
+#include "flb_mirror.h"
 
-// include/fluent-bit/flb_filter.h
-#define AUDITX_FLB_FILTER_MODIFIED 1
-#define AUDITX_FLB_FILTER_NOTOUCH 2
-#define AUDITX_FLB_FILTER_LOGS 1
-
-// include/fluent-bit/flb_log.h
-#define AUDITX_FLB_LOG_ERROR 1
-#define AUDITX_FLB_LOG_DEBUG 4
-
-// struct auditx_mk_list and struct auditx_config_map (the mirror of struct
-// flb_config_map, asserted at 104 bytes) come with _cgo_export.h, from the
-// output door's preamble (out_auditx.go); the filter's map is generated
-// into filter_keys.c.
-extern struct auditx_config_map auditx_filter_config_map[];
-extern struct auditx_config_map96 auditx_filter_config_map96[];
-
-// struct flb_filter_plugin, include/fluent-bit/flb_filter.h: the same text
-// in the tags v3.2.0, v4.0.0, v4.1.0, v4.2.0, v5.0.0 and v5.1.1.
-struct auditx_flb_filter_plugin {
-    int event_type;
-    int flags;
-    char *name;
-    char *description;
-    struct auditx_config_map *config_map;
-    int (*cb_pre_run)(void *ins, void *config, void *data);
-    int (*cb_init)(void *ins, void *config, void *data);
-    int (*cb_filter)(const void *data, size_t bytes, const char *tag, int tag_len,
-                     void **out_buf, size_t *out_size, void *f_ins, void *i_ins,
-                     void *filter_context, void *config);
-    int (*cb_exit)(void *filter_context, void *config);
-    int (*cb_notification)(void *ins, void *config, void *data);
-    struct auditx_mk_list _head;
-};
-
-_Static_assert(sizeof(struct auditx_flb_filter_plugin) == 88, "struct flb_filter_plugin is 88 bytes on LP64");
-_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_init) == 40, "cb_init offset");
-_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_filter) == 48, "cb_filter offset");
-_Static_assert(offsetof(struct auditx_flb_filter_plugin, cb_exit) == 56, "cb_exit offset");
-
-// struct flb_filter_instance, include/fluent-bit/flb_filter.h, as built
-// with FLB_HAVE_REGEX and FLB_HAVE_METRICS (the official packages and
-// images). Identical from v3.0.0 to v5.1.1 up to and including `context`;
-// the tail (cmetrics counters, metrics, notification_channel, config) is
-// v5.1.1's.
-struct auditx_flb_filter_instance {
-    int event_type;
-    int id;
-    int log_level;
-    int log_suppress_interval;
-    char name[32];
-    char *alias;
-    char *match;
-    void *match_regex;
-    void *parent_processor;
-    void *context;
-    void *data;
-    struct auditx_flb_filter_plugin *p;
-    struct auditx_mk_list properties;
-    struct auditx_mk_list *config_map;
-    struct auditx_mk_list _head;
-    void *cmt;
-    void *cmt_records;
-    void *cmt_bytes;
-    void *cmt_add_records;
-    void *cmt_drop_records;
-    void *cmt_drop_bytes;
-    void *metrics;
-    int notification_channel;
-    void *config;
-};
-
-_Static_assert(offsetof(struct auditx_flb_filter_instance, log_level) == 8, "log_level offset");
-_Static_assert(offsetof(struct auditx_flb_filter_instance, name) == 16, "name offset");
-_Static_assert(offsetof(struct auditx_flb_filter_instance, data) == 88, "data offset");
-_Static_assert(offsetof(struct auditx_flb_filter_instance, p) == 96, "p offset");
-_Static_assert(offsetof(struct auditx_flb_filter_instance, cmt) == 144, "cmt offset");
-_Static_assert(offsetof(struct auditx_flb_filter_instance, config) == 208, "config offset");
-_Static_assert(sizeof(struct auditx_flb_filter_instance) == 216, "struct flb_filter_instance is 216 bytes (v5.1.1)");
+// The filter's config map, in both layouts of struct flb_config_map, is
+// generated into filter_keys.c from config.FilterKeys (go generate ./plugin).
+extern struct auditx_flb_config_map auditx_filter_config_map[];
+extern struct auditx_flb_config_map96 auditx_filter_config_map96[];
 
 static int auditx_cb_init(void *ins, void *config, void *data);
 static int auditx_cb_filter(const void *data, size_t bytes, const char *tag, int tag_len,
@@ -139,11 +66,11 @@ struct auditx_filter_registration filter_auditx_plugin = {
 
 // auditx_pick_config_map runs when the library is loaded, before Fluent
 // Bit copies filter_auditx_plugin: it points the registration at the config
-// map in the layout this Fluent Bit reads (auditx_config_map_stride, in the
-// output door's preamble).
+// map in the layout this Fluent Bit reads (auditx_config_map_stride,
+// flb_mirror.h).
 __attribute__((constructor)) static void auditx_pick_config_map(void) {
-    if (auditx_config_map_stride() != sizeof(struct auditx_config_map)) {
-        filter_auditx_plugin.plugin.config_map = (struct auditx_config_map *) auditx_filter_config_map96;
+    if (auditx_config_map_stride() != sizeof(struct auditx_flb_config_map)) {
+        filter_auditx_plugin.plugin.config_map = (struct auditx_flb_config_map *) auditx_filter_config_map96;
     }
 }
 
@@ -163,7 +90,7 @@ typedef int (*auditx_cmt_gauge_set_fn)(void *gauge, uint64_t ts, double val, int
                                        char **label_vals);
 typedef uint64_t (*auditx_time_now_fn)(void);
 
-struct auditx_flb_api {
+struct auditx_flb_functions {
     auditx_get_property_fn get_property;
     auditx_set_context_fn set_context;
     auditx_filter_name_fn filter_name;
@@ -175,30 +102,22 @@ struct auditx_flb_api {
     auditx_time_now_fn time_now;
 };
 
-// The counters auditx adds to the instance's cmetrics context, in the
-// order of struct auditx_counts (plugin/filter.go fills it per call).
-#define AUDITX_N_COUNTERS 10
-static const char *auditx_counter_names[AUDITX_N_COUNTERS][2] = {
-    {"auditx_records_enriched_total", "Records enriched by auditx (known vendor and code)."},
-    {"auditx_records_unknown_code_total", "Records of a known vendor with a code the catalog does not know."},
-    {"auditx_records_no_code_total", "Records without a recognisable vendor or code, passed untouched."},
-    {"auditx_records_invalid_code_total", "Records whose code has a type that cannot be a code, passed untouched."},
-    {"auditx_records_malformed_total", "Records or entries that are not valid maps or events, passed untouched."},
-    {"auditx_records_already_enriched_total", "Records that already carried auditx's marker, passed untouched."},
-    {"auditx_catalog_reloads_total", "Successful catalog reloads."},
-    {"auditx_catalog_reload_errors_total", "Catalog reloads that failed (the old catalog stays)."},
-    {"auditx_invalid_ip_total", "Address fields of the actor map that held no valid IP (not taken as source.ip)."},
-    {"auditx_records_no_event_time_total", "Records of a vendor with event-time fields that had no usable one (the read time kept, tagged)."},
-};
+// The counters auditx adds to the instance's cmetrics context and the
+// catalog size gauge: their names and help are generated from enrich's
+// table of counters into filter_counters.c (go generate ./plugin); the
+// filter passes a counter's value by its index there (plugin/filter.go).
+extern const int auditx_n_counters;
+extern const char *const auditx_counter_names[][2];
+extern const char *const auditx_gauge_catalog_entries[2];
 
 // auditx_filter_ctx is one instance's C side: what Fluent Bit hands back
 // as filter_context in every cb_filter and cb_exit.
 struct auditx_filter_ctx {
     uintptr_t handle; // the Go *instance.Filter (cgo.Handle)
     char name[128];   // flb_filter_name: the alias or auditx.N
-    struct auditx_flb_api api;
+    struct auditx_flb_functions api;
     int metrics;      // 1 when the cmetrics context was verified and the counters made
-    void *counters[AUDITX_N_COUNTERS];
+    void **counters;  // auditx_n_counters of them, when metrics
     void *catalog_entries;
 };
 
@@ -221,7 +140,7 @@ static int auditx_readable(const void *addr, size_t n) {
     return w == (ssize_t) n;
 }
 
-static int auditx_resolve(struct auditx_flb_api *api, char *why, size_t n) {
+static int auditx_resolve(struct auditx_flb_functions *api, char *why, size_t n) {
     api->get_property = (auditx_get_property_fn) dlsym(RTLD_DEFAULT, "flb_filter_get_property");
     api->set_context = (auditx_set_context_fn) dlsym(RTLD_DEFAULT, "flb_filter_set_context");
     api->filter_name = (auditx_filter_name_fn) dlsym(RTLD_DEFAULT, "flb_filter_name");
@@ -306,8 +225,13 @@ static void auditx_metrics_init(struct auditx_filter_ctx *c, void *cmt) {
         c->metrics = 0;
         return;
     }
+    c->counters = calloc((size_t) auditx_n_counters, sizeof(void *));
+    if (c->counters == NULL) {
+        c->metrics = 0;
+        return;
+    }
     ts = c->api.time_now();
-    for (i = 0; i < AUDITX_N_COUNTERS; i++) {
+    for (i = 0; i < auditx_n_counters; i++) {
         c->counters[i] = c->api.counter_create(cmt, "fluentbit", "filter", (char *) auditx_counter_names[i][0],
                                                (char *) auditx_counter_names[i][1], 1, keys);
         if (c->counters[i] == NULL) {
@@ -318,8 +242,8 @@ static void auditx_metrics_init(struct auditx_filter_ctx *c, void *cmt) {
         // only updates it (atomically), from whichever thread filters.
         c->api.counter_add(c->counters[i], ts, 0, 1, vals);
     }
-    c->catalog_entries = c->api.gauge_create(cmt, "fluentbit", "filter", "auditx_catalog_entries",
-                                             "Entries in the catalog auditx uses.", 1, keys);
+    c->catalog_entries = c->api.gauge_create(cmt, "fluentbit", "filter", (char *) auditx_gauge_catalog_entries[0],
+                                             (char *) auditx_gauge_catalog_entries[1], 1, keys);
     c->metrics = c->catalog_entries != NULL;
 }
 
@@ -327,7 +251,7 @@ void auditx_filter_metrics_add(void *cctx, int i, double v) {
     struct auditx_filter_ctx *c = cctx;
     char *vals[] = {c->name};
 
-    if (c->metrics && i >= 0 && i < AUDITX_N_COUNTERS && v != 0) {
+    if (c->metrics && i >= 0 && i < auditx_n_counters && v != 0) {
         c->api.counter_add(c->counters[i], c->api.time_now(), v, 1, vals);
     }
 }
@@ -372,6 +296,7 @@ static int auditx_cb_init(void *ins, void *config, void *data) {
     }
     c->handle = auditxFilterInit(c, ins, ((struct auditx_flb_filter_instance *) ins)->log_level, c->metrics);
     if (c->handle == 0) {
+        free(c->counters);
         free(c);
         return -1;
     }
@@ -406,6 +331,7 @@ static int auditx_cb_exit(void *filter_context, void *config) {
         return 0;
     }
     auditxFilterExit(c, c->handle);
+    free(c->counters);
     free(c);
     return 0;
 }

@@ -10,6 +10,7 @@ package main
 // #cgo LDFLAGS: -ldl
 // #include <stdint.h>
 // #include <stdlib.h>
+// #include "flb_mirror.h"
 //
 // void auditx_filter_log(void *cctx, int level, char *msg);
 // const char *auditx_filter_property(void *cctx, void *ins, char *key);
@@ -30,26 +31,12 @@ import (
 	"github.com/auditx/auditx/instance"
 )
 
-//go:generate go run ../internal/cgen filter_keys.c
+//go:generate go run ../internal/cgen -plugin .
 
-// Fluent Bit's filter return codes (include/fluent-bit/flb_filter.h).
+// Fluent Bit's filter return codes (flb_mirror.h).
 const (
-	filterModified = 1 // FLB_FILTER_MODIFIED
-	filterNoTouch  = 2 // FLB_FILTER_NOTOUCH
-)
-
-// The order of the counters filter.c registers (auditx_counter_names).
-const (
-	metricEnriched = iota
-	metricUnknown
-	metricNoCode
-	metricInvalid
-	metricMalformed
-	metricAlready
-	metricReloads
-	metricReloadErrors
-	metricInvalidIP
-	metricNoEventTime
+	filterModified = C.AUDITX_FLB_FILTER_MODIFIED
+	filterNoTouch  = C.AUDITX_FLB_FILTER_NOTOUCH
 )
 
 // filterDoor is one filter instance as the door sees it: the C context
@@ -132,10 +119,10 @@ func (d *filterDoor) logLine(l instance.Level, msg string) {
 // catalogChanged mirrors a reload into Fluent Bit's metrics.
 func (d *filterDoor) catalogChanged(entries int, failed bool) {
 	if failed {
-		C.auditx_filter_metrics_add(d.cctx, metricReloadErrors, 1)
+		d.count(&enrich.Stats{CatalogReloadErrors: 1})
 		return
 	}
-	C.auditx_filter_metrics_add(d.cctx, metricReloads, 1)
+	d.count(&enrich.Stats{CatalogReloads: 1})
 	C.auditx_filter_metrics_entries(d.cctx, C.double(entries))
 }
 
@@ -178,17 +165,14 @@ func auditxFilterCall(cctx unsafe.Pointer, h C.uintptr_t, data unsafe.Pointer, s
 	return filterModified
 }
 
+// count adds st to the filter's counters in Fluent Bit's metrics: the
+// counters of enrich's table marked Filter, by their index there, which is
+// the index of their names in filter_counters.c.
 func (d *filterDoor) count(st *enrich.Stats) {
-	for _, c := range [...]struct {
-		i int
-		v uint64
-	}{
-		{metricEnriched, st.Enriched}, {metricUnknown, st.Unknown}, {metricNoCode, st.NoCode},
-		{metricInvalid, st.InvalidCode}, {metricMalformed, st.Malformed + st.BadEvents}, {metricAlready, st.AlreadyEnriched},
-		{metricInvalidIP, st.InvalidIP}, {metricNoEventTime, st.NoEventTime},
-	} {
-		if c.v != 0 {
-			C.auditx_filter_metrics_add(d.cctx, C.int(c.i), C.double(c.v))
+	fcs := enrich.FilterCounters()
+	for i := range fcs {
+		if v := fcs[i].Value(st); v != 0 {
+			C.auditx_filter_metrics_add(d.cctx, C.int(i), C.double(v))
 		}
 	}
 }

@@ -7,96 +7,34 @@
 // would abort the whole process.
 package main
 
-// #include <stdlib.h>
-//
 // /*
-//  * The registration structure and config map of Fluent Bit v5.1.1, for a Go
-//  * proxy plugin that hands Fluent Bit its list of keys (so Fluent Bit rejects
-//  * unknown keys at start-up with its own message).
-//  *
-//  * struct auditx_proxy_def mirrors struct flb_plugin_proxy_def
-//  * (include/fluent-bit/flb_plugin_proxy.h): fluent-bit-go's copy
-//  * (output/flb_plugin.h) stops before config_map.
-//  * struct auditx_config_map mirrors struct flb_config_map
-//  * (include/fluent-bit/flb_config_map.h): Fluent Bit walks the array entry by
-//  * entry until a NULL name (src/flb_config_map.c, flb_config_map_create), so
-//  * the size of an entry must match exactly: 104 bytes on LP64 (checked against the
-//  * v5.1.1 headers with sizeof).
+//  * The output door's config map (so that Fluent Bit rejects unknown keys at
+//  * start-up with its own message), written into the registration structure
+//  * Fluent Bit hands to FLBPluginRegister. The structures (struct
+//  * flb_plugin_proxy_def with its config_map, struct flb_config_map in both
+//  * layouts) are mirrored in flb_mirror.h.
 //  */
 //
 // #cgo LDFLAGS: -ldl
-// #include <dlfcn.h>
-// #include <stddef.h>
-// #include <stdint.h>
 // #include <stdlib.h>
+// #include "flb_mirror.h"
 //
-// #define AUDITX_FLB_CONFIG_MAP_STR 0          /* FLB_CONFIG_MAP_STR */
-// #define AUDITX_FLB_CONFIG_MAP_DYNAMIC_ENV 2  /* FLB_CONFIG_MAP_DYNAMIC_ENV */
-//
-// struct auditx_mk_list {
-//     struct auditx_mk_list *prev, *next;
-// };
-//
-// struct auditx_config_map_val {
-//     union {
-//         int i_num;
-//         int boolean;
-//         double d_num;
-//         size_t s_num;
-//         char *str;
-//         void *list;
-//         void *variant;
-//     } val;
-//     char *raw;
-//     void *mult;
-//     struct auditx_mk_list _head;
-// };
-//
-// struct auditx_config_map {
-//     int type;
-//     char *name;
-//     char *def_value;
-//     int flags;
-//     int set_property;
-//     uintptr_t offset;
-//     char *desc;
-//     struct auditx_config_map_val value;
-//     struct auditx_mk_list _head;
-// };
-//
-// struct auditx_proxy_def {
-//     int type;
-//     int proxy;
-//     int flags;
-//     char *name;
-//     char *description;
-//     int event_type;
-//     struct auditx_config_map *config_map;
-// };
-//
-// /* struct flb_config_map_val gained a `raw` field in v5.0.3, making an
-//  * entry 104 bytes instead of 96 (v3.2 to v5.0.2); the accessor of that
-//  * field, flb_config_map_get_raw, came with it (checked in every tag from
-//  * v3.2.0 to v5.1.1). The fields auditx sets (type to desc) lead both
-//  * layouts, so an entry is written through the 104-byte mirror at the
-//  * stride this Fluent Bit walks. */
-// static inline size_t auditx_config_map_stride(void) {
-//     return dlsym(RTLD_DEFAULT, "flb_config_map_get_raw") != NULL ? sizeof(struct auditx_config_map) : 96;
-// }
-//
-// static inline struct auditx_config_map *auditx_config_map_at(struct auditx_config_map *m, int i) {
-//     return (struct auditx_config_map *) ((char *) m + (size_t) i * auditx_config_map_stride());
+// /* An entry of the config map at the stride this Fluent Bit walks; the
+//  * fields auditx sets (type to desc) lead both layouts, so an entry is
+//  * written through the 104-byte mirror. */
+// static inline struct auditx_flb_config_map *auditx_config_map_at(struct auditx_flb_config_map *m, int i) {
+//     return (struct auditx_flb_config_map *) ((char *) m + (size_t) i * auditx_config_map_stride());
 // }
 //
 // /* auditx_config_map_new returns a zeroed array of n entries plus the
 //  * terminating zeroed entry. */
-// static inline struct auditx_config_map *auditx_config_map_new(int n) {
+// static inline struct auditx_flb_config_map *auditx_config_map_new(int n) {
 //     return calloc((size_t) n + 1, auditx_config_map_stride());
 // }
 //
-// static inline void auditx_config_map_set(struct auditx_config_map *m, int i, char *name,
+// static inline void auditx_config_map_set(struct auditx_flb_config_map *m, int i, char *name,
 //                                          char *def_value, char *desc, int flags) {
-//     struct auditx_config_map *e = auditx_config_map_at(m, i);
+//     struct auditx_flb_config_map *e = auditx_config_map_at(m, i);
 //     e->type = AUDITX_FLB_CONFIG_MAP_STR;
 //     e->name = name;
 //     e->def_value = def_value;
@@ -104,12 +42,12 @@ package main
 //     e->flags = flags;
 // }
 //
-// static inline void auditx_config_map_free(struct auditx_config_map *m) {
+// static inline void auditx_config_map_free(struct auditx_flb_config_map *m) {
 //     if (m == NULL) {
 //         return;
 //     }
 //     for (int i = 0; auditx_config_map_at(m, i)->name != NULL; i++) {
-//         struct auditx_config_map *e = auditx_config_map_at(m, i);
+//         struct auditx_flb_config_map *e = auditx_config_map_at(m, i);
 //         free(e->name);
 //         free(e->def_value);
 //         free(e->desc);
@@ -125,37 +63,12 @@ package main
 //  * the allocation (an allocator that rounds 40 up to 48 may show zeros in
 //  * its own slack, where a write is harmless and unread). */
 // static inline int auditx_def_has_config_map(void *def) {
-//     return ((struct auditx_proxy_def *) def)->config_map == NULL;
+//     return ((struct auditx_flb_plugin_proxy_def *) def)->config_map == NULL;
 // }
 //
-// static inline void auditx_def_set_config_map(void *def, struct auditx_config_map *m) {
-//     ((struct auditx_proxy_def *) def)->config_map = m;
+// static inline void auditx_def_set_config_map(void *def, struct auditx_flb_config_map *m) {
+//     ((struct auditx_flb_plugin_proxy_def *) def)->config_map = m;
 // }
-//
-// static inline struct auditx_config_map *auditx_def_config_map(void *def) {
-//     return ((struct auditx_proxy_def *) def)->config_map;
-// }
-//
-// _Static_assert(sizeof(struct auditx_config_map) == 104, "struct flb_config_map is 104 bytes on LP64 (v5.0.3 on)");
-// _Static_assert(offsetof(struct auditx_config_map, desc) + sizeof(char *) <= 96, "the fields auditx sets fit the 96-byte layout");
-//
-// /* The 96-byte layout (v3.2 to v5.0.2), for the filter's static map. */
-// struct auditx_config_map96 {
-//     int type;
-//     char *name;
-//     char *def_value;
-//     int flags;
-//     int set_property;
-//     uintptr_t offset;
-//     char *desc;
-//     struct {
-//         union { int i_num; int boolean; double d_num; size_t s_num; char *str; void *list; void *variant; } val;
-//         void *mult;
-//         struct auditx_mk_list _head;
-//     } value;
-//     struct auditx_mk_list _head;
-// };
-// _Static_assert(sizeof(struct auditx_config_map96) == 96, "struct flb_config_map is 96 bytes on LP64 (v3.2 to v5.0.2)");
 import "C"
 
 import (
@@ -305,10 +218,10 @@ func FLBPluginExit() C.int { return output.FLB_OK }
 //export FLBPluginUnregister
 func FLBPluginUnregister(def unsafe.Pointer) {
 	defer recoverTo("unregister", nil, 0)
-	var m *C.struct_auditx_config_map
+	var m *C.struct_auditx_flb_config_map
 	if v, ok := configMaps.LoadAndDelete(uintptr(def)); ok {
 		// Only a def auditx gave a config map has the field.
-		m = v.(*C.struct_auditx_config_map)
+		m = v.(*C.struct_auditx_flb_config_map)
 		C.auditx_def_set_config_map(def, nil)
 	}
 	output.FLBPluginUnregister(def)

@@ -211,6 +211,9 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
+		if kf, ok := f.Value.(*keyFlag); ok {
+			arg = kf.k.FlagArg() // the name of its value, from config's table
+		}
 		dash := "--"
 		if len(f.Name) == 1 {
 			dash = "-"
@@ -286,31 +289,23 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// vendorFlag holds a vendor id. The id is checked once the catalog is
-// loaded (resolve): a vendor of the user's --catalog descriptors is a vendor
-// like the embedded ones. With auto, "auto" (and empty) mean no fixed vendor.
+// vendorFlag holds a vendor id whose entries a command shows. The id is
+// checked once the catalog is loaded (resolve): a vendor of the user's
+// --catalog descriptors is a vendor like the embedded ones.
 type vendorFlag struct {
-	id   string
-	auto bool
+	id string
 }
 
-// String returns the vendor id, "auto" or "".
+// String returns the vendor id, or "".
 func (f *vendorFlag) String() string {
 	if f == nil {
 		return ""
-	}
-	if f.id == "" && f.auto {
-		return config.VendorAuto
 	}
 	return f.id
 }
 
 // Set keeps the id; resolve checks it against the catalog.
 func (f *vendorFlag) Set(s string) error {
-	if f.auto && (s == config.VendorAuto || s == "") {
-		f.id = ""
-		return nil
-	}
 	if s == "" {
 		return errors.New("empty vendor id")
 	}
@@ -318,14 +313,13 @@ func (f *vendorFlag) Set(s string) error {
 	return nil
 }
 
-// resolve returns the catalog's vendor of the flag, nil for none (auto or
-// not given); the error names the flag's value and lists the accepted ids
-// (auto first where it is accepted).
+// resolve returns the catalog's vendor of the flag, nil when not given;
+// the error names the flag's value and lists the accepted ids.
 func (f *vendorFlag) resolve(cat *catalog.Catalog) (*catalog.Vendor, error) {
 	if f.id == "" {
 		return nil, nil
 	}
-	return lookupVendor(cat, f.id, f.auto)
+	return lookupVendor(cat, f.id, false)
 }
 
 // lookupVendor returns the catalog's vendor with the given id; the error
@@ -375,4 +369,100 @@ func (f *choiceFlag) Set(s string) error {
 		}
 	}
 	return fmt.Errorf("%q is not accepted (accepted: %s)", s, strings.Join(f.accepted, ", "))
+}
+
+// keyFlags are the flags of the config keys a command takes (config.Key.Flag):
+// the values given, by key name, read back through config as the plugin's
+// section is (Get), so the CLI accepts exactly what the plugin accepts.
+type keyFlags map[string]string
+
+// addKeyFlags registers on fs the flag of each named key, or of every key
+// of config's table that has one when none is named.
+func addKeyFlags(fs *flag.FlagSet, names ...string) keyFlags {
+	set := keyFlags{}
+	add := func(k *config.Key) {
+		usage := k.Description + " (the plugin's " + k.Name + ")"
+		if k.Kind == config.List {
+			usage += fmt.Sprintf("; repeatable: --%s a --%s b is %s a,b", k.FlagName(), k.FlagName(), k.Name)
+		}
+		fs.Var(&keyFlag{k: k, set: set}, k.FlagName(), usage)
+	}
+	if len(names) == 0 {
+		for i := range config.Keys {
+			if config.Keys[i].Flag != "" {
+				add(&config.Keys[i])
+			}
+		}
+		return set
+	}
+	for _, n := range names {
+		k := config.Lookup(n)
+		if k == nil || k.Flag == "" {
+			panic("auditx: no flag for config key " + n)
+		}
+		add(k)
+	}
+	return set
+}
+
+// Get returns the value given for key ("" when its flag was not given).
+func (kf keyFlags) Get(key string) string { return kf[key] }
+
+// config parses the flags given as a [FILTER] auditx section with those
+// keys, with config.ParseFilter.
+func (kf keyFlags) config() (*config.Config, error) { return config.ParseFilter(kf) }
+
+// keyFlag is the flag of one config key. A List key's flag is repeatable:
+// each value joins the key's comma-separated list.
+type keyFlag struct {
+	k   *config.Key
+	set keyFlags
+}
+
+// String returns the value given, else the key's default.
+func (f *keyFlag) String() string {
+	if f == nil || f.k == nil {
+		return ""
+	}
+	if v, ok := f.set[f.k.Name]; ok {
+		return v
+	}
+	return f.k.Default
+}
+
+// Set keeps the value for config to parse.
+func (f *keyFlag) Set(s string) error {
+	if f.k.Kind == config.List {
+		if strings.TrimSpace(s) == "" {
+			return errors.New("empty value")
+		}
+		if prev := f.set[f.k.Name]; prev != "" {
+			s = prev + "," + s
+		}
+	}
+	f.set[f.k.Name] = s
+	return nil
+}
+
+// IsBoolFlag makes a Switch key's flag take no value (--override), or one
+// after '=' (--actor=off).
+func (f *keyFlag) IsBoolFlag() bool { return f.k.Kind == config.Switch }
+
+// keyError reports a value config refused, named by its flag, and returns
+// exitUsage.
+func (c *cli) keyError(fs *flag.FlagSet, err error) int {
+	var ke *config.Error
+	if errors.As(err, &ke) {
+		if k := config.Lookup(ke.Key); k != nil && k.Flag != "" {
+			msg := fmt.Sprintf("invalid value %q for flag --%s", ke.Value, k.FlagName())
+			if ke.Err != nil {
+				msg += ": " + ke.Err.Error()
+			}
+			if ke.Accepted != "" {
+				msg += " (accepted: " + ke.Accepted + ")"
+			}
+			return c.usageError(fs, "%s", msg)
+		}
+	}
+	return c.usageError(fs, "%v", err)
 }

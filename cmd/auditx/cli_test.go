@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/config"
 )
 
 // runCLI runs the command line over in-memory streams.
@@ -119,4 +121,68 @@ func TestParseInterspersed(t *testing.T) {
 			require.Equal(t, tt.wantCat, []string(cats))
 		})
 	}
+}
+
+// TestEnrichAcceptsWhatThePluginAccepts: auditx enrich reads its flags
+// through config, as the plugin reads a [FILTER] section, so each setting
+// is refused by both (a usage error naming the flag) or by neither.
+func TestEnrichAcceptsWhatThePluginAccepts(t *testing.T) {
+	for _, props := range []map[string]string{
+		{"code_regex": `(\d+)`}, // vendor auto: refused by the plugin, once enriched by the CLI
+		{"code_regex": `(\d+)`, "vendor": "privx"},
+		{"code_regex": `(a)(b)`, "vendor": "privx"},
+		{"code_regex": `(`, "vendor": "privx"},
+		{"code_key": "message.code"},
+		{"code_key": "message.code", "vendor": "PrivX"},
+		{"timezone": "Mars/Olympus"},
+		{"timezone": "+09:00"},
+		{"schema": "xml"},
+		{"schema": "FLAT"},
+		{"flat_key": "a.b"},
+		{"data_stream_namespace": "Prod-1"},
+		{"data_stream_namespace": "team_a", "data_stream": "off"},
+		{"record_key": "log", "schema": "flat"},
+		{"record_key": "log", "vendor_namespace": "no"},
+		{"record_key": "log"},
+		{"vendor": "cisco asa"},
+		{"override": "maybe"},
+		{"actor": "off", "event_time": "0", "event_original": "yes"},
+	} {
+		t.Run(fmt.Sprint(props), func(t *testing.T) {
+			_, perr := config.ParseFilter(config.Map(props))
+			var args []string
+			for k, v := range props {
+				args = append(args, "--"+config.Lookup(k).FlagName()+"="+v)
+			}
+			_, stderr, code := runCLI(t, "", append([]string{"enrich"}, args...)...)
+			if perr == nil {
+				require.Equal(t, exitOK, code, "the plugin accepts it; stderr: %s", stderr)
+				return
+			}
+			var ce *config.Error
+			require.ErrorAs(t, perr, &ce)
+			require.Equal(t, exitUsage, code, "the plugin refuses it (%v); stderr: %s", perr, stderr)
+			require.Contains(t, stderr, "for flag --"+config.Lookup(ce.Key).FlagName(), "names the flag of %s", ce.Key)
+			if ce.Err != nil {
+				require.Contains(t, stderr, ce.Err.Error(), "says why, as the plugin does")
+			}
+			require.Contains(t, stderr, "(accepted: "+ce.Accepted+")")
+		})
+	}
+}
+
+// --catalog is repeatable, and each one joins catalog_files, which is
+// comma-separated: two flags are the plugin's "a,b".
+func TestCatalogFlagIsCatalogFiles(t *testing.T) {
+	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	fs := c.flagSet("test", "", "")
+	keys := addKeyFlags(fs, "catalog_files")
+	_, _, done := c.parse(fs, []string{"--catalog", "a.csv", "x", "--catalog=b.vendor,c.csv"})
+	require.False(t, done)
+	require.Equal(t, "a.csv,b.vendor,c.csv", keys.Get("catalog_files"))
+	cfg, err := keys.config()
+	require.NoError(t, err)
+	require.Equal(t, []string{"a.csv", "b.vendor", "c.csv"}, cfg.CatalogFiles)
+	_, _, done = c.parse(fs, []string{"--catalog", ""})
+	require.True(t, done, "an empty --catalog is refused")
 }

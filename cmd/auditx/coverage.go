@@ -62,10 +62,7 @@ func (c *cli) coverage(args []string) int {
 many carry a code it does not know (the most frequent listed) and how many carry no
 code. A FILE is JSON lines, a Fluent Bit filesystem chunk (storage.path, *.flb), or a
 stream of msgpack events ([[time, metadata], record]).`)
-	vendor := vendorFlag{auto: true}
-	var catalogs listFlag
-	fs.Var(&vendor, "vendor", "the `VENDOR` of every record, or auto to recognise it from the record's keys")
-	fs.Var(&catalogs, "catalog", "overlay the user catalog `FILE` on the embedded one (repeatable)")
+	keys := addKeyFlags(fs, "vendor", "code_key", "code_regex", "record_key", "catalog_files")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	files, code, done := c.parse(fs, args)
 	if done {
@@ -74,22 +71,15 @@ stream of msgpack events ([[time, metadata], record]).`)
 	if len(files) == 0 {
 		return c.usageError(fs, "no FILE given")
 	}
-	cat, err := catalog.Load(catalogs...)
+	cfg, err := keys.config()
 	if err != nil {
-		return c.fail("coverage", "%v", err)
+		return c.keyError(fs, err)
 	}
-	only, err := vendor.resolve(cat)
-	if err != nil {
-		return c.usageError(fs, "invalid value %q for flag --vendor: %v", vendor.id, err)
+	en, code, ok := c.enricher(fs, "coverage", cfg.CatalogFiles, cfg.Enrich)
+	if !ok {
+		return code
 	}
-	var opts enrich.Options
-	if only != nil {
-		opts.Vendor = only.ID
-	}
-	en, err := enrich.New(cat, opts)
-	if err != nil {
-		return c.fail("coverage", "%v", err)
-	}
+	cat := en.Catalog()
 	rep := &coverageReport{Files: files, Vendors: map[string]*vendorCounter{}}
 	for _, v := range cat.Vendors() {
 		rep.Vendors[v.ID] = &vendorCounter{}

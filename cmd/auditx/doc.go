@@ -9,6 +9,12 @@
 // vendor like the embedded ones (a --vendor flag is checked against the
 // catalog so loaded).
 //
+// The flags that set config keys (auditx enrich's --vendor, --code-regex,
+// --catalog, --schema, ...; coverage's) are made from config's table of
+// keys and read back through config.ParseFilter (keyFlags, cli.go), so the
+// CLI accepts exactly what the plugin accepts, with the same defaults and
+// messages; --catalog, repeatable, joins catalog_files.
+//
 // It owns argument parsing, the JSON-line edges (JSON → msgpack → enrich →
 // JSON) and the text formats of the catalog commands (tables, CSV, JSON,
 // Markdown). It must not hold enrichment or lookup logic of its own: codes

@@ -5,13 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"time"
 
 	"github.com/auditx/auditx/catalog"
-	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
 	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mpjson"
@@ -36,24 +35,7 @@ Fluent Bit plugin. Lines that are not a JSON object (invalid JSON, arrays, empty
 are reported on stderr with their line number and passed through unchanged; records
 that carry no known vendor or code are passed through unchanged too. A summary of the
 counters is printed on stderr at the end.`)
-	vendor := vendorFlag{auto: true}
-	var catalogs listFlag
-	schema := choiceFlag{value: enrich.SchemaECS.String(), accepted: []string{enrich.SchemaECS.String(), enrich.SchemaFlat.String()}}
-	fs.Var(&vendor, "vendor", "the `VENDOR` of every record, or auto to recognise it from the record's keys")
-	fs.Var(&catalogs, "catalog", "overlay the user catalog `FILE` on the embedded one (repeatable; later files win)")
-	fs.Var(&schema, "schema", "the `SCHEMA` of the added fields: ecs (event.*, observer.*, tags) or flat (one map under --flat-key)")
-	flatKey := fs.String("flat-key", enrich.DefaultFlatKey, "the `KEY` of the map of the flat schema")
-	override := fs.Bool("override", false, "let auditx's fields replace existing fields of the same name")
-	actor := fs.Bool("actor", true, "add who acted and from where (user.*, source.ip, related.*, event.provider, observer.hostname) from the vendor's fields (the plugin's actor)")
-	dataStream := fs.Bool("data-stream", true, "add data_stream.type, .dataset and .namespace (the plugin's data_stream; ECS schema only)")
-	namespace := fs.String("data-stream-namespace", "default", "the `NAMESPACE` of data_stream.namespace")
-	codeKey := fs.String("code-key", "", "read the code at this dotted `PATH` (message.code); needs --vendor")
-	codeRegex := fs.String("code-regex", "", "extract the code from the value with this `RE` (its group, or the whole match)")
-	vendorNS := fs.Bool("vendor-namespace", true, "move the vendor's keys that are not ECS under <vendor>.audit, named ECS style (the plugin's vendor_namespace)")
-	recordKey := fs.String("record-key", "", "the `KEY` whose map is the vendor's record (the plugin's record_key)")
-	eventOriginal := fs.Bool("event-original", false, "keep the vendor's record as JSON in event.original (the plugin's event_original)")
-	eventTime := fs.Bool("event-time", true, "read the vendor's event time (the plugin's event_time; see --time-key)")
-	timezone := fs.String("timezone", config.DefaultTimezone, "the `ZONE` of vendor times written without one (the plugin's timezone)")
+	keys := addKeyFlags(fs)
 	readTime := fs.String("read-time", "", "the `TIME` (RFC 3339) to report as read in event.created (default: now)")
 	timeKey := fs.String("time-key", "", "write each record's time, as Fluent Bit's es output would write it, under this `KEY` (such as @timestamp) at the start of the line: the vendor's event time, else the read time")
 	strict := fs.Bool("strict", false, "exit 1 when a line was not a JSON object")
@@ -64,13 +46,11 @@ counters is printed on stderr at the end.`)
 	if len(pos) != 0 {
 		return c.usageError(fs, "unexpected argument %q: input is read from stdin", pos[0])
 	}
-	opts := enrich.Options{CodeKey: *codeKey, FlatKey: *flatKey, Override: *override, Actor: *actor,
-		Namespace: *vendorNS, RecordKey: *recordKey, EventOriginal: *eventOriginal, EventTime: *eventTime}
-	zone, err := evtime.LoadZone(*timezone)
+	cfg, err := keys.config()
 	if err != nil {
-		return c.usageError(fs, "invalid value %q for flag --timezone: %v", *timezone, err)
+		return c.keyError(fs, err)
 	}
-	opts.Zone, opts.ZoneName = zone, *timezone
+	opts := cfg.Enrich
 	var read time.Time
 	if *readTime != "" {
 		if read, err = time.Parse(time.RFC3339Nano, *readTime); err != nil {
@@ -78,36 +58,9 @@ counters is printed on stderr at the end.`)
 		}
 		opts.Now = func() time.Time { return read }
 	}
-	if err := enrich.CheckNamespace(*namespace); err != nil {
-		return c.usageError(fs, "invalid value %q for flag --data-stream-namespace: %v", *namespace, err)
-	}
-	if *dataStream {
-		opts.DataStreamNamespace = *namespace
-	}
-	if schema.value == enrich.SchemaFlat.String() {
-		opts.Schema = enrich.SchemaFlat
-	}
-	if *codeRegex != "" {
-		re, err := regexp.Compile(*codeRegex)
-		if err != nil {
-			return c.usageError(fs, "invalid value %q for flag --code-regex: %v", *codeRegex, err)
-		}
-		opts.CodeRegex = re
-	}
-	cat, err := catalog.Load(catalogs...)
-	if err != nil {
-		return c.fail("enrich", "%v", err)
-	}
-	v, err := vendor.resolve(cat)
-	if err != nil {
-		return c.usageError(fs, "invalid value %q for flag --vendor: %v", vendor.id, err)
-	}
-	if v != nil {
-		opts.Vendor = v.ID
-	}
-	en, err := enrich.New(cat, opts)
-	if err != nil {
-		return c.usageError(fs, "%v", err)
+	en, code, ok := c.enricher(fs, "enrich", cfg.CatalogFiles, opts)
+	if !ok {
+		return code
 	}
 	s := &enrichStream{en: en, conv: mpjson.New(), maxLine: maxLineBytes, timeKey: *timeKey, now: time.Now}
 	if !read.IsZero() {
@@ -124,6 +77,27 @@ counters is printed on stderr at the end.`)
 	return exitOK
 }
 
+// enricher builds the enricher of a command from the options config
+// parsed: the catalog with the user's files (a file that does not load is
+// a failure of the command, exitFail), the vendor checked against it (a
+// usage error naming --vendor). ok is false when the command must return
+// code.
+func (c *cli) enricher(fs *flag.FlagSet, name string, files []string, opts enrich.Options) (en *enrich.Enricher, code int, ok bool) {
+	cat, err := catalog.Load(files...)
+	if err != nil {
+		return nil, c.fail(name, "%v", err), false
+	}
+	if opts.Vendor != "" {
+		if _, err := lookupVendor(cat, opts.Vendor, true); err != nil {
+			return nil, c.usageError(fs, "invalid value %q for flag --vendor: %v", opts.Vendor, err), false
+		}
+	}
+	if en, err = enrich.New(cat, opts); err != nil {
+		return nil, c.keyError(fs, err), false
+	}
+	return en, exitOK, true
+}
+
 // enrichStream enriches a stream of JSON lines. Its Enricher serves this
 // stream alone, so the Enricher's counters are the stream's.
 type enrichStream struct {
@@ -137,17 +111,12 @@ type enrichStream struct {
 
 // summary counts what a stream saw. Every line is one record: the
 // enricher's counters plus the lines that never reached it (BadLines, also
-// counted as Malformed).
+// counted as Malformed). Its String is the counters line of both doors'
+// exit (enrich.Stats.String).
 type summary struct {
 	enrich.Stats
 	Lines    uint64
 	BadLines uint64
-}
-
-// String is the one-line summary printed at the end of auditx enrich.
-func (s summary) String() string {
-	return fmt.Sprintf("records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d conflicts=%d",
-		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed, s.AlreadyEnriched, s.Conflicts)
 }
 
 // run reads JSON lines from in and writes one line to out for each:

@@ -65,22 +65,28 @@
 //
 // # Where the struct layouts come from
 //
-// The C structures in host.go are copied field by field from v5.1.1:
-// struct flb_plugin_proxy_def, struct flb_plugin_proxy and struct
+// The C structures are the plugin's own mirror of Fluent Bit v5.1.1,
+// plugin/flb_mirror.h, included through -I${SRCDIR}/../../plugin: struct
+// flb_plugin_proxy_def, struct flb_plugin_proxy and struct
 // flb_plugin_proxy_context from include/fluent-bit/flb_plugin_proxy.h
 // (def INCLUDING its last field, config_map, which fluent-bit-go's
 // output/flb_plugin.h omits); struct flb_config_map and struct
 // flb_config_map_val from include/fluent-bit/flb_config_map.h (104 bytes an
-// entry on LP64, checked with _Static_assert, since the host walks the
-// plugin's array by that stride); struct flb_api from
-// include/fluent-bit/flb_api.h (nine function pointers, filled like
-// src/flb_api.c flb_api_create; output_get_property is the host's own
-// case-insensitive lookup mirroring src/flb_kv.c flb_kv_get_key_value);
-// struct flbgo_output_plugin from src/proxy/go/go.h (fluent-bit-go's
-// output/flb_output.h reads its first four fields); struct mk_list from
+// entry on LP64, since the host walks the plugin's array by that stride);
+// struct flb_api from include/fluent-bit/flb_api.h (nine function pointers,
+// filled like src/flb_api.c flb_api_create; output_get_property is the
+// host's own case-insensitive lookup mirroring src/flb_kv.c
+// flb_kv_get_key_value); struct flbgo_output_plugin from src/proxy/go/go.h
+// (fluent-bit-go's output/flb_output.h reads its first four fields); struct
+// flb_filter_plugin and struct flb_filter_instance from
+// include/fluent-bit/flb_filter.h; struct mk_list from
 // lib/monkey/include/monkey/mk_core/mk_list.h. Return codes come from
-// include/fluent-bit/flb_macros.h, log levels from
-// include/fluent-bit/flb_log.h.
+// include/fluent-bit/flb_macros.h, log levels and filter answers from the
+// same header. One copy means a mirror that is wrong is wrong for the host
+// too: the end-to-end tests with the real Fluent Bit are what check it.
+// The go command does not see a header outside the package's directory
+// change: after editing plugin/flb_mirror.h, run these tests with a clean
+// build cache (go clean -cache) or -a.
 //
 // The per-instance property table that o_ins points to lives in C memory
 // and is read only by the host's C getter, so no Go pointer is ever handed

@@ -169,6 +169,16 @@ func TestFilterSamples(t *testing.T) {
 		require.True(t, ok, "%s registered", name)
 		require.Equal(t, float64(v), got, name)
 	}
+	// Every counter of enrich's table marked Filter is registered under
+	// its name (the generated C names) and holds its value (the order the
+	// door passes them in matches the names).
+	for _, c := range enrich.FilterCounters() {
+		name := "fluentbit_filter_auditx_" + c.Name
+		got, ok := in.Metric(name)
+		require.True(t, ok, "%s registered (run go generate ./plugin)", name)
+		require.Equal(t, float64(c.Value(&want)), got, name)
+	}
+	require.Equal(t, len(enrich.FilterCounters())+1, in.MetricCount(), "the counters and the catalog size gauge")
 	entries, ok := in.Metric("fluentbit_filter_auditx_catalog_entries")
 	require.True(t, ok)
 	cat, err := catalog.Embedded()

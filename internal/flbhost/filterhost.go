@@ -3,6 +3,7 @@
 package flbhost
 
 /*
+#cgo CFLAGS: -I${SRCDIR}/../../plugin
 #cgo LDFLAGS: -rdynamic -ldl -lpthread
 
 #include <dlfcn.h>
@@ -18,73 +19,12 @@ package flbhost
 
 // ---------------------------------------------------------------------------
 // The filter door's side of Fluent Bit v5.1.1, as src/flb_plugin.c,
-// src/flb_filter.c and src/flb_processor.c use it. The structures are
-// copied from include/fluent-bit/flb_filter.h (FLB_HAVE_REGEX and
-// FLB_HAVE_METRICS on, as in the official builds).
+// src/flb_filter.c and src/flb_processor.c use it. The structures (struct
+// flb_filter_plugin, flb_filter_instance, flb_config_map) come from the
+// plugin's one mirror of them, as the official builds lay them out.
 // ---------------------------------------------------------------------------
 
-struct fhost_mk_list {
-    struct fhost_mk_list *prev, *next;
-};
-
-struct fhost_filter_plugin {
-    int event_type;
-    int flags;
-    char *name;
-    char *description;
-    void *config_map;
-    int (*cb_pre_run)(void *, void *, void *);
-    int (*cb_init)(void *, void *, void *);
-    int (*cb_filter)(const void *, size_t, const char *, int, void **, size_t *, void *, void *, void *, void *);
-    int (*cb_exit)(void *, void *);
-    int (*cb_notification)(void *, void *, void *);
-    struct fhost_mk_list _head;
-};
-
-struct fhost_filter_instance {
-    int event_type;
-    int id;
-    int log_level;
-    int log_suppress_interval;
-    char name[32];
-    char *alias;
-    char *match;
-    void *match_regex;
-    void *parent_processor;
-    void *context;
-    void *data;
-    struct fhost_filter_plugin *p;
-    struct fhost_mk_list properties;
-    struct fhost_mk_list *config_map;
-    struct fhost_mk_list _head;
-    void *cmt;
-    void *cmt_records;
-    void *cmt_bytes;
-    void *cmt_add_records;
-    void *cmt_drop_records;
-    void *cmt_drop_bytes;
-    void *metrics;
-    int notification_channel;
-    void *config;
-};
-
-_Static_assert(sizeof(struct fhost_filter_plugin) == 88, "struct flb_filter_plugin (v5.1.1)");
-_Static_assert(sizeof(struct fhost_filter_instance) == 216, "struct flb_filter_instance (v5.1.1)");
-
-// struct flb_config_map, the entries of the plugin's config_map.
-struct fhost_config_map {
-    int type;
-    char *name;
-    char *def_value;
-    int flags;
-    int set_property;
-    uintptr_t offset;
-    char *desc;
-    unsigned char value[40];
-    struct fhost_mk_list _head;
-};
-
-_Static_assert(sizeof(struct fhost_config_map) == 104, "struct flb_config_map (v5.1.1)");
+#include "flb_mirror.h"
 
 // fhost_kv is one configured property.
 struct fhost_kv {
@@ -96,8 +36,8 @@ struct fhost_kv {
 // first (what the plugin sees), then the host's own properties table, which
 // flb_filter_get_property below reads.
 struct fhost_instance {
-    struct fhost_filter_instance ins;
-    struct fhost_filter_plugin *plugin; // what the host calls (ins.p may be tampered with)
+    struct auditx_flb_filter_instance ins;
+    struct auditx_flb_filter_plugin *plugin; // what the host calls (ins.p may be tampered with)
     void *data;                          // what the host passes as cb_init's data (ins.data, unless tampered with)
     int n;
     struct fhost_kv *props;
@@ -138,11 +78,11 @@ const char *flb_config_map_get_raw(void *map) {
 }
 
 void flb_filter_set_context(void *ins, void *ctx) {
-    ((struct fhost_filter_instance *) ins)->context = ctx;
+    ((struct auditx_flb_filter_instance *) ins)->context = ctx;
 }
 
 const char *flb_filter_name(void *ins) {
-    struct fhost_filter_instance *fi = ins;
+    struct auditx_flb_filter_instance *fi = ins;
     return fi->alias != NULL ? fi->alias : fi->name;
 }
 
@@ -290,21 +230,21 @@ static void *fhost_dlopen(const char *path) { return dlopen(path, RTLD_LAZY); }
 static char *fhost_dlerror(void) { return dlerror(); }
 static void *fhost_dlsym(void *h, const char *s) { return dlsym(h, s); }
 
-static struct fhost_filter_plugin *fhost_copy_plugin(void *symbol) {
-    struct fhost_filter_plugin *p = malloc(sizeof(*p));
+static struct auditx_flb_filter_plugin *fhost_copy_plugin(void *symbol) {
+    struct auditx_flb_filter_plugin *p = malloc(sizeof(*p));
     memcpy(p, symbol, sizeof(*p));
     return p;
 }
 
-static struct fhost_config_map *fhost_config_map_at(struct fhost_filter_plugin *p, int i) {
-    return &((struct fhost_config_map *) p->config_map)[i];
+static struct auditx_flb_config_map *fhost_config_map_at(struct auditx_flb_filter_plugin *p, int i) {
+    return &p->config_map[i];
 }
 
 // fhost_new_instance builds an instance as src/flb_filter.c flb_filter_new
 // does: a numbered name <plugin>.<id>, the plugin copy, data, config.
-static struct fhost_instance *fhost_new_instance(struct fhost_filter_plugin *p, int id, int log_level, void *config, void *cmt) {
+static struct fhost_instance *fhost_new_instance(struct auditx_flb_filter_plugin *p, int id, int log_level, void *config, void *cmt) {
     struct fhost_instance *h = calloc(1, sizeof(*h));
-    h->ins.event_type = 1;
+    h->ins.event_type = AUDITX_FLB_FILTER_LOGS;
     h->ins.id = id;
     h->ins.log_level = log_level;
     snprintf(h->ins.name, sizeof(h->ins.name), "%s.%d", p->name, id);
@@ -328,7 +268,7 @@ static void fhost_set_prop(struct fhost_instance *h, int i, char *k, char *v) {
 // An address no mapping covers: the guard must find it unreadable rather
 // than dereference it.
 static void fhost_set_bad_plugin(struct fhost_instance *h) {
-    h->ins.p = (struct fhost_filter_plugin *) (uintptr_t) 16;
+    h->ins.p = (struct auditx_flb_filter_plugin *) (uintptr_t) 16;
 }
 
 static void fhost_rename(struct fhost_instance *h) {
@@ -424,8 +364,8 @@ import (
 
 // Fluent Bit's filter return codes.
 const (
-	FilterModified = 1 // FLB_FILTER_MODIFIED
-	FilterNoTouch  = 2 // FLB_FILTER_NOTOUCH
+	FilterModified = C.AUDITX_FLB_FILTER_MODIFIED // FLB_FILTER_MODIFIED
+	FilterNoTouch  = C.AUDITX_FLB_FILTER_NOTOUCH  // FLB_FILTER_NOTOUCH
 )
 
 // FilterPlugin is Fluent Bit's copy of a DSO filter's registration
@@ -434,7 +374,7 @@ type FilterPlugin struct {
 	path   string
 	handle unsafe.Pointer
 	symbol unsafe.Pointer
-	p      *C.struct_fhost_filter_plugin
+	p      *C.struct_auditx_flb_filter_plugin
 	mu     sync.Mutex
 	ids    int
 }
@@ -498,7 +438,7 @@ func (f *FilterPlugin) Registration() Registration {
 			Flags: int(e.flags), SetProperty: int(e.set_property), Offset: uintptr(e.offset), Description: C.GoString(e.desc),
 		})
 	}
-	r.ReservedTail = C.GoBytes(unsafe.Add(f.symbol, C.sizeof_struct_fhost_filter_plugin), ReservedTailSize)
+	r.ReservedTail = C.GoBytes(unsafe.Add(f.symbol, C.sizeof_struct_auditx_flb_filter_plugin), ReservedTailSize)
 	return r
 }
 

@@ -3,6 +3,7 @@
 package flbhost
 
 /*
+#cgo CFLAGS: -I${SRCDIR}/../../plugin
 #cgo LDFLAGS: -ldl -lpthread
 
 #include <dlfcn.h>
@@ -15,117 +16,11 @@ package flbhost
 #include <string.h>
 #include <strings.h>
 
-// ---------------------------------------------------------------------------
-// Fluent Bit v5.1.1 ABI, copied field by field. Pointers to Fluent Bit types
-// the host never builds (flb_output_instance, flb_config, ...) are void *.
-// ---------------------------------------------------------------------------
-
-// lib/monkey/include/monkey/mk_core/mk_list.h
-struct mk_list {
-    struct mk_list *prev, *next;
-};
-
-// include/fluent-bit/flb_config_map.h: struct flb_config_map_val.
-struct flb_config_map_val {
-    union {
-        int i_num;
-        int boolean;
-        double d_num;
-        size_t s_num;
-        char *str;            // flb_sds_t
-        struct mk_list *list;
-        void *variant;        // struct cfl_variant *
-    } val;
-    char *raw;                // flb_sds_t
-    struct mk_list *mult;
-    struct mk_list _head;
-};
-
-// include/fluent-bit/flb_config_map.h: struct flb_config_map. A plugin
-// hands Fluent Bit an array of these ending with an entry whose name is
-// NULL (src/flb_config_map.c flb_config_map_create walks `while (m &&
-// m->name)`), so the entry size (the array stride) must match exactly.
-struct flb_config_map {
-    int type;
-    char *name;
-    char *def_value;
-    int flags;
-    int set_property;
-    uintptr_t offset;
-    char *desc;
-    struct flb_config_map_val value;
-    struct mk_list _head;
-};
-
-// include/fluent-bit/flb_plugin_proxy.h: struct flb_plugin_proxy_def, the
-// registration structure, INCLUDING config_map (fluent-bit-go's
-// output/flb_plugin.h copy stops at event_type).
-struct flb_plugin_proxy_def {
-    int type;
-    int proxy;
-    int flags;
-    char *name;
-    char *description;
-    int event_type;
-    struct flb_config_map *config_map;
-};
-
-// include/fluent-bit/flb_api.h: struct flb_api (filled by src/flb_api.c
-// flb_api_create). fluent-bit-go's output/flb_output.h sees only the first
-// pointer (output_get_property).
-struct flb_api {
-    const char *(*output_get_property)(const char *, void *);
-    const char *(*input_get_property)(const char *, void *);
-    void *(*output_get_cmt_instance)(void *);
-    void *(*input_get_cmt_instance)(void *);
-    void (*log_print)(int, const char *, int, const char *, ...);
-    int (*input_log_check)(void *, int);
-    int (*output_log_check)(void *, int);
-    const char *(*custom_get_property)(const char *, void *);
-    int (*custom_log_check)(void *, int);
-};
-
-// include/fluent-bit/flb_plugin_proxy.h: struct flb_plugin_proxy, one per
-// loaded .so.
-struct flb_plugin_proxy {
-    struct flb_plugin_proxy_def *def;
-    struct flb_api *api;
-    void *instance;
-    void *dso_handler;
-    void *data;
-    struct mk_list _head;
-};
-
-// include/fluent-bit/flb_plugin_proxy.h: struct flb_plugin_proxy_context,
-// calloc'ed per output instance by src/flb_output.c flb_output_new.
-struct flb_plugin_proxy_context {
-    void *remote_context;
-    struct flb_plugin_proxy *proxy;
-};
-
-// src/proxy/go/go.h: struct flbgo_output_plugin, the argument of
-// FLBPluginInit (fluent-bit-go's output/flb_output.h reads the first four
-// fields as {_, api, o_ins, context}).
-struct flbgo_output_plugin {
-    char *name;
-    void *api;
-    void *o_ins;
-    struct flb_plugin_proxy_context *context;
-
-    int (*cb_init)(struct flbgo_output_plugin *);
-    int (*cb_flush)(const void *, size_t, const char *);
-    int (*cb_flush_ctx)(void *, const void *, size_t, char *);
-    int (*cb_exit)();
-    int (*cb_exit_ctx)(void *);
-};
-
-// include/fluent-bit/flb_log.h levels.
-#define FLBHOST_LOG_OFF   0
-#define FLBHOST_LOG_ERROR 1
-#define FLBHOST_LOG_WARN  2
-#define FLBHOST_LOG_INFO  3
-#define FLBHOST_LOG_DEBUG 4
-#define FLBHOST_LOG_TRACE 5
+// Fluent Bit v5.1.1's structures (the Go proxy's side: struct
+// flb_plugin_proxy_def, flb_config_map, flb_api, flb_plugin_proxy,
+// flb_plugin_proxy_context, flbgo_output_plugin) and log levels, from the
+// plugin's one mirror of them.
+#include "flb_mirror.h"
 
 // ---------------------------------------------------------------------------
 // The host's stand-in for struct flb_output_instance: what o_ins points to.
@@ -213,8 +108,8 @@ static int flbhost_no_log_check(void *ins, int level) {
 }
 
 // flbhost_api_create mirrors src/flb_api.c flb_api_create.
-static struct flb_api *flbhost_api_create(void) {
-    struct flb_api *api = calloc(1, sizeof(struct flb_api));
+static struct auditx_flb_api *flbhost_api_create(void) {
+    struct auditx_flb_api *api = calloc(1, sizeof(struct auditx_flb_api));
     if (api == NULL) {
         return NULL;
     }
@@ -265,7 +160,7 @@ static void flbhost_instance_free(struct flbhost_output_instance *ins) {
     free(ins);
 }
 
-static struct flb_config_map *flbhost_config_map_at(struct flb_config_map *m, int i) {
+static struct auditx_flb_config_map *flbhost_config_map_at(struct auditx_flb_config_map *m, int i) {
     return &m[i];
 }
 
@@ -282,8 +177,8 @@ static void flbhost_call_void_int(void *fn, int arg) {
     ((void (*)(int)) fn)(arg);
 }
 
-static int flbhost_call_register(void *fn, struct flb_plugin_proxy_def *def) {
-    return ((int (*)(struct flb_plugin_proxy_def *)) fn)(def);
+static int flbhost_call_register(void *fn, struct auditx_flb_plugin_proxy_def *def) {
+    return ((int (*)(struct auditx_flb_plugin_proxy_def *)) fn)(def);
 }
 
 // flbhost_register_old registers on the def of a Fluent Bit before v5.1.1:
@@ -292,30 +187,29 @@ static int flbhost_call_register(void *fn, struct flb_plugin_proxy_def *def) {
 // Unregister, and the registered type.
 static uint64_t flbhost_register_old(void *reg, void *unreg, uint64_t sentinel, int *type) {
     unsigned char *mem = calloc(1, 48);
-    struct flb_plugin_proxy_def *def = (struct flb_plugin_proxy_def *) mem;
+    struct auditx_flb_plugin_proxy_def *def = (struct auditx_flb_plugin_proxy_def *) mem;
     uint64_t after;
 
-    _Static_assert(offsetof(struct flb_plugin_proxy_def, config_map) == 40, "config_map at 40");
     memcpy(mem + 40, &sentinel, sizeof(sentinel));
-    ((int (*)(struct flb_plugin_proxy_def *)) reg)(def);
+    ((int (*)(struct auditx_flb_plugin_proxy_def *)) reg)(def);
     *type = def->type;
     if (unreg != NULL) {
-        ((void (*)(struct flb_plugin_proxy_def *)) unreg)(def);
+        ((void (*)(struct auditx_flb_plugin_proxy_def *)) unreg)(def);
     }
     memcpy(&after, mem + 40, sizeof(after));
     free(mem);
     return after;
 }
 
-static void flbhost_call_unregister(void *fn, struct flb_plugin_proxy_def *def) {
-    ((void (*)(struct flb_plugin_proxy_def *)) fn)(def);
+static void flbhost_call_unregister(void *fn, struct auditx_flb_plugin_proxy_def *def) {
+    ((void (*)(struct auditx_flb_plugin_proxy_def *)) fn)(def);
 }
 
 // flbhost_output_init mirrors src/proxy/go/go.c proxy_go_output_init: the
 // one plugin structure is re-pointed at this instance, then FLBPluginInit.
-static int flbhost_output_init(struct flbgo_output_plugin *plugin, struct flb_plugin_proxy *proxy,
+static int flbhost_output_init(struct auditx_flbgo_output_plugin *plugin, struct auditx_flb_plugin_proxy *proxy,
                                struct flbhost_output_instance *ins,
-                               struct flb_plugin_proxy_context *ctx) {
+                               struct auditx_flb_plugin_proxy_context *ctx) {
     proxy->instance = ins;
     plugin->api = proxy->api;
     plugin->o_ins = ins;
@@ -326,7 +220,7 @@ static int flbhost_output_init(struct flbgo_output_plugin *plugin, struct flb_pl
 // flbhost_output_flush mirrors src/proxy/go/go.c proxy_go_output_flush: the
 // tag is copied into a fresh NUL-terminated buffer freed after the call;
 // FlushCtx is preferred over Flush.
-static int flbhost_output_flush(struct flbgo_output_plugin *plugin, struct flb_plugin_proxy_context *ctx,
+static int flbhost_output_flush(struct auditx_flbgo_output_plugin *plugin, struct auditx_flb_plugin_proxy_context *ctx,
                                 const void *data, size_t size, const char *tag, int tag_len) {
     int ret;
     char *buf;
@@ -348,8 +242,8 @@ static int flbhost_output_flush(struct flbgo_output_plugin *plugin, struct flb_p
 }
 
 struct flbhost_flush_args {
-    struct flbgo_output_plugin *plugin;
-    struct flb_plugin_proxy_context *ctx;
+    struct auditx_flbgo_output_plugin *plugin;
+    struct auditx_flb_plugin_proxy_context *ctx;
     const void *data;
     size_t size;
     const char *tag;
@@ -380,8 +274,8 @@ static int flbhost_flush_on_new_thread(struct flbhost_flush_args *a) {
 
 // flbhost_output_destroy mirrors src/flb_plugin_proxy.c
 // flb_proxy_output_cb_exit and src/proxy/go/go.c proxy_go_output_destroy.
-static int flbhost_output_destroy(struct flbgo_output_plugin *plugin, void *pre_exit,
-                                  struct flb_plugin_proxy_context *ctx, int hot_reloading) {
+static int flbhost_output_destroy(struct auditx_flbgo_output_plugin *plugin, void *pre_exit,
+                                  struct auditx_flb_plugin_proxy_context *ctx, int hot_reloading) {
     int ret = 0;
 
     if (pre_exit != NULL) {
@@ -416,9 +310,6 @@ static const char *flbhost_dlerror(void) {
     return dlerror();
 }
 
-_Static_assert(sizeof(struct flb_config_map) == 104, "struct flb_config_map is 104 bytes on LP64");
-_Static_assert(sizeof(struct flb_plugin_proxy_def) == 48, "struct flb_plugin_proxy_def is 48 bytes on LP64");
-_Static_assert(sizeof(struct flb_api) == 9 * sizeof(void *), "struct flb_api has 9 pointers");
 */
 import "C"
 
@@ -540,8 +431,8 @@ type Host struct {
 	engine *engine
 
 	mu     sync.Mutex
-	proxy  *C.struct_flb_plugin_proxy // nil until Register and after Unregister
-	plugin *C.struct_flbgo_output_plugin
+	proxy  *C.struct_auditx_flb_plugin_proxy // nil until Register and after Unregister
+	plugin *C.struct_auditx_flbgo_output_plugin
 	def    Def
 	nextID int
 	live   int // instances initialised and not exited
@@ -669,9 +560,9 @@ func (h *Host) Register(hotReload bool) (Def, error) {
 	if reg == nil {
 		return Def{}, fmt.Errorf("flbhost: %s not exported: Fluent Bit cannot register the plugin", SymRegister)
 	}
-	proxy := (*C.struct_flb_plugin_proxy)(C.calloc(1, C.sizeof_struct_flb_plugin_proxy))
+	proxy := (*C.struct_auditx_flb_plugin_proxy)(C.calloc(1, C.sizeof_struct_auditx_flb_plugin_proxy))
 	proxy.api = C.flbhost_api_create()
-	proxy.def = (*C.struct_flb_plugin_proxy_def)(C.calloc(1, C.sizeof_struct_flb_plugin_proxy_def))
+	proxy.def = (*C.struct_auditx_flb_plugin_proxy_def)(C.calloc(1, C.sizeof_struct_auditx_flb_plugin_proxy_def))
 	proxy.dso_handler = h.handle
 	proxy.def._type = 0
 	fail := func() {
@@ -706,7 +597,7 @@ func (h *Host) Register(hotReload bool) (Def, error) {
 	}
 
 	// src/proxy/go/go.c proxy_go_output_register.
-	plugin := (*C.struct_flbgo_output_plugin)(C.calloc(1, C.sizeof_struct_flbgo_output_plugin))
+	plugin := (*C.struct_auditx_flbgo_output_plugin)(C.calloc(1, C.sizeof_struct_auditx_flbgo_output_plugin))
 	plugin.name = C.strdup(proxy.def.name)
 	plugin.cb_init = (*[0]byte)(h.syms[SymInit])
 	plugin.cb_flush = (*[0]byte)(h.syms[SymFlush])
@@ -720,7 +611,7 @@ func (h *Host) Register(hotReload bool) (Def, error) {
 }
 
 // readDef copies the registration structure and its config map into Go.
-func readDef(d *C.struct_flb_plugin_proxy_def) (Def, error) {
+func readDef(d *C.struct_auditx_flb_plugin_proxy_def) (Def, error) {
 	def := Def{
 		Type:        int(d._type),
 		Proxy:       int(d.proxy),
@@ -747,7 +638,7 @@ func readDef(d *C.struct_flb_plugin_proxy_def) (Def, error) {
 		name := C.GoString(e.name)
 		if !printable(name) {
 			return def, fmt.Errorf("flbhost: config map entry %d has the name %q: is the plugin's struct flb_config_map %d bytes like v5.1.1's?",
-				i, name, C.sizeof_struct_flb_config_map)
+				i, name, C.sizeof_struct_auditx_flb_config_map)
 		}
 		def.ConfigMap = append(def.ConfigMap, ConfigMapEntry{
 			Type:        int(e._type),
@@ -805,7 +696,7 @@ type Instance struct {
 
 	mu  sync.RWMutex // Flush holds it shared, Exit exclusively
 	ins *C.struct_flbhost_output_instance
-	ctx *C.struct_flb_plugin_proxy_context
+	ctx *C.struct_auditx_flb_plugin_proxy_context
 
 	preRun    int
 	hasPreRun bool
@@ -913,7 +804,7 @@ func (h *Host) NewInstance(props map[string]string) (*Instance, error) {
 		}
 		C.flbhost_instance_set(ins, C.int(i), C.CString(p.key), v)
 	}
-	ctx := (*C.struct_flb_plugin_proxy_context)(C.calloc(1, C.sizeof_struct_flb_plugin_proxy_context))
+	ctx := (*C.struct_auditx_flb_plugin_proxy_context)(C.calloc(1, C.sizeof_struct_auditx_flb_plugin_proxy_context))
 	ctx.proxy = h.proxy
 	var ret C.int
 	h.engine.run(func() { ret = C.flbhost_output_init(h.plugin, h.proxy, ins, ctx) })
