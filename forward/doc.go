@@ -6,8 +6,7 @@
 // the wire encoding of one PackedForward (or gzip CompressedPackedForward)
 // message per [Client.Send], the "chunk" id and the wait for the matching
 // {"ack": id}, the per-message size limit that mirrors in_forward's
-// buffer_max_size, self-classifying errors ([Error], [IsRetryable]) and the
-// delivery counters ([Stats]).
+// buffer_max_size, and self-classifying errors ([Error.Retryable]).
 //
 // It must not touch: the records themselves. Events arrive as opaque,
 // already-encoded msgpack bytes and leave byte-identical (or gzip-compressed);
