@@ -19,14 +19,13 @@ type stdoutEmitter struct {
 	mu   sync.Mutex
 	w    *bufio.Writer
 	line []byte
-	out  io.Writer
 }
 
 func newStdoutEmitter(w io.Writer) *stdoutEmitter {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &stdoutEmitter{w: bufio.NewWriter(w), out: w}
+	return &stdoutEmitter{w: bufio.NewWriter(w)}
 }
 
 // Send writes the events; an event that cannot be converted is written as
