@@ -25,7 +25,7 @@ all: build
 build: plugin cli
 
 plugin: $(PLUGIN) $(OUTPUT)
-$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.c' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
+$(PLUGIN): $(shell find plugin catalog config enrich instance outputdoor internal -name '*.go' -o -name '*.c' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
 	@mkdir -p $(BIN)
 	$(GO) build -buildmode=c-shared -o $@ ./plugin
 	@rm -f $(BIN)/flb-filter_auditx.h
@@ -69,7 +69,7 @@ soak: plugin
 	AUDITX_SOAK=$(SOAK) $(GO) test ./e2e -run 'TestSoak|TestFilterSoak' -count=1 -v -timeout 0
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./forward
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./outputdoor/forward
 
 # BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
 bench-pipeline: plugin cli

@@ -311,7 +311,7 @@ const (
 
 func enrichCheck(c *Config) error {
 	// The enricher's own validation, so that the two cannot disagree; it
-	// builds nothing (no catalog: instance.New builds it, once).
+	// builds nothing (no catalog: instance.NewCore builds it, once per section).
 	if err := c.Enrich.Validate(); err != nil {
 		return &Error{Key: "code_key", Value: c.Enrich.CodeKey, Err: err}
 	}

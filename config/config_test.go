@@ -177,7 +177,7 @@ func TestREADMEDocumentsEveryKey(t *testing.T) {
 }
 
 // Parse validates without building anything with a lifetime: no catalog,
-// no enricher (instance.New builds those once). Building the embedded
+// no enricher (instance.NewCore builds those once). Building the embedded
 // catalog costs thousands of allocations; parsing the keys, a few dozen.
 func TestParseBuildsNoCatalog(t *testing.T) {
 	props := Map{"vendor": "privx", "code_key": "message.event_id", "schema": "flat", "catalog_files": "/etc/auditx/a.csv"}

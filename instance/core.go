@@ -12,8 +12,8 @@ import (
 
 // Core is what both doors share, built once per Fluent Bit section: the
 // enricher over the embedded catalog and the user files, the catalog
-// reloader, the optional metrics listener and the logger. The output door
-// (Instance) and the filter door (Filter) each wrap one Core.
+// reloader, the optional metrics listener and the logger. The filter door
+// (Filter) and the output door (outputdoor.Output) each wrap one Core.
 type Core struct {
 	Name    string
 	cfg     *config.Config
@@ -26,10 +26,10 @@ type Core struct {
 	onCatalog func(entries int, failed bool)
 }
 
-// newCore loads the catalog (embedded tables plus cfg's user files) and
+// NewCore loads the catalog (embedded tables plus cfg's user files) and
 // builds the enricher. The reloader and metrics listener start later
-// (start), once the door that owns the core can answer for its metrics.
-func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
+// (Start), once the door that owns the core can answer for its metrics.
+func NewCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
 	cat, err := catalog.Load(cfg.CatalogFiles...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog_files: %w", err)
@@ -45,17 +45,17 @@ func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
 	return &Core{Name: name, cfg: cfg, enr: enr, log: log}, nil
 }
 
-// start begins the background work: the catalog reloader (user files and
+// Start begins the background work: the catalog reloader (user files and
 // an interval) and the metrics listener (metrics_listen), which serves
-// write.
-func (c *Core) start(write func(io.Writer)) error {
+// write (the door's WriteMetrics). On an error nothing is left running.
+func (c *Core) Start(write func(io.Writer)) error {
 	if len(c.cfg.CatalogFiles) > 0 && c.cfg.CatalogReload > 0 {
 		c.reload = startReloader(c, c.cfg.CatalogFiles, c.cfg.CatalogReload)
 	}
 	if c.cfg.MetricsListen != "" {
 		m, err := startMetrics(c.log, write, c.cfg.MetricsListen)
 		if err != nil {
-			c.stop()
+			c.Stop()
 			return fmt.Errorf("metrics_listen %q: %w", c.cfg.MetricsListen, err)
 		}
 		c.metrics = m
@@ -63,8 +63,8 @@ func (c *Core) start(write func(io.Writer)) error {
 	return nil
 }
 
-// stop ends the background work; idempotent.
-func (c *Core) stop() {
+// Stop ends the background work; idempotent.
+func (c *Core) Stop() {
 	if c.reload != nil {
 		c.reload.stop()
 		c.reload = nil
@@ -80,6 +80,18 @@ func (c *Core) Enricher() *enrich.Enricher { return c.enr }
 
 // Log returns the core's logger.
 func (c *Core) Log() *Logger { return c.log }
+
+// Config returns the section's validated configuration (read only).
+func (c *Core) Config() *config.Config { return c.cfg }
+
+// MetricsAddr returns the address the metrics listener is bound to, or ""
+// when metrics_listen is off.
+func (c *Core) MetricsAddr() string {
+	if c.metrics == nil {
+		return ""
+	}
+	return c.metrics.Addr()
+}
 
 // ReloadNow checks the user catalog files at once (what the interval
 // does); it reports whether a new catalog is in use.
@@ -98,9 +110,9 @@ func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
 	return reloads, failures, c.enr.Catalog().Len()
 }
 
-// exitSummary is the counters line both doors log at exit; extra is
-// appended (the output adds its emit and flush counters).
-func (c *Core) exitSummary(extra string) {
+// LogExit logs the counters line both doors write at exit; extra is
+// appended (each door adds its own counters).
+func (c *Core) LogExit(extra string) {
 	s := c.enr.Stats()
 	c.log.Infof("exit: records=%d enriched=%d unknown_code=%d no_code=%d invalid_code=%d malformed=%d already_enriched=%d invalid_ip=%d no_event_time=%d trailing_bytes=%d%s",
 		s.Records, s.Enriched, s.Unknown, s.NoCode, s.InvalidCode, s.Malformed+s.BadEvents, s.AlreadyEnriched, s.InvalidIP, s.NoEventTime, s.TrailingBytes, extra)
@@ -111,8 +123,23 @@ func (c *Core) exitSummary(extra string) {
 	}
 }
 
-// startLine logs what the core enriches with.
-func (c *Core) startLine(extra string) {
+// LogStart logs what the core enriches with; extra is inserted after the
+// schema (the output door adds its target).
+func (c *Core) LogStart(extra string) {
 	c.log.Infof("vendor=%s schema=%s%s catalog=%d entries%s",
 		vendorName(c.cfg.Enrich.Vendor), c.cfg.Enrich.Schema, extra, c.enr.Catalog().Len(), filesNote(c.cfg.CatalogFiles))
+}
+
+func vendorName(id string) string {
+	if id == "" {
+		return config.VendorAuto
+	}
+	return id
+}
+
+func filesNote(files []string) string {
+	if len(files) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (with %d user file(s))", len(files))
 }

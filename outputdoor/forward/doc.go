@@ -1,5 +1,6 @@
-// Package forward is the Fluent Forward protocol client that auditx uses to
-// re-emit enriched events into Fluent Bit's own in_forward input.
+// Package forward is the Fluent Forward protocol client of the output door
+// (package outputdoor): it re-emits enriched events into Fluent Bit's own
+// in_forward input.
 //
 // It owns: the connection pool (unix or tcp, lazily dialled, at most
 // [Config.MaxConns] connections, reused across sends, discarded on any error),
@@ -13,8 +14,8 @@
 // the package never decodes, edits or logs them, and no error it returns
 // carries record contents. Retry policy and back-off belong to the caller
 // (Fluent Bit's FLB_RETRY): Send makes one attempt and says whether another
-// could help. Configuration parsing belongs to config/, the plugin exports
-// to plugin/.
+// could help. Configuration parsing belongs to config/, the flush and its
+// return codes to outputdoor, the plugin exports to plugin/.
 //
 // Delivery guarantees. With [Config.RequireAck] a nil error from Send means
 // in_forward has ingested the whole message (it acknowledges only after a
@@ -24,5 +25,6 @@
 // to the socket: a peer that closes or restarts can drop them silently, so
 // delivery is at-most-once.
 //
-// The package forwardtest holds an in_forward look-alike server for tests.
+// The package forward/forwardtest holds an in_forward look-alike server for
+// tests (of both doors, so it stays outside the output door's room).
 package forward

@@ -1,4 +1,4 @@
-package instance
+package outputdoor
 
 import (
 	"bufio"
@@ -9,8 +9,6 @@ import (
 
 	"github.com/auditx/auditx/internal/mp"
 )
-
-func stderr() io.Writer { return os.Stderr }
 
 // stdoutEmitter writes each event as a JSON line
 // {"tag": ..., "time": ..., "metadata": {...}, "record": {...}} (emit stdout:

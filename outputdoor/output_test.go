@@ -1,4 +1,4 @@
-package instance
+package outputdoor
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,8 +18,9 @@ import (
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
-	"github.com/auditx/auditx/forward"
+	"github.com/auditx/auditx/instance"
 	"github.com/auditx/auditx/internal/mpjson"
+	"github.com/auditx/auditx/outputdoor/forward"
 )
 
 // fakeEmitter records what it is sent and fails on demand.
@@ -64,7 +64,7 @@ func (f *fakeEmitter) events() int {
 }
 
 type harness struct {
-	in    *Instance
+	in    *Output
 	em    *fakeEmitter
 	noAck *fakeEmitter
 	log   *bytes.Buffer
@@ -75,7 +75,7 @@ func newHarness(t *testing.T, props config.Map, mutate ...func(*Deps)) *harness 
 	cfg, err := config.Parse(props)
 	require.NoError(t, err)
 	h := &harness{em: &fakeEmitter{}, noAck: &fakeEmitter{}, log: &bytes.Buffer{}}
-	deps := Deps{Emitter: h.em, NoAckEmitter: h.noAck, Log: NewLogger(&syncWriter{w: h.log}, "test", LevelDebug),
+	deps := Deps{Emitter: h.em, NoAckEmitter: h.noAck, Log: instance.NewLogger(&syncWriter{w: h.log}, "test", instance.LevelDebug),
 		ThreadID: func() int { return 1 }, SelfListening: func(string, string) bool { return false }}
 	for _, m := range mutate {
 		m(&deps)
@@ -118,7 +118,7 @@ func chunkOf(t testing.TB, n int) []byte {
 
 func TestFlushEnrichesAndEmits(t *testing.T) {
 	h := newHarness(t, config.Map{})
-	require.Equal(t, OK, h.in.Flush(chunkOf(t, 10), "audit.privx"))
+	require.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 10), "audit.privx"))
 	require.Len(t, h.em.sends, 1, "one message per flush")
 	s := h.em.sends[0]
 	assert.Equal(t, "enriched.audit.privx", s.tag)
@@ -129,19 +129,19 @@ func TestFlushEnrichesAndEmits(t *testing.T) {
 	assert.EqualValues(t, 7, st.Enriched) // 100 and 102 are known, 422 is in neither PrivX list
 	assert.EqualValues(t, 3, st.Unknown)
 	assert.EqualValues(t, 10, h.in.Counters().Emitted)
-	assert.Equal(t, OK, h.in.Flush(nil, "audit.privx"), "empty chunk")
+	assert.Equal(t, FlushOK, h.in.Flush(nil, "audit.privx"), "empty chunk")
 }
 
 func TestFlushReturnCodes(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want Code
+		want FlushCode
 	}{
-		{"retryable transport error", &forward.Error{Op: forward.OpDial, Err: errors.New("refused")}, Retry},
-		{"ack timeout", &forward.Error{Op: forward.OpAck, Err: errors.New("timeout")}, Retry},
-		{"closed for good", &forward.Error{Op: forward.OpClosed, Err: forward.ErrClosed}, Error},
-		{"unclassified error is retried", errors.New("disk full"), Retry},
+		{"retryable transport error", &forward.Error{Op: forward.OpDial, Err: errors.New("refused")}, FlushRetry},
+		{"ack timeout", &forward.Error{Op: forward.OpAck, Err: errors.New("timeout")}, FlushRetry},
+		{"closed for good", &forward.Error{Op: forward.OpClosed, Err: forward.ErrClosed}, FlushError},
+		{"unclassified error is retried", errors.New("disk full"), FlushRetry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestFlushReturnCodes(t *testing.T) {
 func TestFlushRecoversPanic(t *testing.T) {
 	h := newHarness(t, config.Map{})
 	h.em.panics = true
-	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 2), "a"))
+	assert.Equal(t, FlushRetry, h.in.Flush(chunkOf(t, 2), "a"))
 	assert.EqualValues(t, 1, h.in.Counters().Panics)
 	assert.Contains(t, h.log.String(), "flush panicked")
 }
@@ -167,7 +167,7 @@ func TestFlushRecoversPanic(t *testing.T) {
 func TestFlushSplitsAtEventBoundaries(t *testing.T) {
 	h := newHarness(t, config.Map{"max_message_size": "64K"})
 	chunk := chunkOf(t, 3000)
-	require.Equal(t, OK, h.in.Flush(chunk, "a"))
+	require.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
 	require.Greater(t, len(h.em.sends), 1)
 	total := 0
 	var all []byte
@@ -187,7 +187,7 @@ func TestOversizeEventDropped(t *testing.T) {
 	big := event(t, 1, `{"event_id":"100","event_name":"x","blob":"`+strings.Repeat("x", 70000)+`"}`)
 	chunk := append(chunkOf(t, 2), big...)
 	chunk = append(chunk, chunkOf(t, 1)...)
-	assert.Equal(t, OK, h.in.Flush(chunk, "a"))
+	assert.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
 	assert.Equal(t, 3, h.em.events(), "the others are delivered")
 	assert.EqualValues(t, 1, h.in.Counters().Oversize)
 	assert.Contains(t, h.log.String(), "exceeds max_message_size")
@@ -199,7 +199,7 @@ func TestEngineThreadTrap(t *testing.T) {
 	self := func(d *Deps) { d.SelfListening = func(string, string) bool { return true } }
 	t.Run("same thread, own socket", func(t *testing.T) {
 		h := newHarness(t, config.Map{}, self)
-		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 2), "a"))
 		assert.Empty(t, h.em.sends, "the ack-waiting emitter is not used")
 		assert.Equal(t, 2, h.noAck.events(), "sent without waiting for the ack")
 		assert.Contains(t, h.log.String(), "engine thread (workers 0)")
@@ -209,13 +209,13 @@ func TestEngineThreadTrap(t *testing.T) {
 	t.Run("worker thread", func(t *testing.T) {
 		tid := 1
 		h := newHarness(t, config.Map{}, self, func(d *Deps) { d.ThreadID = func() int { tid++; return tid } })
-		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 2), "a"))
 		assert.Equal(t, 2, h.em.events())
 		assert.Empty(t, h.noAck.sends)
 	})
 	t.Run("require_ack off", func(t *testing.T) {
 		h := newHarness(t, config.Map{"require_ack": "off"}, self)
-		assert.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+		assert.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 2), "a"))
 		assert.Equal(t, 2, h.em.events())
 		assert.NotContains(t, h.log.String(), "engine thread")
 	})
@@ -223,7 +223,7 @@ func TestEngineThreadTrap(t *testing.T) {
 
 func TestLoopWarning(t *testing.T) {
 	h := newHarness(t, config.Map{})
-	assert.Equal(t, OK, h.in.Flush(chunkOf(t, 1), "enriched.audit.x"))
+	assert.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 1), "enriched.audit.x"))
 	assert.EqualValues(t, 1, h.in.Counters().Loops)
 	assert.Contains(t, h.log.String(), "a loop")
 	assert.Equal(t, "enriched.enriched.audit.x", h.em.sends[0].tag)
@@ -232,12 +232,12 @@ func TestLoopWarning(t *testing.T) {
 func TestPassthrough(t *testing.T) {
 	h := newHarness(t, config.Map{"enrich": "off"})
 	chunk := chunkOf(t, 5)
-	require.Equal(t, OK, h.in.Flush(chunk, "a"))
+	require.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
 	assert.Equal(t, chunk, h.em.sends[0].events, "unchanged")
 	assert.Zero(t, h.in.Enricher().Stats().Records)
 	// Bytes after the last complete event are dropped and counted, as in
 	// the enriching mode.
-	require.Equal(t, OK, h.in.Flush(append(chunk, 0x92, 0x01), "a"))
+	require.Equal(t, FlushOK, h.in.Flush(append(chunk, 0x92, 0x01), "a"))
 	assert.EqualValues(t, 2, h.in.Enricher().Stats().TrailingBytes)
 	var w bytes.Buffer
 	h.in.WriteMetrics(&w)
@@ -253,7 +253,7 @@ func TestConcurrentFlushes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 25; i++ {
-				assert.Equal(t, OK, h.in.Flush(chunk, "a"))
+				assert.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
 			}
 		}()
 	}
@@ -263,11 +263,11 @@ func TestConcurrentFlushes(t *testing.T) {
 
 func TestCloseIdempotent(t *testing.T) {
 	h := newHarness(t, config.Map{})
-	require.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "a"))
+	require.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 2), "a"))
 	h.in.Close()
 	h.in.Close()
 	assert.Equal(t, 1, h.em.closed)
-	assert.Equal(t, Retry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
+	assert.Equal(t, FlushRetry, h.in.Flush(chunkOf(t, 1), "a"), "a closed instance keeps the chunk")
 	assert.Contains(t, h.log.String(), "exit: records=")
 	assert.Contains(t, h.log.String(), `exit: top unknown codes: privx/"422"(1)`, "at debug level only")
 }
@@ -275,7 +275,7 @@ func TestCloseIdempotent(t *testing.T) {
 func TestStdoutEmitter(t *testing.T) {
 	var out bytes.Buffer
 	h := newHarness(t, config.Map{"emit": "stdout"}, func(d *Deps) { d.Emitter = nil; d.Stdout = &out })
-	require.Equal(t, OK, h.in.Flush(chunkOf(t, 2), "audit.privx"))
+	require.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 2), "audit.privx"))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2)
 	v, err := cv.ToMsgpack([]byte(lines[0]))
@@ -287,47 +287,10 @@ func TestStdoutEmitter(t *testing.T) {
 	assert.Equal(t, "User-logged-in", obj["record"].(map[string]any)["event"].(map[string]any)["action"])
 }
 
-const userCatalogHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"
-
-// A reload replaces, never merges; a broken file keeps the old catalog.
-func TestCatalogReload(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "site.csv")
-	write := func(body string) {
-		tmp := file + ".tmp"
-		require.NoError(t, os.WriteFile(tmp, []byte(body), 0o644))
-		require.NoError(t, os.Rename(tmp, file)) // an atomic swap, as ConfigMaps do
-	}
-	write(userCatalogHeader + "privx,9001,Site-event-one,,First site event.,,site,configuration,change,success,low,\n")
-	h := newHarness(t, config.Map{"catalog_files": file, "catalog_reload_interval": "1h"})
-	flush := func(code string) string {
-		h.em.sends = nil
-		require.Equal(t, OK, h.in.Flush(event(t, 1, `{"event_id":"`+code+`","event_name":"x"}`), "a"))
-		return string(h.em.sends[0].events)
-	}
-	assert.Contains(t, flush("9001"), "Site-event-one")
-	assert.False(t, h.in.ReloadNow(), "unchanged file: no reload")
-
-	write(userCatalogHeader + "privx,9002,Site-event-two,,Second site event.,,site,configuration,change,success,low,\n")
-	require.True(t, h.in.ReloadNow())
-	assert.Contains(t, flush("9002"), "Site-event-two")
-	assert.Contains(t, flush("9001"), UnknownTagForTest, "an entry deleted from the file is gone")
-
-	write(userCatalogHeader + "privx,9003,Broken,,,,,,,,,\n")
-	assert.False(t, h.in.ReloadNow())
-	assert.Contains(t, h.log.String(), "site.csv:2")
-	assert.Contains(t, flush("9002"), "Site-event-two", "old catalog kept")
-	c := h.in.Counters()
-	assert.EqualValues(t, 1, c.CatalogReloads)
-	assert.EqualValues(t, 1, c.CatalogReloadErrors)
-}
-
-const UnknownTagForTest = "auditx_unknown_code"
-
 func TestMetricsEndpoint(t *testing.T) {
 	h := newHarness(t, config.Map{"metrics_listen": "127.0.0.1:0"})
-	require.Equal(t, OK, h.in.Flush(chunkOf(t, 3), "a"))
-	resp, err := http.Get("http://" + h.in.metrics.Addr() + "/metrics")
+	require.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 3), "a"))
+	resp, err := http.Get("http://" + h.in.MetricsAddr() + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -345,7 +308,7 @@ func TestMetricsEndpoint(t *testing.T) {
 func TestBadCatalogFileFailsNew(t *testing.T) {
 	cfg, err := config.Parse(config.Map{"catalog_files": "/nonexistent/site.csv"})
 	require.NoError(t, err)
-	_, err = New("x", cfg, Deps{Emitter: &fakeEmitter{}, Log: NewLogger(io.Discard, "x", LevelError)})
+	_, err = New("x", cfg, Deps{Emitter: &fakeEmitter{}, Log: instance.NewLogger(io.Discard, "x", instance.LevelError)})
 	require.ErrorContains(t, err, "/nonexistent/site.csv")
 }
 
@@ -364,22 +327,4 @@ func TestSelfListening(t *testing.T) {
 	tl.Close()
 	time.Sleep(10 * time.Millisecond)
 	assert.False(t, selfListening("tcp", fmt.Sprintf("127.0.0.1:%d", port)))
-}
-
-func TestLoggerRateLimit(t *testing.T) {
-	var buf bytes.Buffer
-	l := NewLogger(&buf, "x", LevelInfo)
-	now := time.Unix(0, 0)
-	l.now = func() time.Time { return now }
-	for i := 0; i < 5; i++ {
-		l.Limitf(LevelWarn, "k", "bad thing")
-	}
-	now = now.Add(LimitInterval)
-	l.Limitf(LevelWarn, "k", "bad thing")
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	require.Len(t, lines, 2)
-	assert.Contains(t, lines[1], "(4 similar messages suppressed)")
-	l.Debugf("invisible")
-	assert.NotContains(t, buf.String(), "invisible")
-	assert.Equal(t, "abc...(6 bytes)", Truncate("abcdef", 3))
 }
