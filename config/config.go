@@ -64,7 +64,6 @@ const (
 // Config is the validated configuration of one auditx output instance.
 type Config struct {
 	Enrich          enrich.Options
-	Passthrough     bool     // enrich off: re-emit records unchanged (measures the hop)
 	CatalogFiles    []string // user catalog files, overlaid in order
 	CatalogReload   time.Duration
 	Emit            Emit
@@ -79,6 +78,9 @@ type Config struct {
 	MaxMessageBytes int
 	MetricsListen   string
 	ID              string // instance name in logs and metrics
+	// Deprecated says, one line a key, which deprecated keys the section
+	// sets and what to do instead; the door logs each as a warning at start.
+	Deprecated []string
 }
 
 // Tag returns the tag to emit for records that arrived under tag.
@@ -225,7 +227,10 @@ func Parse(g Getter) (*Config, error) {
 	} else {
 		c.Enrich.Zone, c.Enrich.ZoneName = loc, tz
 	}
-	c.Passthrough = !p.boolean("enrich", true)
+	if v := p.str("enrich"); v != "" {
+		p.boolean("enrich", true) // a bad value is still refused, as before
+		c.Deprecated = append(c.Deprecated, fmt.Sprintf("config key 'enrich' (set to %q) is deprecated and has no effect: records are always enriched; remove the key (CHANGELOG.md)", v))
+	}
 	if p.choice("emit", []string{"forward", "stdout"}) == "stdout" {
 		c.Emit = EmitStdout
 	}

@@ -124,10 +124,14 @@ func (c *Core) LogExit(extra string) {
 }
 
 // LogStart logs what the core enriches with; extra is inserted after the
-// schema (the output door adds its target).
+// schema (the output door adds its target). Each deprecated key the section
+// sets gets a warning of its own.
 func (c *Core) LogStart(extra string) {
 	c.log.Infof("vendor=%s schema=%s%s catalog=%d entries%s",
 		vendorName(c.cfg.Enrich.Vendor), c.cfg.Enrich.Schema, extra, c.enr.Catalog().Len(), filesNote(c.cfg.CatalogFiles))
+	for _, d := range c.cfg.Deprecated {
+		c.log.Warnf("%s", d)
+	}
 }
 
 func vendorName(id string) string {

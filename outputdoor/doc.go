@@ -14,8 +14,10 @@
 // at most max_message_size, the loop check (records carrying the emit
 // tag's prefix came back), the workers-0 probe (a flush on Fluent Bit's
 // engine thread waiting for the ack of its own in_forward would deadlock:
-// selfsock_linux.go reads /proc to tell), and the door's own counters and
-// flush latency histogram.
+// selfsock_linux.go reads /proc to tell), the door's own counters and
+// flush latency histogram, and the pass-through benchmark build (go build
+// -tags passthrough: records re-emitted unchanged; passthrough_on.go says
+// where it may be used).
 //
 // It must not touch: the enrichment or the catalog (the core's), msgpack
 // beyond splitting events (enrich and internal/mp), configuration parsing

@@ -146,7 +146,10 @@ func New(name string, cfg *config.Config, deps Deps) (*Output, error) {
 	if cfg.Emit == config.EmitStdout {
 		target = ""
 	}
-	core.LogStart(fmt.Sprintf(" enrich=%v emit=%s%s tag=%s", !cfg.Passthrough, cfg.Emit, target, cfg.EmitTag))
+	core.LogStart(fmt.Sprintf(" emit=%s%s tag=%s", cfg.Emit, target, cfg.EmitTag))
+	if passThrough {
+		in.log.Warnf("pass-through benchmark build: records are re-emitted UNCHANGED, never enriched; not for use outside scripts/bench-pipeline.sh")
+	}
 	return in, nil
 }
 
@@ -205,7 +208,7 @@ func (in *Output) Flush(chunk []byte, tag string) (code FlushCode) {
 	b := in.bufs.Get().(*buffers)
 	defer in.bufs.Put(b)
 	var trailing int
-	if in.cfg.Passthrough {
+	if passThrough {
 		b.out, b.ends, trailing = in.enr.Passthrough(b.out[:0], b.ends[:0], chunk)
 	} else {
 		var st enrich.Stats

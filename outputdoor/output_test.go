@@ -1,3 +1,5 @@
+//go:build !passthrough
+
 package outputdoor
 
 import (
@@ -5,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,102 +18,8 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/instance"
-	"github.com/auditx/auditx/internal/mpjson"
 	"github.com/auditx/auditx/outputdoor/forward"
 )
-
-// fakeEmitter records what it is sent and fails on demand.
-type fakeEmitter struct {
-	mu     sync.Mutex
-	sends  []sent
-	err    error
-	panics bool
-	closed int
-}
-
-type sent struct {
-	tag    string
-	events []byte
-	count  int
-}
-
-func (f *fakeEmitter) Send(tag string, events []byte, count int) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.panics {
-		panic("emitter exploded")
-	}
-	if f.err != nil {
-		return f.err
-	}
-	f.sends = append(f.sends, sent{tag, bytes.Clone(events), count})
-	return nil
-}
-
-func (f *fakeEmitter) Close() error { f.mu.Lock(); f.closed++; f.mu.Unlock(); return nil }
-
-func (f *fakeEmitter) events() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, s := range f.sends {
-		n += s.count
-	}
-	return n
-}
-
-type harness struct {
-	in    *Output
-	em    *fakeEmitter
-	noAck *fakeEmitter
-	log   *bytes.Buffer
-}
-
-func newHarness(t *testing.T, props config.Map, mutate ...func(*Deps)) *harness {
-	t.Helper()
-	cfg, err := config.Parse(props)
-	require.NoError(t, err)
-	h := &harness{em: &fakeEmitter{}, noAck: &fakeEmitter{}, log: &bytes.Buffer{}}
-	deps := Deps{Emitter: h.em, NoAckEmitter: h.noAck, Log: instance.NewLogger(&syncWriter{w: h.log}, "test", instance.LevelDebug),
-		ThreadID: func() int { return 1 }, SelfListening: func(string, string) bool { return false }}
-	for _, m := range mutate {
-		m(&deps)
-	}
-	h.in, err = New("test", cfg, deps)
-	require.NoError(t, err)
-	t.Cleanup(h.in.Close)
-	return h
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-var cv = mpjson.New()
-
-// event builds [[EventTime(sec, 0), {}], body] from a JSON body.
-func event(t testing.TB, sec uint32, js string) []byte {
-	body, err := cv.ToMsgpack([]byte(js))
-	require.NoError(t, err)
-	b := []byte{0x92, 0x92, 0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), 0, 0, 0, 0, 0x80}
-	return append(b, body...)
-}
-
-func chunkOf(t testing.TB, n int) []byte {
-	var c []byte
-	for i := 0; i < n; i++ {
-		code := [...]string{"100", "422", "102"}[i%3]
-		c = append(c, event(t, uint32(1763626443+i), fmt.Sprintf(`{"event_id":"%s","event_name":"x","seq":%d}`, code, i))...)
-	}
-	return c
-}
 
 func TestFlushEnrichesAndEmits(t *testing.T) {
 	h := newHarness(t, config.Map{})
@@ -229,21 +134,6 @@ func TestLoopWarning(t *testing.T) {
 	assert.Equal(t, "enriched.enriched.audit.x", h.em.sends[0].tag)
 }
 
-func TestPassthrough(t *testing.T) {
-	h := newHarness(t, config.Map{"enrich": "off"})
-	chunk := chunkOf(t, 5)
-	require.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
-	assert.Equal(t, chunk, h.em.sends[0].events, "unchanged")
-	assert.Zero(t, h.in.Enricher().Stats().Records)
-	// Bytes after the last complete event are dropped and counted, as in
-	// the enriching mode.
-	require.Equal(t, FlushOK, h.in.Flush(append(chunk, 0x92, 0x01), "a"))
-	assert.EqualValues(t, 2, h.in.Enricher().Stats().TrailingBytes)
-	var w bytes.Buffer
-	h.in.WriteMetrics(&w)
-	assert.Contains(t, w.String(), `auditx_trailing_bytes_total{instance="test"} 2`)
-}
-
 func TestConcurrentFlushes(t *testing.T) {
 	h := newHarness(t, config.Map{})
 	chunk := chunkOf(t, 50)
@@ -312,19 +202,17 @@ func TestBadCatalogFileFailsNew(t *testing.T) {
 	require.ErrorContains(t, err, "/nonexistent/site.csv")
 }
 
-func TestSelfListening(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "in.sock")
-	ln, err := net.Listen("unix", sock)
-	require.NoError(t, err)
-	defer ln.Close()
-	assert.True(t, selfListening("unix", sock))
-	assert.False(t, selfListening("unix", sock+".other"))
-	tl, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer tl.Close()
-	assert.True(t, selfListening("tcp", tl.Addr().String()))
-	port := tl.Addr().(*net.TCPAddr).Port
-	tl.Close()
-	time.Sleep(10 * time.Millisecond)
-	assert.False(t, selfListening("tcp", fmt.Sprintf("127.0.0.1:%d", port)))
+// The enrich key is deprecated: still accepted (Fluent Bit would refuse a
+// section that sets an unknown key), ignored (records are enriched), and a
+// warning at start says so.
+func TestEnrichKeyDeprecated(t *testing.T) {
+	for _, v := range []string{"off", "on"} {
+		t.Run(v, func(t *testing.T) {
+			h := newHarness(t, config.Map{"enrich": v})
+			require.Equal(t, FlushOK, h.in.Flush(chunkOf(t, 3), "audit.privx"))
+			assert.Contains(t, string(h.em.sends[0].events), "User-logged-in", "enriched")
+			assert.EqualValues(t, 3, h.in.Enricher().Stats().Records)
+			assert.Contains(t, h.log.String(), "[ warn] [output:auditx:test] config key 'enrich' (set to \""+v+"\") is deprecated and has no effect")
+		})
+	}
 }

@@ -182,8 +182,9 @@ func _() {
 	_ = x[outputdoor.FlushRetry-output.FLB_RETRY]
 }
 
-// pluginName is the output name users write in [OUTPUT] Name.
-const pluginName = "auditx"
+// pluginName is the output name users write in [OUTPUT] Name (another one
+// in the pass-through benchmark build: outputdoor/passthrough_on.go).
+const pluginName = outputdoor.Name
 
 // configMaps remembers, per registration structure, the config map auditx
 // gave it (Unregister frees it; a def of a Fluent Bit before v5.1.1 has
