@@ -78,30 +78,6 @@ func (c *Core) Stop() {
 // Enricher returns the core's enricher (for counters and tests).
 func (c *Core) Enricher() *enrich.Enricher { return c.enr }
 
-// Log returns the core's logger.
-func (c *Core) Log() *Logger { return c.log }
-
-// Config returns the section's validated configuration (read only).
-func (c *Core) Config() *config.Config { return c.cfg }
-
-// MetricsAddr returns the address the metrics listener is bound to, or ""
-// when metrics_listen is off.
-func (c *Core) MetricsAddr() string {
-	if c.metrics == nil {
-		return ""
-	}
-	return c.metrics.Addr()
-}
-
-// ReloadNow checks the user catalog files at once (what the interval
-// does); it reports whether a new catalog is in use.
-func (c *Core) ReloadNow() bool {
-	if c.reload == nil {
-		return false
-	}
-	return c.reload.check()
-}
-
 // CatalogCounters returns the reload counters and the catalog size.
 func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
 	if c.reload != nil {

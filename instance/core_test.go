@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,38 +17,9 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
-	"github.com/auditx/auditx/internal/mpjson"
 )
 
-// newFilterWith builds a filter of the given keys whose log lines go to log.
-func newFilterWith(t *testing.T, props config.Map, log *bytes.Buffer) *Filter {
-	t.Helper()
-	cfg, err := config.ParseFilter(props)
-	require.NoError(t, err)
-	var mu sync.Mutex
-	f, err := NewFilter("test", cfg, NewSinkLogger(func(l Level, msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		log.WriteString(levelNames[l] + " " + msg + "\n")
-	}, LevelDebug), nil)
-	require.NoError(t, err)
-	t.Cleanup(f.Close)
-	return f
-}
-
-var cv = mpjson.New()
-
-// event builds [[EventTime(sec, 0), {}], body] from a JSON body.
-func event(t testing.TB, sec uint32, js string) []byte {
-	body, err := cv.ToMsgpack([]byte(js))
-	require.NoError(t, err)
-	b := []byte{0x92, 0x92, 0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), 0, 0, 0, 0, 0x80}
-	return append(b, body...)
-}
-
 const userCatalogHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"
-
-const unknownTag = "auditx_unknown_code"
 
 // A reload replaces, never merges; a broken file keeps the old catalog.
 func TestCatalogReload(t *testing.T) {
@@ -62,23 +32,23 @@ func TestCatalogReload(t *testing.T) {
 	}
 	write(userCatalogHeader + "privx,9001,Site-event-one,,First site event.,,site,configuration,change,success,low,\n")
 	var log bytes.Buffer
-	f := newFilterWith(t, config.Map{"catalog_files": file, "catalog_reload_interval": "1h"}, &log)
+	f := newFilterWith(t, "test", config.Map{"catalog_files": file, "catalog_reload_interval": "1h"}, &log)
 	filter := func(code string) string {
 		var out []byte
 		var st enrich.Stats
-		require.True(t, f.Filter(event(t, 1, `{"event_id":"`+code+`","event_name":"x"}`), func(b []byte) { out = bytes.Clone(b) }, &st))
+		require.True(t, f.Filter(privxEventCode(code), func(b []byte) { out = bytes.Clone(b) }, &st))
 		return string(out)
 	}
 	assert.Contains(t, filter("9001"), "Site-event-one")
-	assert.False(t, f.ReloadNow(), "unchanged file: no reload")
+	assert.False(t, f.reload.check(), "unchanged file: no reload")
 
 	write(userCatalogHeader + "privx,9002,Site-event-two,,Second site event.,,site,configuration,change,success,low,\n")
-	require.True(t, f.ReloadNow())
+	require.True(t, f.reload.check())
 	assert.Contains(t, filter("9002"), "Site-event-two")
-	assert.Contains(t, filter("9001"), unknownTag, "an entry deleted from the file is gone")
+	assert.Contains(t, filter("9001"), enrich.UnknownCodeTag, "an entry deleted from the file is gone")
 
 	write(userCatalogHeader + "privx,9003,Broken,,,,,,,,,\n")
-	assert.False(t, f.ReloadNow())
+	assert.False(t, f.reload.check())
 	assert.Contains(t, log.String(), "site.csv:2")
 	assert.Contains(t, filter("9002"), "Site-event-two", "old catalog kept")
 	reloads, failures, _ := f.CatalogCounters()
@@ -89,10 +59,10 @@ func TestCatalogReload(t *testing.T) {
 // The metrics listener serves the core's counters, then the door's.
 func TestMetricsEndpoint(t *testing.T) {
 	var log bytes.Buffer
-	f := newFilterWith(t, config.Map{"metrics_listen": "127.0.0.1:0"}, &log)
+	f := newFilterWith(t, "test", config.Map{"metrics_listen": "127.0.0.1:0"}, &log)
 	var st enrich.Stats
-	f.Filter(event(t, 1, `{"event_id":"422","event_name":"x"}`), func([]byte) {}, &st)
-	resp, err := http.Get("http://" + f.MetricsAddr() + "/metrics")
+	f.Filter(privxEventCode("422"), func([]byte) {}, &st)
+	resp, err := http.Get("http://" + f.metrics.Addr() + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)

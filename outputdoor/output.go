@@ -32,17 +32,6 @@ const (
 	FlushRetry FlushCode = 2 // FLB_RETRY: Fluent Bit keeps the chunk and flushes it again later
 )
 
-// String names the code as Fluent Bit does.
-func (c FlushCode) String() string {
-	switch c {
-	case FlushOK:
-		return "FLB_OK"
-	case FlushRetry:
-		return "FLB_RETRY"
-	}
-	return "FLB_ERROR"
-}
-
 // Emitter delivers a batch of events (concatenated msgpack) under a tag.
 // forward.Client is the production one; tests use fakes.
 type Emitter interface {

@@ -19,6 +19,7 @@ func TestPassthrough(t *testing.T) {
 	chunk := chunkOf(t, 5)
 	require.Equal(t, FlushOK, h.in.Flush(chunk, "a"))
 	assert.Equal(t, chunk, h.em.sends[0].events, "unchanged")
+	assert.Equal(t, 5, h.em.events())
 	assert.Zero(t, h.in.Enricher().Stats().Records)
 	// Bytes after the last complete event are dropped and counted, as in
 	// the enriching mode.
