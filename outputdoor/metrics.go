@@ -32,26 +32,22 @@ func (h *histogram) observe(d time.Duration) {
 	h.count.Add(1)
 }
 
-// Counters is a snapshot of an output's counters, as exposed in metrics.
+// Counters is a snapshot of the output door's own counters (the core's
+// are the enricher's and the reloader's), as exposed in metrics.
 type Counters struct {
-	Flushes, FlushOK, FlushRetry, FlushError uint64
+	Flushes, FlushRetry, FlushError          uint64
 	Emitted, EmitErrors, EngineThreadFlushes uint64
 	Loops, Panics, Oversize                  uint64
-	CatalogReloads, CatalogReloadErrors      uint64
-	CatalogEntries                           int
 }
 
 // Counters returns the output's counters.
 func (in *Output) Counters() Counters {
-	reloads, failures, entries := in.CatalogCounters()
-	c := Counters{
-		CatalogReloads: reloads, CatalogReloadErrors: failures,
-		Flushes: in.stats.flushes.Load(), FlushOK: in.stats.flushOK.Load(), FlushRetry: in.stats.flushRetry.Load(),
-		FlushError: in.stats.flushError.Load(), Emitted: in.stats.emitted.Load(), EmitErrors: in.stats.emitErrors.Load(),
+	return Counters{
+		Flushes: in.stats.flushes.Load(), FlushRetry: in.stats.flushRetry.Load(), FlushError: in.stats.flushError.Load(),
+		Emitted: in.stats.emitted.Load(), EmitErrors: in.stats.emitErrors.Load(),
 		EngineThreadFlushes: in.stats.engineThread.Load(), Loops: in.stats.loops.Load(), Panics: in.stats.panics.Load(),
-		Oversize: in.stats.oversize.Load(), CatalogEntries: entries,
+		Oversize: in.stats.oversize.Load(),
 	}
-	return c
 }
 
 // WriteMetrics writes the output's metrics in the Prometheus text format:

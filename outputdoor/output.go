@@ -87,10 +87,10 @@ type buffers struct {
 }
 
 type counters struct {
-	flushes, flushOK, flushRetry, flushError atomic.Uint64
-	emitted, emitErrors, engineThread        atomic.Uint64
-	loops, panics, oversize                  atomic.Uint64
-	latency                                  histogram
+	flushes, flushRetry, flushError   atomic.Uint64
+	emitted, emitErrors, engineThread atomic.Uint64
+	loops, panics, oversize           atomic.Uint64
+	latency                           histogram
 }
 
 // New builds an output from cfg: the catalog with the user files, the
@@ -174,11 +174,9 @@ func (in *Output) Flush(chunk []byte, tag string) (code FlushCode) {
 			code = FlushRetry
 		}
 		switch code {
-		case FlushOK:
-			in.stats.flushOK.Add(1)
 		case FlushRetry:
 			in.stats.flushRetry.Add(1)
-		default:
+		case FlushError:
 			in.stats.flushError.Add(1)
 		}
 		in.stats.latency.observe(time.Since(start))
