@@ -39,7 +39,7 @@ type Emitter interface {
 	Close() error
 }
 
-// Deps are an instance's collaborators; zero fields get production defaults.
+// Deps are an output's collaborators; zero fields get production defaults.
 type Deps struct {
 	// Emitter overrides the emitter built from the config.
 	Emitter Emitter
