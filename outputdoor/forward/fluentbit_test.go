@@ -20,7 +20,7 @@ import (
 )
 
 // fluentBitEnv names the Fluent Bit binary for TestRealFluentBit, e.g.
-// go test ./forward/ -run Real   (Fluent Bit from FLUENT_BIT_BIN, PATH or /opt/fluent-bit)
+// go test ./outputdoor/forward/ -run Real   (Fluent Bit from FLUENT_BIT_BIN, PATH or /opt/fluent-bit)
 
 // realFluentBit runs fluent-bit with in_forward on a unix socket and a
 // stdout json_lines output, and collects the printed records.
