@@ -8,6 +8,10 @@ BIN        := bin
 PLUGIN     := $(BIN)/flb-filter_auditx.so
 OUTPUT     := $(BIN)/out_auditx.so
 CLI        := $(BIN)/auditx
+# The pass-through benchmark build of the output door (-tags passthrough:
+# records re-emitted unchanged, [OUTPUT] Name auditx_passthrough), for
+# make bench-pipeline's pipeline P only: never in bin/, never shipped.
+PASSTHROUGH := bench/out/passthrough/out_auditx_passthrough.so
 FUZZTIME   ?= 5m
 # make test's fuzz pass, per target: long enough for a loaded machine to
 # gather the baseline corpus before the deadline (10s was not, once).
@@ -25,12 +29,17 @@ all: build
 build: plugin cli
 
 plugin: $(PLUGIN) $(OUTPUT)
-$(PLUGIN): $(shell find plugin catalog config enrich forward instance internal -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
+$(PLUGIN): $(shell find plugin catalog config enrich instance outputdoor internal -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.csv' -o -name '*.json' 2>/dev/null) go.mod
 	@mkdir -p $(BIN)
 	$(GO) build -buildmode=c-shared -o $@ ./plugin
 	@rm -f $(BIN)/flb-filter_auditx.h
 $(OUTPUT): $(PLUGIN)
 	ln -sf flb-filter_auditx.so $@
+
+$(PASSTHROUGH): $(PLUGIN)
+	@mkdir -p $(dir $@)
+	$(GO) build -tags passthrough -buildmode=c-shared -o $@ ./plugin
+	@rm -f $(basename $@).h
 
 cli:
 	@mkdir -p $(BIN)
@@ -44,6 +53,7 @@ test: unit fuzz-short e2e
 unit:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/e2e$$')
+	$(GO) test -race -count=1 -tags passthrough ./outputdoor
 
 e2e:
 	@set -o pipefail; $(GO) test -race -count=1 -timeout 30m -json ./e2e | $(GO) run ./internal/testsummary -name e2e
@@ -69,10 +79,10 @@ soak: plugin
 	AUDITX_SOAK=$(SOAK) $(GO) test ./e2e -run 'TestSoak|TestFilterSoak' -count=1 -v -timeout 0
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./forward
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./outputdoor/forward
 
 # BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
-bench-pipeline: plugin cli
+bench-pipeline: plugin cli $(PASSTHROUGH)
 	scripts/bench-pipeline.sh
 
 # make bench-compare BASE=<rev> [COUNT=10] [BENCH=regex] [PKGS=./enrich]: the
@@ -83,6 +93,7 @@ bench-compare:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
+	$(GO) vet -tags passthrough ./outputdoor ./plugin
 	$(GO) run $(STATICCHECK) ./...
 	@out=$$($(GO) run $(GOVULNCHECK) ./... 2>&1); rc=$$?; echo "$$out"; \
 	  if [ $$rc -ne 0 ] && echo "$$out" | grep -q "fetching vulnerabilities"; then \

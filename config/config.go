@@ -66,7 +66,6 @@ const (
 // Config is the validated configuration of one auditx output instance.
 type Config struct {
 	Enrich          enrich.Options
-	Passthrough     bool     // enrich off: re-emit records unchanged (measures the hop)
 	CatalogFiles    []string // user catalog files, overlaid in order
 	CatalogReload   time.Duration
 	Emit            Emit
@@ -81,6 +80,9 @@ type Config struct {
 	MaxMessageBytes int
 	MetricsListen   string
 	ID              string // instance name in logs and metrics
+	// Deprecated says, one line a key, which deprecated keys the section
+	// sets and what to do instead; the door logs each as a warning at start.
+	Deprecated []string
 }
 
 // Tag returns the tag to emit for records that arrived under tag.
@@ -169,7 +171,10 @@ func Parse(g Getter) (*Config, error) {
 		e.Zone, e.ZoneName = loc, tz
 	}
 	e.EventOriginal = p.on("event_original")
-	c.Passthrough = !p.on("enrich")
+	if v := strings.TrimSpace(p.g.Get("enrich")); v != "" {
+		p.on("enrich") // a bad value is still refused, as before
+		c.Deprecated = append(c.Deprecated, fmt.Sprintf("config key 'enrich' (set to %q) is deprecated and has no effect: records are always enriched; remove the key (CHANGELOG.md)", v))
+	}
 	if p.choice("emit") == "stdout" {
 		c.Emit = EmitStdout
 	}

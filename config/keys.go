@@ -147,7 +147,7 @@ var Keys = []Key{
 		Description: "keep the vendor's record, before auditx's changes, as JSON in event.original",
 		Notes:       "One allocation a record."},
 	{Name: "enrich", Default: "on", Doors: Output, Kind: Switch,
-		Description: "off re-emits records unchanged (measures the re-emission hop alone)"},
+		Description: "deprecated: accepted and ignored (records are always enriched), with a warning at start; remove it (CHANGELOG.md)"},
 	{Name: "emit", Default: "forward", Doors: Output, Kind: Choice, Choices: []string{"forward", "stdout"},
 		Description: "forward (Forward protocol to an in_forward) or stdout (enriched JSON lines, for debugging)",
 		Notes:       "`stdout` writes JSON lines `{\"tag\",\"time\",\"metadata\",\"record\"}`."},

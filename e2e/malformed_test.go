@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
-	"github.com/auditx/auditx/forward"
 	"github.com/auditx/auditx/forward/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
+	"github.com/auditx/auditx/outputdoor/forward"
 )
 
 // oddCase is one hand-built event sent into Fluent Bit's in_forward.

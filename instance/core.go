@@ -12,8 +12,8 @@ import (
 
 // Core is what both doors share, built once per Fluent Bit section: the
 // enricher over the embedded catalog and the user files, the catalog
-// reloader, the optional metrics listener and the logger. The output door
-// (Instance) and the filter door (Filter) each wrap one Core.
+// reloader, the optional metrics listener and the logger. The filter door
+// (Filter) and the output door (outputdoor.Output) each wrap one Core.
 type Core struct {
 	Name    string
 	cfg     *config.Config
@@ -26,10 +26,10 @@ type Core struct {
 	onCatalog func(entries int, failed bool)
 }
 
-// newCore loads the catalog (embedded tables plus cfg's user files) and
+// NewCore loads the catalog (embedded tables plus cfg's user files) and
 // builds the enricher. The reloader and metrics listener start later
-// (start), once the door that owns the core can answer for its metrics.
-func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
+// (Start), once the door that owns the core can answer for its metrics.
+func NewCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
 	cat, err := catalog.Load(cfg.CatalogFiles...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog_files: %w", err)
@@ -45,17 +45,17 @@ func newCore(name string, cfg *config.Config, log *Logger) (*Core, error) {
 	return &Core{Name: name, cfg: cfg, enr: enr, log: log}, nil
 }
 
-// start begins the background work: the catalog reloader (user files and
+// Start begins the background work: the catalog reloader (user files and
 // an interval) and the metrics listener (metrics_listen), which serves
-// write.
-func (c *Core) start(write func(io.Writer)) error {
+// write (the door's WriteMetrics). On an error nothing is left running.
+func (c *Core) Start(write func(io.Writer)) error {
 	if len(c.cfg.CatalogFiles) > 0 && c.cfg.CatalogReload > 0 {
 		c.reload = startReloader(c, c.cfg.CatalogFiles, c.cfg.CatalogReload)
 	}
 	if c.cfg.MetricsListen != "" {
 		m, err := startMetrics(c.log, write, c.cfg.MetricsListen)
 		if err != nil {
-			c.stop()
+			c.Stop()
 			return fmt.Errorf("metrics_listen %q: %w", c.cfg.MetricsListen, err)
 		}
 		c.metrics = m
@@ -63,8 +63,8 @@ func (c *Core) start(write func(io.Writer)) error {
 	return nil
 }
 
-// stop ends the background work; idempotent.
-func (c *Core) stop() {
+// Stop ends the background work; idempotent.
+func (c *Core) Stop() {
 	if c.reload != nil {
 		c.reload.stop()
 		c.reload = nil
@@ -78,27 +78,15 @@ func (c *Core) stop() {
 // Enricher returns the core's enricher (for counters and tests).
 func (c *Core) Enricher() *enrich.Enricher { return c.enr }
 
-// Log returns the core's logger.
-func (c *Core) Log() *Logger { return c.log }
-
-// ReloadNow checks the user catalog files at once (what the interval
-// does); it reports whether a new catalog is in use.
-func (c *Core) ReloadNow() bool {
-	if c.reload == nil {
-		return false
-	}
-	return c.reload.check()
-}
-
 // CatalogCounters returns the reload counters and the catalog size.
 func (c *Core) CatalogCounters() (reloads, failures uint64, entries int) {
 	s := c.enr.Stats()
 	return s.CatalogReloads, s.CatalogReloadErrors, c.enr.Catalog().Len()
 }
 
-// exitSummary is the counters line both doors log at exit (the counters of
+// LogExit logs the counters line both doors write at exit (the counters of
 // enrich's table marked Exit); extra is appended (each door's own counters).
-func (c *Core) exitSummary(extra string) {
+func (c *Core) LogExit(extra string) {
 	c.log.Infof("exit: %s%s", c.enr.Stats(), extra)
 	if sum := c.unknownSummary(5); sum != "" {
 		// Codes are record content: only at debug level (the metrics
@@ -107,8 +95,27 @@ func (c *Core) exitSummary(extra string) {
 	}
 }
 
-// startLine logs what the core enriches with.
-func (c *Core) startLine(extra string) {
+// LogStart logs what the core enriches with; extra is inserted after the
+// schema (the output door adds its target). Each deprecated key the section
+// sets gets a warning of its own.
+func (c *Core) LogStart(extra string) {
 	c.log.Infof("vendor=%s schema=%s%s catalog=%d entries%s",
 		vendorName(c.cfg.Enrich.Vendor), c.cfg.Enrich.Schema, extra, c.enr.Catalog().Len(), filesNote(c.cfg.CatalogFiles))
+	for _, d := range c.cfg.Deprecated {
+		c.log.Warnf("%s", d)
+	}
+}
+
+func vendorName(id string) string {
+	if id == "" {
+		return config.VendorAuto
+	}
+	return id
+}
+
+func filesNote(files []string) string {
+	if len(files) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (with %d user file(s))", len(files))
 }

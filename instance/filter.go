@@ -34,17 +34,17 @@ const MaxKeptBuffer = 4 << 20
 // nil, is told of every catalog reload (the new size, or failed), from the
 // reloader's goroutine.
 func NewFilter(name string, cfg *config.Config, log *Logger, onCatalog func(entries int, failed bool)) (*Filter, error) {
-	core, err := newCore(name, cfg, log)
+	core, err := NewCore(name, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	core.onCatalog = onCatalog
 	f := &Filter{Core: core}
 	f.bufs.New = func() any { return new([]byte) }
-	if err := core.start(f.WriteMetrics); err != nil {
+	if err := core.Start(f.WriteMetrics); err != nil {
 		return nil, err
 	}
-	core.startLine("")
+	core.LogStart("")
 	return f, nil
 }
 
@@ -111,8 +111,8 @@ func (f *Filter) Counters() FilterCounters {
 // WriteMetrics writes the filter's metrics in the Prometheus text format.
 func (f *Filter) WriteMetrics(w io.Writer) {
 	c := f.Counters()
-	writeCoreMetrics(w, f.Core)
-	counter := promCounters(w, f.Name)
+	f.Core.WriteMetrics(w)
+	counter := CounterWriter(w, f.Name)
 	counter("filter_calls_total", "Filter calls (one per append of records).", c.Calls)
 	counter("filter_modified_total", "Calls answered FLB_FILTER_MODIFIED.", c.Modified)
 	counter("filter_untouched_total", "Calls answered FLB_FILTER_NOTOUCH (nothing to enrich, trailing bytes or a recovered panic).", c.Untouched)
@@ -123,7 +123,7 @@ func (f *Filter) WriteMetrics(w io.Writer) {
 // Close stops background work and logs the counters; idempotent per call
 // site (the door calls it once, from cb_exit).
 func (f *Filter) Close() {
-	f.stop()
+	f.Stop()
 	c := f.Counters()
-	f.exitSummary(fmt.Sprintf(" calls=%d modified=%d untouched=%d panics=%d", c.Calls, c.Modified, c.Untouched, c.Panics))
+	f.LogExit(fmt.Sprintf(" calls=%d modified=%d untouched=%d panics=%d", c.Calls, c.Modified, c.Untouched, c.Panics))
 }

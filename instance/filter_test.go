@@ -15,25 +15,33 @@ import (
 )
 
 // privxEvent is one v2 event with a known PrivX code.
-func privxEvent() []byte {
+func privxEvent() []byte { return privxEventCode("425") }
+
+// privxEventCode is one v2 event of PrivX's shape with the given code.
+func privxEventCode(code string) []byte {
 	b := msgp.AppendArrayHeader(nil, 2)
 	b = msgp.AppendArrayHeader(b, 2)
 	b = msgp.AppendInt64(b, 1)
 	b = msgp.AppendMapHeader(b, 0)
 	b = msgp.AppendMapHeader(b, 2)
 	b = msgp.AppendString(b, "event_id")
-	b = msgp.AppendString(b, "425")
+	b = msgp.AppendString(b, code)
 	b = msgp.AppendString(b, "event_name")
 	b = msgp.AppendString(b, "API-client-modified")
 	return b
 }
 
 func newTestFilter(t *testing.T, log *bytes.Buffer) *Filter {
+	return newFilterWith(t, "f", config.Map{"vendor": "privx"}, log)
+}
+
+// newFilterWith builds a filter of the given keys whose log lines go to log.
+func newFilterWith(t *testing.T, name string, props config.Map, log *bytes.Buffer) *Filter {
 	t.Helper()
-	cfg, err := config.ParseFilter(config.Map{"vendor": "privx"})
+	cfg, err := config.ParseFilter(props)
 	require.NoError(t, err)
 	var mu sync.Mutex
-	f, err := NewFilter("f", cfg, NewSinkLogger(func(l Level, msg string) {
+	f, err := NewFilter(name, cfg, NewSinkLogger(func(l Level, msg string) {
 		mu.Lock()
 		defer mu.Unlock()
 		log.WriteString(levelNames[l] + " " + msg + "\n")

@@ -2,7 +2,7 @@
 // `go build -buildmode=c-shared -o out_auditx.so ./plugin`.
 //
 // This file is the cgo door and only translates: Fluent Bit's calls to a
-// *instance.Instance kept per [OUTPUT] section with the Ctx API, Go results
+// *outputdoor.Output kept per [OUTPUT] section with the Ctx API, Go results
 // to FLB_* codes. Every export recovers panics: one escaping into Fluent Bit
 // would abort the whole process.
 package main
@@ -82,10 +82,22 @@ import (
 
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/instance"
+	"github.com/auditx/auditx/outputdoor"
 )
 
-// pluginName is the output name users write in [OUTPUT] Name.
-const pluginName = "auditx"
+// outputdoor.FlushCode is returned to Fluent Bit as is: a compile-time check
+// that its three values are fluent-bit-go's (an index out of range here
+// means they differ).
+func _() {
+	var x [1]struct{}
+	_ = x[outputdoor.FlushError-output.FLB_ERROR]
+	_ = x[outputdoor.FlushOK-output.FLB_OK]
+	_ = x[outputdoor.FlushRetry-output.FLB_RETRY]
+}
+
+// pluginName is the output name users write in [OUTPUT] Name (another one
+// in the pass-through benchmark build: outputdoor/passthrough_on.go).
+const pluginName = outputdoor.Name
 
 // configMaps remembers, per registration structure, the config map auditx
 // gave it (Unregister frees it; a def of a Fluent Bit before v5.1.1 has
@@ -160,7 +172,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret C.int) {
 		outputLog(name).Errorf("%s", err)
 		return output.FLB_ERROR
 	}
-	in, err := instance.New(name, cfg, instance.Deps{})
+	in, err := outputdoor.New(name, cfg, outputdoor.Deps{})
 	if err != nil {
 		outputLog(name).Errorf("%s", err)
 		return output.FLB_ERROR
@@ -170,12 +182,12 @@ func FLBPluginInit(plugin unsafe.Pointer) (ret C.int) {
 }
 
 // FLBPluginFlushCtx enriches and re-emits one chunk. The chunk is read in
-// place (never kept past the return). Return codes: see instance.Flush.
+// place (never kept past the return). Return codes: see outputdoor.Output.Flush.
 //
 //export FLBPluginFlushCtx
 func FLBPluginFlushCtx(ctx, data unsafe.Pointer, length C.size_t, tag *C.char) (ret C.int) {
 	defer recoverTo("flush", &ret, output.FLB_RETRY)
-	in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance)
+	in, ok := output.FLBPluginGetContext(ctx).(*outputdoor.Output)
 	if !ok {
 		outputLog(pluginName).Errorf("flush without an instance: init did not run")
 		return output.FLB_ERROR
@@ -202,7 +214,7 @@ func FLBPluginFlush(data unsafe.Pointer, length C.size_t, tag *C.char) C.int {
 //export FLBPluginExitCtx
 func FLBPluginExitCtx(ctx unsafe.Pointer) (ret C.int) {
 	defer recoverTo("exit", &ret, output.FLB_ERROR)
-	if in, ok := output.FLBPluginGetContext(ctx).(*instance.Instance); ok {
+	if in, ok := output.FLBPluginGetContext(ctx).(*outputdoor.Output); ok {
 		in.Close()
 	}
 	return output.FLB_OK

@@ -14,9 +14,21 @@
 #       the input's own thread
 #   PC  as PT with a condition every record meets: Fluent Bit then calls
 #       auditx once per record (its cost per record)
-#   P   tail -> auditx output, enrich off (pass-through) -> in_forward (unix socket) -> counter, workers 1
-#   C   tail -> auditx output (enrich on)               -> in_forward (unix socket) -> counter, workers 1
+#   P   tail -> auditx's pass-through build -> in_forward (unix socket) -> counter, workers 1
+#   C   tail -> auditx output                -> in_forward (unix socket) -> counter, workers 1
 #   D   as C with workers 2
+#
+# P measures the re-emission hop alone, the ceiling of the output door: it
+# loads the pass-through build, bench/out/passthrough/out_auditx_passthrough.so,
+# which make bench-pipeline builds with `go build -tags passthrough` (see
+# outputdoor/passthrough_on.go). That library re-emits every chunk's events
+# unchanged and registers as `[OUTPUT] Name auditx_passthrough`, so that a
+# configuration written for auditx cannot start with it. It is a benchmark
+# tool: never ship it (it is not in bin/ nor in the image), and never load it
+# into a Fluent Bit beside auditx's library (one Fluent Bit process holds one
+# Go runtime; each run here loads one library). A BASE from before the
+# pass-through build (no outputdoor/passthrough_on.go) runs P@base with its
+# own library and its `enrich off` key instead.
 #
 # and prints a markdown table: wall time from the start of fluent-bit until
 # the last output has counted all N records, the records/s, the ratios to A
@@ -56,8 +68,9 @@
 #   KEEP=1           keep the run directories (configs, logs) and the BASE
 #                    worktree (a later run with the same BASE reuses it)
 #   BASE=<git rev>   also benchmark that revision, in the same run: its
-#                    plugin (bin/flb-filter_auditx.so, bin/out_auditx.so) and
-#                    CLI are built in a temporary git worktree,
+#                    plugin (bin/flb-filter_auditx.so, bin/out_auditx.so, and
+#                    its pass-through build when it has one) and CLI are
+#                    built in a temporary git worktree,
 #                    bench/base/<short rev> (git-ignored, removed at exit
 #                    unless KEEP=1). Every selected pipeline that uses auditx
 #                    (F FT PT PC P C D, and B, whose Lua script the base CLI
@@ -97,6 +110,7 @@ KEEP=${KEEP:-}
 BASE=${BASE:-}
 OUT=bench/out
 SO=$ROOT/bin/out_auditx.so
+PASS_SO=$ROOT/bench/out/passthrough/out_auditx_passthrough.so
 FILTER_SO=$ROOT/bin/flb-filter_auditx.so
 CLI=$ROOT/bin/auditx
 LUA=$ROOT/$OUT/auditx.lua
@@ -124,6 +138,9 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
 done
 { [ -f "$SO" ] && [ -f "$FILTER_SO" ]; } || die "$FILTER_SO or $SO missing: run make bench-pipeline (it builds bin/flb-filter_auditx.so, bin/out_auditx.so and bin/auditx)"
+case " $PIPELINES $PROFILE " in
+  *" P "*) [ -f "$PASS_SO" ] || die "$PASS_SO missing: run make bench-pipeline (it builds the pass-through build for P)" ;;
+esac
 [ -x "$CLI" ] || die "$CLI missing: run make bench-pipeline"
 mkdir -p "$OUT"
 
@@ -131,7 +148,7 @@ mkdir -p "$OUT"
 # BASE_LACKS lists, for the table, what it cannot run and why.
 declare -A BASE_OK=()
 BASE_LACKS=()
-BASE_SO= BASE_FILTER_SO= BASE_LUA= BASE_SHORT= BASE_TITLE=
+BASE_SO= BASE_PASS_SO= BASE_FILTER_SO= BASE_LUA= BASE_SHORT= BASE_TITLE=
 # symbols LIB: the dynamic symbols that LIB defines.
 symbols() {
   if command -v nm >/dev/null; then nm -D --defined-only "$1"; else go tool nm "$1"; fi 2>/dev/null | awk '{print $NF}'
@@ -169,6 +186,15 @@ build_base() {
       die "base $BASE_SHORT: its plugin does not build (above)"
     rm -f "$BASE_DIR/bin/flb-filter_auditx.h"
     ln -sf flb-filter_auditx.so "$BASE_SO"
+    # P@base: the base's pass-through build if it has one; else (a base
+    # from before it) its own library with `enrich off`.
+    if [ -f "$BASE_DIR/outputdoor/passthrough_on.go" ]; then
+      log "base $BASE_SHORT: building its pass-through build"
+      BASE_PASS_SO=$BASE_DIR/bin/passthrough/out_auditx_passthrough.so
+      (cd "$BASE_DIR" && CGO_ENABLED=1 go build -tags passthrough -buildmode=c-shared -o "$BASE_PASS_SO" ./plugin) ||
+        die "base $BASE_SHORT: its pass-through build does not build (above)"
+      rm -f "${BASE_PASS_SO%.so}.h"
+    fi
     local syms
     syms=$(symbols "$BASE_FILTER_SO")
     if grep -qx filter_auditx_plugin <<<"$syms"; then
@@ -229,16 +255,17 @@ describe() {
     FT) echo "tail threaded → auditx filter → counter" ;;
     PT) echo "tail threaded + auditx processor → counter" ;;
     PC) echo "tail threaded + auditx processor with a condition → counter" ;;
-    P) echo "tail → auditx enrich off → in_forward → counter, workers 1" ;;
+    P) echo "tail → auditx pass-through build → in_forward → counter, workers 1" ;;
     C) echo "tail → auditx → in_forward → counter, workers 1" ;;
     D) echo "tail → auditx → in_forward → counter, workers 2" ;;
   esac
 }
 
-# config PIPELINE DIR PORT LUA: writes DIR/fluent-bit.conf (B runs the
-# Lua script LUA).
+# config PIPELINE DIR PORT LUA [OUTPUT_NAME [KEY_LINE]]: writes
+# DIR/fluent-bit.conf (B runs the Lua script LUA; P, C and D name the output
+# OUTPUT_NAME, default auditx, and add KEY_LINE to its section).
 config() {
-  local p=$1 dir=$2 port=$3 lua=$4 sock=$2/fwd.sock threaded=$THREADED
+  local p=$1 dir=$2 port=$3 lua=$4 out_name=${5:-auditx} key_line=${6:-} sock=$2/fwd.sock threaded=$THREADED
   case $p in AT | FT) threaded=on ;; PT | PC) yaml_config "$p" "$dir" "$port"; return ;; esac
   cat >"$dir/fluent-bit.conf" <<EOF
 [SERVICE]
@@ -307,17 +334,16 @@ EOF
 EOF
       ;;
     P | C | D)
-      local enrich=on workers=1
-      [ "$p" = P ] && enrich=off
+      local workers=1
       [ "$p" = D ] && workers=2
       cat >>"$dir/fluent-bit.conf" <<EOF
 [OUTPUT]
-    Name          auditx
+    Name          $out_name
     Alias         auditx
     Match         audit.*
     vendor        auto
-    enrich        $enrich
-    forward_path  $sock
+${key_line:+    $key_line
+}    forward_path  $sock
     require_ack   on
     timeout       10s
     workers       $workers
@@ -413,15 +439,20 @@ counted() {
 # build; F@base: the BASE build); appends a line to $TSV.
 run() {
   local label=$1 r=$2 prof=${3:-}
-  local p=${1%@base} so=$SO filter_so=$FILTER_SO lua=$LUA
+  local p=${1%@base} so=$SO pass_so=$PASS_SO filter_so=$FILTER_SO lua=$LUA
   if [ "$p" != "$label" ]; then
     [ -n "${BASE_OK[$p]:-}" ] || die "$label: no base build of $p (BASE unset, or the base lacks it: above)"
-    so=$BASE_SO filter_so=$BASE_FILTER_SO lua=$BASE_LUA
+    so=$BASE_SO pass_so=$BASE_PASS_SO filter_so=$BASE_FILTER_SO lua=$BASE_LUA
+  fi
+  # P: the pass-through build, or a base's own library with enrich off.
+  local out_name=auditx key_line=
+  if [ "$p" = P ]; then
+    if [ -n "$pass_so" ]; then so=$pass_so out_name=auditx_passthrough; else key_line="enrich        off"; fi
   fi
   local dir port pid t0 t1 tfirst m count=0 rss cpu ticks threads extra=() retries=0 dropped
   dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
   port=$(free_port)
-  config "$p" "$dir" "$port" "$lua"
+  config "$p" "$dir" "$port" "$lua" "$out_name" "$key_line"
   local conf=$dir/fluent-bit.conf
   case $p in P | C | D) extra=(-e "$so") ;; F | FT) extra=(-e "$filter_so") ;; PT | PC) extra=(-e "$filter_so"); conf=$dir/fluent-bit.yaml ;; esac
   : >"$dir/stdout.log"

@@ -17,7 +17,13 @@
 // a PackedForward payload rejects the whole message (no ack, connection
 // closed) and is reported by [Server.Errors], so tests catch encoding bugs.
 //
+// It is test support for both doors: the sink of the filter door's
+// end-to-end tests (Fluent Bit's out_forward sends to it), the peer of the
+// output door's Forward client (outputdoor/forward) and of its cgo host
+// tests (internal/flbhost). So it lives beside, not inside, the output
+// door's room (outputdoor/).
+//
 // It must not touch: anything outside tests. It is imported only from
 // _test.go files; it depends on the standard library and msgp only (not on
-// package forward, so that package's own tests can use it).
+// package outputdoor/forward, so that package's own tests can use it).
 package forwardtest

@@ -309,6 +309,32 @@ func TestAuditxCoreKeysNeverArrive(t *testing.T) {
 	require.True(t, in.HasContext(), "FLBPluginInit must call FLBPluginSetContext")
 }
 
+// TestAuditxEnrichKeyDeprecated: a section that still sets the deprecated
+// enrich key starts (Fluent Bit's key check passes it), says at start that
+// the key has no effect, and its records are enriched as without it.
+func TestAuditxEnrichKeyDeprecated(t *testing.T) {
+	h, _ := auditx(t)
+	sample, err := ChunkFromJSONLines(samplePath(t, "privx"))
+	require.NoError(t, err)
+	s := forwardtest.Start(t, forwardtest.Options{Network: "unix"})
+	props := forwardProps("privx", s.Addr())
+	props["enrich"] = "off"
+	var in *Instance
+	log, err := CaptureStderr(func() { in = newInstance(t, h, props) })
+	require.NoError(t, err)
+	require.Contains(t, log, `[ warn] [output:auditx:auditx.`, "a warning of the instance")
+	require.Contains(t, log, `config key 'enrich' (set to "off") is deprecated and has no effect`)
+
+	delete(props, "enrich")
+	want := expectEnriched(t, props, "audit.privx", sample.Chunk)
+	require.Equal(t, FLBOK, in.Flush(sample.Chunk, "audit.privx"))
+	got := s.WaitFor(t, len(want), 10*time.Second)
+	require.Len(t, got, len(want))
+	for i := range want {
+		require.Equal(t, want[i].Raw, got[i].Raw, "event %d: enriched as without the key", i)
+	}
+}
+
 func TestAuditxFlushSamples(t *testing.T) {
 	h, _ := auditx(t)
 	for _, vendor := range embeddedVendorIDs(t) {

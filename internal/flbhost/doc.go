@@ -2,7 +2,9 @@
 // plugin (out_auditx.so, `go build -buildmode=c-shared`) into the test
 // process and drives it through the same C ABI, in the same order, as
 // Fluent Bit v5.1.1's Go proxy, so the plugin's exports can be tested
-// without Fluent Bit.
+// without Fluent Bit. What host.go drives is auditx's output door
+// (plugin/out_auditx.go over package outputdoor); filterhost.go drives the
+// filter door the same way, through Fluent Bit's DSO loader.
 //
 // # What it mimics
 //

@@ -89,14 +89,3 @@ func (e *Error) Retryable() bool {
 		return false
 	}
 }
-
-// IsRetryable reports whether err (or any error it wraps) classifies itself
-// as retryable through a Retryable() bool method. A nil error or one that
-// does not classify itself is not retryable.
-func IsRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	return false
-}

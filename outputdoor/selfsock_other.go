@@ -1,6 +1,6 @@
 //go:build !linux
 
-package instance
+package outputdoor
 
 // selfListening cannot tell outside Linux; the workers-0 trap is then only
 // documented.

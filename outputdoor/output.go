@@ -1,38 +1,36 @@
-package instance
+package outputdoor
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
-	"github.com/auditx/auditx/forward"
+	"github.com/auditx/auditx/instance"
+	"github.com/auditx/auditx/outputdoor/forward"
 )
 
-// Code is a Fluent Bit flush return code (fluent-bit-go output/flb_plugin.h).
-type Code int
+// FlushCode is what a flush answers Fluent Bit. The values are those of
+// fluent-bit-go's output package (output/flb_plugin.h: FLB_ERROR 0, FLB_OK 1,
+// FLB_RETRY 2; output/output.go exports them as output.FLB_ERROR,
+// output.FLB_OK, output.FLB_RETRY), which the Go proxy reads back from
+// FLBPluginFlushCtx (src/proxy/go/go.c proxy_go_output_flush: any other
+// value becomes FLB_ERROR). plugin/out_auditx.go checks the three at compile
+// time against fluent-bit-go's.
+type FlushCode int
 
-// Fluent Bit's return codes.
+// The flush codes.
 const (
-	Error Code = 0 // FLB_ERROR: the chunk is dropped
-	OK    Code = 1 // FLB_OK
-	Retry Code = 2 // FLB_RETRY: Fluent Bit keeps the chunk and flushes it again later
+	FlushError FlushCode = 0 // FLB_ERROR: Fluent Bit drops the chunk
+	FlushOK    FlushCode = 1 // FLB_OK: the chunk is delivered
+	FlushRetry FlushCode = 2 // FLB_RETRY: Fluent Bit keeps the chunk and flushes it again later
 )
-
-// String names the code as Fluent Bit does.
-func (c Code) String() string {
-	switch c {
-	case OK:
-		return "FLB_OK"
-	case Retry:
-		return "FLB_RETRY"
-	}
-	return "FLB_ERROR"
-}
 
 // Emitter delivers a batch of events (concatenated msgpack) under a tag.
 // forward.Client is the production one; tests use fakes.
@@ -41,7 +39,7 @@ type Emitter interface {
 	Close() error
 }
 
-// Deps are an instance's collaborators; zero fields get production defaults.
+// Deps are an output's collaborators; zero fields get production defaults.
 type Deps struct {
 	// Emitter overrides the emitter built from the config.
 	Emitter Emitter
@@ -51,7 +49,7 @@ type Deps struct {
 	// Stdout receives emit=stdout lines (default os.Stdout).
 	Stdout io.Writer
 	// Log receives log lines (default: standard error at info level).
-	Log *Logger
+	Log *instance.Logger
 	// ThreadID returns the calling OS thread's id (default: gettid on
 	// Linux; elsewhere 0, and the workers-0 trap is not detected).
 	ThreadID func() int
@@ -60,9 +58,13 @@ type Deps struct {
 	SelfListening func(network, address string) bool
 }
 
-// Instance is one [OUTPUT] auditx section. Flush is safe for concurrent use.
-type Instance struct {
-	*Core
+// Output is one [OUTPUT] auditx section: the shared core and the
+// re-emission. Flush is safe for concurrent use.
+type Output struct {
+	*instance.Core
+	cfg  *config.Config
+	enr  *enrich.Enricher
+	log  *instance.Logger
 	emit Emitter
 	deps Deps
 
@@ -85,18 +87,18 @@ type buffers struct {
 }
 
 type counters struct {
-	flushes, flushOK, flushRetry, flushError atomic.Uint64
-	emitted, emitErrors, engineThread        atomic.Uint64
-	loops, panics, oversize                  atomic.Uint64
-	latency                                  histogram
+	flushes, flushRetry, flushError   atomic.Uint64
+	emitted, emitErrors, engineThread atomic.Uint64
+	loops, panics, oversize           atomic.Uint64
+	latency                           histogram
 }
 
-// New builds an instance from cfg: the catalog with the user files, the
+// New builds an output from cfg: the catalog with the user files, the
 // enricher and the emitter. Anything that cannot be built is an error here,
 // never a nil met in Flush.
-func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
+func New(name string, cfg *config.Config, deps Deps) (*Output, error) {
 	if deps.Log == nil {
-		deps.Log = NewLogger(stderr(), name, LevelInfo)
+		deps.Log = instance.NewLogger(os.Stderr, name, instance.LevelInfo)
 	}
 	if deps.ThreadID == nil {
 		deps.ThreadID = threadID
@@ -104,11 +106,11 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 	if deps.SelfListening == nil {
 		deps.SelfListening = selfListening
 	}
-	core, err := newCore(name, cfg, deps.Log)
+	core, err := instance.NewCore(name, cfg, deps.Log)
 	if err != nil {
 		return nil, err
 	}
-	in := &Instance{Core: core, deps: deps, initTID: deps.ThreadID()}
+	in := &Output{Core: core, cfg: cfg, enr: core.Enricher(), log: deps.Log, deps: deps, initTID: deps.ThreadID()}
 	in.bufs.New = func() any { return &buffers{} }
 	in.emit = deps.Emitter
 	in.maxBatch = cfg.MaxMessageBytes - forward.HeaderAllowance
@@ -125,7 +127,7 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 			in.maxBatch = c.MaxPayload()
 		}
 	}
-	if err := core.start(in.WriteMetrics); err != nil {
+	if err := core.Start(in.WriteMetrics); err != nil {
 		in.emit.Close()
 		return nil, err
 	}
@@ -133,7 +135,10 @@ func New(name string, cfg *config.Config, deps Deps) (*Instance, error) {
 	if cfg.Emit == config.EmitStdout {
 		target = ""
 	}
-	core.startLine(fmt.Sprintf(" enrich=%v emit=%s%s tag=%s", !cfg.Passthrough, cfg.Emit, target, cfg.EmitTag))
+	core.LogStart(fmt.Sprintf(" emit=%s%s tag=%s", cfg.Emit, target, cfg.EmitTag))
+	if passThrough {
+		in.log.Warnf("pass-through benchmark build: records are re-emitted UNCHANGED, never enriched; not for use outside scripts/bench-pipeline.sh")
+	}
 	return in, nil
 }
 
@@ -145,78 +150,63 @@ func forwardConfig(cfg *config.Config, ack bool) forward.Config {
 	}
 }
 
-func vendorName(id string) string {
-	if id == "" {
-		return config.VendorAuto
-	}
-	return id
-}
-
-func filesNote(files []string) string {
-	if len(files) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (with %d user file(s))", len(files))
-}
-
 // Flush enriches one chunk and emits it under the emit tag.
 //
 // Contract (the return codes Fluent Bit acts on):
-//   - OK once the emit target has every record of the chunk (acknowledged
-//     with require_ack on; written with it off).
-//   - Retry when the target is unreachable, times out or refuses: Fluent Bit
-//     keeps the chunk and flushes it again, so nothing is lost
+//   - FlushOK once the emit target has every record of the chunk
+//     (acknowledged with require_ack on; written with it off).
+//   - FlushRetry when the target is unreachable, times out or refuses: Fluent
+//     Bit keeps the chunk and flushes it again, so nothing is lost
 //     (at-least-once; a chunk split over several messages may be re-sent in
-//     part). Also after a recovered panic.
-//   - Error only where a retry can never help: an emitter closed for good.
+//     part). Also after a recovered panic, and after Close.
+//   - FlushError only where a retry can never help: an emitter closed for
+//     good.
 //
 // Malformed records, records without a code and entries that are not events
 // are counted and passed on untouched: they never fail a flush.
-func (in *Instance) Flush(chunk []byte, tag string) (code Code) {
+func (in *Output) Flush(chunk []byte, tag string) (code FlushCode) {
 	start := time.Now()
 	in.stats.flushes.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
 			in.stats.panics.Add(1)
-			in.log.Limitf(LevelError, "panic", "flush panicked, chunk kept for retry: %v", r)
-			code = Retry
+			in.log.Limitf(instance.LevelError, "panic", "flush panicked, chunk kept for retry: %v", r)
+			code = FlushRetry
 		}
 		switch code {
-		case OK:
-			in.stats.flushOK.Add(1)
-		case Retry:
+		case FlushRetry:
 			in.stats.flushRetry.Add(1)
-		default:
+		case FlushError:
 			in.stats.flushError.Add(1)
 		}
 		in.stats.latency.observe(time.Since(start))
 	}()
 	if in.closed.Load() {
-		return Retry
+		return FlushRetry
 	}
 	if len(chunk) == 0 {
-		return OK
+		return FlushOK
 	}
 	if p := in.cfg.TagPrefix(); p != "" && len(tag) >= len(p) && tag[:len(p)] == p {
 		in.stats.loops.Add(1)
-		in.log.Limitf(LevelError, "loop", "records tagged %q came back to auditx: its Match also matches its own emit_tag %q (a loop); exclude the emitted tag from Match (e.g. Match_Regex ^(?!%s).*)",
-			Truncate(tag, 128), in.cfg.EmitTag, regexpQuote(p))
+		in.log.Limitf(instance.LevelError, "loop", "records tagged %q came back to auditx: its Match also matches its own emit_tag %q (a loop); exclude the emitted tag from Match (e.g. Match_Regex ^(?!%s).*)",
+			instance.Truncate(tag, 128), in.cfg.EmitTag, regexp.QuoteMeta(p))
 	}
 	b := in.bufs.Get().(*buffers)
 	defer in.bufs.Put(b)
 	var trailing int
-	if in.cfg.Passthrough {
+	if passThrough {
 		b.out, b.ends, trailing = in.enr.Passthrough(b.out[:0], b.ends[:0], chunk)
 	} else {
 		var st enrich.Stats
 		b.out, b.ends, st = in.enr.Chunk(b.out[:0], b.ends[:0], chunk)
 		trailing = int(st.TrailingBytes)
 		if st.Malformed+st.BadEvents > 0 {
-			in.log.Limitf(LevelWarn, "malformed", "%d malformed record(s) and %d non-event entries passed on untouched", st.Malformed, st.BadEvents)
+			in.log.Limitf(instance.LevelWarn, "malformed", "%d malformed record(s) and %d non-event entries passed on untouched", st.Malformed, st.BadEvents)
 		}
 	}
 	if trailing > 0 {
-		in.log.Limitf(LevelError, "trailing", "chunk ends with %d bytes that are not a complete msgpack object; they were dropped", trailing)
+		in.log.Limitf(instance.LevelError, "trailing", "chunk ends with %d bytes that are not a complete msgpack object; they were dropped", trailing)
 	}
 	emitter := in.emit
 	if in.cfg.Emit == config.EmitForward && in.cfg.RequireAck && in.deps.ThreadID() == in.initTID && in.selfTarget() {
@@ -224,16 +214,16 @@ func (in *Instance) Flush(chunk []byte, tag string) (code Code) {
 		// that must also read the socket and send the ack: waiting would
 		// deadlock. Write without waiting, and say how to fix it.
 		in.stats.engineThread.Add(1)
-		in.log.Limitf(LevelError, "engine-thread", "the flush runs on Fluent Bit's engine thread (workers 0) and the forward target %s is this Fluent Bit's own in_forward: waiting for its ack would deadlock, so records are sent WITHOUT ack (at-most-once). Fix: set 'workers 1' on this [OUTPUT] (or 'threaded on' on the [INPUT] forward)", in.cfg.ForwardAddress)
+		in.log.Limitf(instance.LevelError, "engine-thread", "the flush runs on Fluent Bit's engine thread (workers 0) and the forward target %s is this Fluent Bit's own in_forward: waiting for its ack would deadlock, so records are sent WITHOUT ack (at-most-once). Fix: set 'workers 1' on this [OUTPUT] (or 'threaded on' on the [INPUT] forward)", in.cfg.ForwardAddress)
 		if emitter = in.noAckEmitter(); emitter == nil {
-			return Retry
+			return FlushRetry
 		}
 	}
 	return in.send(emitter, in.cfg.Tag(tag), b.out, b.ends)
 }
 
 // send emits out in batches of whole events no larger than maxBatch.
-func (in *Instance) send(em Emitter, tag string, out []byte, ends []int) Code {
+func (in *Output) send(em Emitter, tag string, out []byte, ends []int) FlushCode {
 	start, count := 0, 0
 	for i, end := range ends {
 		count++
@@ -244,7 +234,7 @@ func (in *Instance) send(em Emitter, tag string, out []byte, ends []int) Code {
 			// One event bigger than the target accepts in a message
 			// (in_forward closes the connection): it can never be delivered.
 			in.stats.oversize.Add(1)
-			in.log.Limitf(LevelError, "oversize", "an event of %d bytes exceeds max_message_size (%d) and was dropped; raise max_message_size together with in_forward's buffer_max_size", end-start, in.cfg.MaxMessageBytes)
+			in.log.Limitf(instance.LevelError, "oversize", "an event of %d bytes exceeds max_message_size (%d) and was dropped; raise max_message_size together with in_forward's buffer_max_size", end-start, in.cfg.MaxMessageBytes)
 			start, count = end, 0
 			continue
 		}
@@ -252,30 +242,30 @@ func (in *Instance) send(em Emitter, tag string, out []byte, ends []int) Code {
 			in.stats.emitErrors.Add(1)
 			var cls interface{ Retryable() bool }
 			if errors.As(err, &cls) && !cls.Retryable() {
-				in.log.Limitf(LevelError, "emit-fatal", "emit failed and cannot succeed on retry, the chunk is dropped: %v", err)
-				return Error
+				in.log.Limitf(instance.LevelError, "emit-fatal", "emit failed and cannot succeed on retry, the chunk is dropped: %v", err)
+				return FlushError
 			}
-			in.log.Limitf(LevelWarn, "emit", "emit failed, Fluent Bit will retry the chunk: %v", err)
-			return Retry
+			in.log.Limitf(instance.LevelWarn, "emit", "emit failed, Fluent Bit will retry the chunk: %v", err)
+			return FlushRetry
 		}
 		in.stats.emitted.Add(uint64(count))
 		start, count = end, 0
 	}
-	return OK
+	return FlushOK
 }
 
 // selfTarget reports, once per instance, whether the forward target is an
 // in_forward of this very process that runs on the engine thread: its
 // listening socket belongs to this process and no threaded forward input
 // ("threaded on": a thread named flb-in-forward...) exists.
-func (in *Instance) selfTarget() bool {
+func (in *Output) selfTarget() bool {
 	in.selfOnce.Do(func() {
 		in.self = in.deps.SelfListening(in.cfg.ForwardNetwork, in.cfg.ForwardAddress)
 	})
 	return in.self
 }
 
-func (in *Instance) noAckEmitter() Emitter {
+func (in *Output) noAckEmitter() Emitter {
 	in.noAckOnce.Do(func() {
 		in.noAck = in.deps.NoAckEmitter
 		if in.noAck == nil {
@@ -292,28 +282,17 @@ func (in *Instance) noAckEmitter() Emitter {
 
 // Close stops background work and closes the emitters; idempotent. It logs
 // a summary of the counters.
-func (in *Instance) Close() {
+func (in *Output) Close() {
 	if in.closed.Swap(true) {
 		return
 	}
-	in.stop()
+	in.Stop()
 	if in.emit != nil {
 		in.emit.Close()
 	}
 	if in.noAck != nil {
 		in.noAck.Close()
 	}
-	in.exitSummary(fmt.Sprintf(" emitted=%d flushes=%d retries=%d errors=%d",
+	in.LogExit(fmt.Sprintf(" emitted=%d flushes=%d retries=%d errors=%d",
 		in.stats.emitted.Load(), in.stats.flushes.Load(), in.stats.flushRetry.Load(), in.stats.flushError.Load()))
-}
-
-func regexpQuote(s string) string {
-	out := make([]byte, 0, len(s)+4)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '.' || c == '*' || c == '+' || c == '?' || c == '(' || c == ')' || c == '[' || c == ']' || c == '\\' || c == '^' || c == '$' || c == '|' {
-			out = append(out, '\\')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }

@@ -3,70 +3,11 @@ package forward
 import (
 	"errors"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
-
-// Sender is what the plugin needs from the Forward hop; tests of other
-// packages use hand-written fakes. [*Client] implements it.
-type Sender interface {
-	// Send delivers events (concatenated msgpack Fluent Bit events, each
-	// [[EventTime, metadata], body] or [time, body]) under tag as ONE
-	// PackedForward message; count is the number of events (sent as the
-	// "size" option). It returns nil only once the peer has acknowledged
-	// (RequireAck) or the write completed (no ack).
-	Send(tag string, events []byte, count int) error
-	// Close releases the connections; later Sends fail.
-	Close() error
-}
-
-var _ Sender = (*Client)(nil)
-
-// Stats is a snapshot of a Client's counters, taken by [Client.Stats].
-// Counters only grow; OpenConns is a gauge.
-type Stats struct {
-	// Sent counts messages delivered: acknowledged (RequireAck) or written.
-	Sent uint64
-	// SentEvents sums the count argument of delivered messages.
-	SentEvents uint64
-	// Bytes sums the encoded size (after compression) of delivered messages.
-	Bytes uint64
-	// Dials counts connections established.
-	Dials uint64
-	// DialErrors counts failed connection attempts.
-	DialErrors uint64
-	// WriteErrors counts failed message writes.
-	WriteErrors uint64
-	// AckTimeouts counts acks not received within the timeout.
-	AckTimeouts uint64
-	// AckMismatches counts acks carrying another chunk id.
-	AckMismatches uint64
-	// AckErrors counts other ack failures: connection closed by the peer, a
-	// malformed answer, a read error.
-	AckErrors uint64
-	// StaleConns counts idle connections found closed by the peer (or holding
-	// unexpected bytes) and discarded before use.
-	StaleConns uint64
-	// PoolTimeouts counts Sends that found no free connection in time.
-	PoolTimeouts uint64
-	// Rejected counts Sends refused without I/O: too large, invalid
-	// arguments, client closed.
-	Rejected uint64
-	// OpenConns is the number of connections open now.
-	OpenConns int64
-}
-
-// counters are the live, atomically updated Stats.
-type counters struct {
-	sent, sentEvents, bytes               atomic.Uint64
-	dials, dialErrors, writeErrors        atomic.Uint64
-	ackTimeouts, ackMismatches, ackErrors atomic.Uint64
-	staleConns, poolTimeouts, rejected    atomic.Uint64
-	openConns                             atomic.Int64
-}
 
 // slot is one unit of the connection pool: at most one connection plus the
 // buffers a Send needs. A Send owns its slot exclusively from take to put.
@@ -102,8 +43,6 @@ type Client struct {
 
 	mu     sync.Mutex // orders put against Close
 	closed atomic.Bool
-
-	st counters
 }
 
 // NewClient validates cfg and returns a Client. It does not dial: the first
@@ -139,25 +78,6 @@ func NewClient(cfg Config) (*Client, error) {
 // the inflated size.
 func (c *Client) MaxPayload() int { return c.cfg.MaxMessageBytes - HeaderAllowance }
 
-// Stats returns a snapshot of the counters.
-func (c *Client) Stats() Stats {
-	return Stats{
-		Sent:          c.st.sent.Load(),
-		SentEvents:    c.st.sentEvents.Load(),
-		Bytes:         c.st.bytes.Load(),
-		Dials:         c.st.dials.Load(),
-		DialErrors:    c.st.dialErrors.Load(),
-		WriteErrors:   c.st.writeErrors.Load(),
-		AckTimeouts:   c.st.ackTimeouts.Load(),
-		AckMismatches: c.st.ackMismatches.Load(),
-		AckErrors:     c.st.ackErrors.Load(),
-		StaleConns:    c.st.staleConns.Load(),
-		PoolTimeouts:  c.st.poolTimeouts.Load(),
-		Rejected:      c.st.rejected.Load(),
-		OpenConns:     c.st.openConns.Load(),
-	}
-}
-
 // Send delivers events (concatenated msgpack Fluent Bit events, passed
 // through byte for byte) under tag as one PackedForward message
 // [tag, bin(events), {"chunk": id, "size": count}] — gzip-compressed with
@@ -175,18 +95,15 @@ func (c *Client) Stats() Stats {
 // returns.
 func (c *Client) Send(tag string, events []byte, count int) error {
 	if c.closed.Load() {
-		c.st.rejected.Add(1)
 		return &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
 	}
 	if tag == "" || count < 0 {
-		c.st.rejected.Add(1)
 		return &Error{Op: OpEncode, Addr: c.addr, Err: errBadArgs}
 	}
 	if len(events) == 0 {
 		return nil
 	}
 	if len(events) > c.cfg.MaxMessageBytes {
-		c.st.rejected.Add(1)
 		return c.tooLarge()
 	}
 	s, err := c.take()
@@ -208,40 +125,30 @@ func (c *Client) tooLarge() error {
 // send does one Send on the slot it owns.
 func (c *Client) send(s *slot, tag string, events []byte, count int) error {
 	if c.closed.Load() {
-		c.st.rejected.Add(1)
 		return &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
 	}
-	payload, id, total, err := c.encode(s, tag, events, count)
+	payload, id, err := c.encode(s, tag, events, count)
 	if err != nil {
-		c.st.rejected.Add(1)
 		return err
 	}
 	if err := c.connect(s); err != nil {
 		return err
 	}
-	if err := c.write(s, payload); err != nil {
+	if err := c.write(s, payload); err != nil || !c.cfg.RequireAck {
 		return err
 	}
-	if c.cfg.RequireAck {
-		if err := c.awaitAck(s, id); err != nil {
-			return err
-		}
-	}
-	c.st.sent.Add(1)
-	c.st.sentEvents.Add(uint64(count))
-	c.st.bytes.Add(uint64(total))
-	return nil
+	return c.awaitAck(s, id)
 }
 
 // encode builds the message in the slot's buffers: the envelope head, the
 // payload (compressed when asked), the options with a fresh chunk id when
-// acks are required. It returns the payload, the id and the message size.
-func (c *Client) encode(s *slot, tag string, events []byte, count int) (payload, id []byte, total int, err error) {
+// acks are required. It returns the payload and the id.
+func (c *Client) encode(s *slot, tag string, events []byte, count int) (payload, id []byte, err error) {
 	payload = events
 	if c.cfg.Compress {
 		z, err := s.enc.compress(events)
 		if err != nil {
-			return nil, nil, 0, &Error{Op: OpEncode, Addr: c.addr, Err: err}
+			return nil, nil, &Error{Op: OpEncode, Addr: c.addr, Err: err}
 		}
 		payload = z
 	}
@@ -251,11 +158,10 @@ func (c *Client) encode(s *slot, tag string, events []byte, count int) (payload,
 	}
 	s.enc.head = appendHead(s.enc.head[:0], tag, len(payload))
 	s.enc.tail = appendOptions(s.enc.tail[:0], id, count, c.cfg.Compress)
-	total = len(s.enc.head) + len(payload) + len(s.enc.tail)
-	if total > c.cfg.MaxMessageBytes {
-		return nil, nil, 0, c.tooLarge()
+	if len(s.enc.head)+len(payload)+len(s.enc.tail) > c.cfg.MaxMessageBytes {
+		return nil, nil, c.tooLarge()
 	}
-	return payload, id, total, nil
+	return payload, id, nil
 }
 
 // connect gives the slot a usable connection: its idle one when healthy
@@ -264,14 +170,12 @@ func (c *Client) encode(s *slot, tag string, events []byte, count int) (payload,
 func (c *Client) connect(s *slot) error {
 	if s.conn != nil && s.readDeadline {
 		if err := s.conn.SetReadDeadline(time.Time{}); err != nil {
-			c.st.staleConns.Add(1)
 			c.discard(s)
 		}
 		s.readDeadline = false
 	}
 	if s.conn != nil {
 		if err := s.checkIdle(); err != nil {
-			c.st.staleConns.Add(1)
 			c.discard(s)
 		}
 	}
@@ -293,7 +197,6 @@ func (c *Client) write(s *slot, payload []byte) error {
 	s.vec = [3][]byte{}
 	s.bufs = nil
 	if err != nil {
-		c.st.writeErrors.Add(1)
 		c.discard(s)
 		return &Error{Op: OpWrite, Addr: c.addr, Err: err}
 	}
@@ -311,14 +214,6 @@ func (c *Client) awaitAck(s *slot, id []byte) error {
 	if err == nil {
 		return nil
 	}
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		c.st.ackTimeouts.Add(1)
-	case errors.Is(err, ErrAckMismatch):
-		c.st.ackMismatches.Add(1)
-	default:
-		c.st.ackErrors.Add(1)
-	}
 	c.discard(s)
 	return &Error{Op: OpAck, Addr: c.addr, Err: err}
 }
@@ -328,11 +223,8 @@ func (c *Client) dial(s *slot) error {
 	d := net.Dialer{Timeout: c.cfg.Timeout}
 	conn, err := d.Dial(c.cfg.Network, c.cfg.Address)
 	if err != nil {
-		c.st.dialErrors.Add(1)
 		return &Error{Op: OpDial, Addr: c.addr, Err: err}
 	}
-	c.st.dials.Add(1)
-	c.st.openConns.Add(1)
 	s.conn = conn
 	s.readDeadline = false
 	s.raw = nil
@@ -356,7 +248,6 @@ func (c *Client) discard(s *slot) error {
 	s.conn = nil
 	s.raw = nil
 	s.readDeadline = false
-	c.st.openConns.Add(-1)
 	return err
 }
 
@@ -383,10 +274,8 @@ func (c *Client) take() (*slot, error) {
 	case s := <-c.empty:
 		return s, nil
 	case <-c.done:
-		c.st.rejected.Add(1)
 		return nil, &Error{Op: OpClosed, Addr: c.addr, Err: ErrClosed}
 	case <-t.C:
-		c.st.poolTimeouts.Add(1)
 		return nil, &Error{Op: OpPool, Addr: c.addr, Err: ErrPoolTimeout}
 	}
 }

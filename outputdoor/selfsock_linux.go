@@ -1,4 +1,4 @@
-package instance
+package outputdoor
 
 import (
 	"bufio"
@@ -58,28 +58,31 @@ func socketInodes() map[string]bool {
 // "Num RefCount Protocol Flags Type St Inode Path"; Flags 00010000 is
 // __SO_ACCEPTCON (listening).
 func unixListening(path string, inodes map[string]bool) bool {
-	f, err := os.Open("/proc/net/unix")
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 8 || fields[7] != path {
-			continue
-		}
-		if fields[3] == "00010000" && inodes[fields[6]] {
-			return true
-		}
-	}
-	return false
+	return anyLine("/proc/net/unix", func(fields []string) bool {
+		return len(fields) >= 8 && fields[7] == path && fields[3] == "00010000" && inodes[fields[6]]
+	})
 }
 
 // tcpListening: /proc/net/tcp lines are "sl local_address rem_address st
 // ... inode"; st 0A is LISTEN, the port is hex after the colon, the inode is
 // field 9.
 func tcpListening(file string, port int, inodes map[string]bool) bool {
+	return anyLine(file, func(fields []string) bool {
+		if len(fields) < 10 || fields[3] != "0A" {
+			return false
+		}
+		i := strings.LastIndexByte(fields[1], ':')
+		if i < 0 {
+			return false
+		}
+		p, err := strconv.ParseUint(fields[1][i+1:], 16, 32)
+		return err == nil && int(p) == port && inodes[fields[9]]
+	})
+}
+
+// anyLine reports whether match holds for the fields of any line of file
+// (false when it cannot be read).
+func anyLine(file string, match func(fields []string) bool) bool {
 	f, err := os.Open(file)
 	if err != nil {
 		return false
@@ -87,16 +90,7 @@ func tcpListening(file string, port int, inodes map[string]bool) bool {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 10 || fields[3] != "0A" {
-			continue
-		}
-		i := strings.LastIndexByte(fields[1], ':')
-		if i < 0 {
-			continue
-		}
-		p, err := strconv.ParseUint(fields[1][i+1:], 16, 32)
-		if err == nil && int(p) == port && inodes[fields[9]] {
+		if match(strings.Fields(sc.Text())) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package instance
+package outputdoor
 
 import (
 	"bufio"
@@ -10,8 +10,6 @@ import (
 	"github.com/auditx/auditx/internal/mp"
 )
 
-func stderr() io.Writer { return os.Stderr }
-
 // stdoutEmitter writes each event as a JSON line
 // {"tag": ..., "time": ..., "metadata": {...}, "record": {...}} (emit stdout:
 // debugging, demos), converted by internal/mp.
@@ -19,14 +17,13 @@ type stdoutEmitter struct {
 	mu   sync.Mutex
 	w    *bufio.Writer
 	line []byte
-	out  io.Writer
 }
 
 func newStdoutEmitter(w io.Writer) *stdoutEmitter {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &stdoutEmitter{w: bufio.NewWriter(w), out: w}
+	return &stdoutEmitter{w: bufio.NewWriter(w)}
 }
 
 // Send writes the events; an event that cannot be converted is written as

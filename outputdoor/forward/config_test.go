@@ -3,7 +3,6 @@ package forward
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"testing"
 	"time"
@@ -79,12 +78,12 @@ func TestErrorClassifies(t *testing.T) {
 		t.Run(tt.op, func(t *testing.T) {
 			err := &Error{Op: tt.op, Addr: "unix:/s", Err: cause}
 			require.Equal(t, tt.retryable, err.Retryable())
-			require.Equal(t, tt.retryable, IsRetryable(fmt.Errorf("flush: %w", err)))
+			var wrapped *Error
+			require.ErrorAs(t, fmt.Errorf("flush: %w", err), &wrapped, "the class survives wrapping")
+			require.Equal(t, tt.retryable, wrapped.Retryable())
 			require.Equal(t, "forward: "+tt.op+" unix:/s: boom", err.Error())
 			require.ErrorIs(t, err, cause)
 		})
 	}
-	require.False(t, IsRetryable(nil))
-	require.False(t, IsRetryable(io.EOF), "errors that do not classify themselves are not retryable")
 	require.ErrorIs(t, &Error{Op: OpAck, Err: fmt.Errorf("x: %w", os.ErrDeadlineExceeded)}, os.ErrDeadlineExceeded)
 }
