@@ -5,8 +5,8 @@
 local type, pairs, ipairs, next, tostring, tonumber = type, pairs, ipairs, next, tostring, tonumber
 local getmetatable, setmetatable = getmetatable, setmetatable
 local floor, huge = math.floor, math.huge
-local byte, char, find, sub, gsub, lower, upper, format, rep =
-  string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.upper, string.format, string.rep
+local byte, char, find, match, sub, gsub, lower, upper, format, rep =
+  string.byte, string.char, string.find, string.match, string.sub, string.gsub, string.lower, string.upper, string.format, string.rep
 local concat, sort = table.concat, table.sort
 local os_time = os.time
 
@@ -485,17 +485,15 @@ end
 
 -- The instant of an RFC 3339 time (parseRFC3339): seconds and nanoseconds.
 local function parse_rfc3339(b)
-  if type(b) ~= "string" or #b < 20 or byte(b, 5) ~= 45 or byte(b, 8) ~= 45 or byte(b, 14) ~= 58 or byte(b, 17) ~= 58 then
+  if type(b) ~= "string" or #b < 20 then
     return nil
   end
-  local t = byte(b, 11)
-  if t ~= 84 and t ~= 116 and t ~= 32 then
+  local year, month, day, hour, minute, sec = match(b, "^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)")
+  if year == nil then
     return nil
   end
-  local year, month, day = all_digits(sub(b, 1, 4)), all_digits(sub(b, 6, 7)), all_digits(sub(b, 9, 10))
-  local hour, minute, sec = all_digits(sub(b, 12, 13)), all_digits(sub(b, 15, 16)), all_digits(sub(b, 18, 19))
-  if not (year and month and day and hour and minute and sec) or not valid_date(year, month, day)
-    or hour > 23 or minute > 59 or sec > 59 then
+  year, month, day, hour, minute, sec = tonumber(year), tonumber(month), tonumber(day), tonumber(hour), tonumber(minute), tonumber(sec)
+  if not valid_date(year, month, day) or hour > 23 or minute > 59 or sec > 59 then
     return nil
   end
   local rest, nsec = sub(b, 20), 0
@@ -834,9 +832,13 @@ end
 
 -- rfc3339_millis writes an instant as "2006-01-02T15:04:05.000Z"
 -- (evtime.AppendRFC3339Millis: milliseconds truncated).
+local last_sec, last_prefix
 local function rfc3339_millis(sec, nsec)
-  local y, m, d, hh, mm, ss = civil(sec)
-  return format("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, hh, mm, ss, floor(nsec / 1e6))
+  if sec ~= last_sec then -- the records of a chunk share their seconds
+    local y, m, d, hh, mm, ss = civil(sec)
+    last_sec, last_prefix = sec, format("%04d-%02d-%02dT%02d:%02d:%02d.", y, m, d, hh, mm, ss)
+  end
+  return format("%s%03dZ", last_prefix, floor(nsec / 1e6))
 end
 
 -- read_time is the time the filter received (Fluent Bit's read time): a
@@ -1338,8 +1340,8 @@ local function key_less(a, b)
   return type(a) < type(b)
 end
 
--- too_deep: v nests maps and arrays deeper than KEYNAME_MAX_DEPTH (the
--- value itself at depth).
+-- too_deep: v nests maps and arrays deeper than KEYNAME_MAX_DEPTH (v
+-- itself at depth).
 local function too_deep(v, depth)
   if type(v) ~= "table" then
     return false
@@ -1348,7 +1350,7 @@ local function too_deep(v, depth)
     return true
   end
   for _, x in pairs(v) do
-    if too_deep(x, depth + 1) then
+    if type(x) == "table" and too_deep(x, depth + 1) then
       return true
     end
   end
@@ -1357,52 +1359,59 @@ end
 
 local rename_value
 
--- rename_map is the map m with its keys named ECS style, at every depth
--- (keyname.AppendValue). Keys whose names collide are named in key_less
--- order: the first keeps the name, the later ones get _2, _3, ..., each
--- skipping every name another key of the map has or gets.
+-- rename_map names the keys of the map m ECS style, at every depth
+-- (keyname.AppendValue), in place when no two names collide. Colliding
+-- names are given in key_less order: the first keeps the name, the later
+-- ones get _2, _3, ..., each skipping every name another key of the map has
+-- or gets.
 local function rename_map(m)
-  local keys, names, n = {}, {}, 0
+  local keys, own, names, n = {}, {}, {}, 0
   local dup = false
   for k in pairs(m) do
     n = n + 1
     keys[n] = k
     local name = name_of(k)
+    own[n] = name
     if names[name] then
       dup = true
     end
     names[name] = true
   end
-  local out = {}
   if not dup then
+    -- No name is another key's (a name is its own name), so no key is
+    -- overwritten.
     for i = 1, n do
-      local k = keys[i]
-      out[name_of(k)] = rename_value(m[k])
-    end
-  else
-    sort(keys, key_less)
-    local bases, written, next_of = names, {}, {}
-    for i = 1, n do
-      local k = keys[i]
-      local name = name_of(k)
-      if written[name] then
-        local j = next_of[name] or 2
-        local cand
-        repeat
-          cand = name .. "_" .. j
-          j = j + 1
-        until not bases[cand] and not written[cand]
-        next_of[name] = j
-        name = cand
+      local k, name = keys[i], own[i]
+      local v = m[k]
+      if name ~= k then
+        m[k] = nil
       end
-      written[name] = true
-      out[name] = rename_value(m[k])
+      m[name] = rename_value(v)
     end
+    return m
+  end
+  sort(keys, key_less)
+  local out, written, next_of = {}, {}, {}
+  for i = 1, n do
+    local k = keys[i]
+    local name = name_of(k)
+    if written[name] then
+      local j = next_of[name] or 2
+      local cand
+      repeat
+        cand = name .. "_" .. j
+        j = j + 1
+      until not names[cand] and not written[cand]
+      next_of[name] = j
+      name = cand
+    end
+    written[name] = true
+    out[name] = rename_value(m[k])
   end
   return setmetatable(out, getmetatable(m) or MAP_MT)
 end
 
--- rename_value names the keys of the maps in v; arrays are renamed in place.
+-- rename_value names the keys of the maps in v (arrays in place).
 rename_value = function(v)
   if type(v) ~= "table" then
     return v

@@ -114,10 +114,10 @@ func (f *luaFlags) options() (luaOptions, error) {
 		return o, fmt.Errorf("invalid value %q for flag --timezone: %v", o.Timezone, err)
 	}
 	o.zone = zone
+	if err := enrich.CheckNamespace(*f.dsNamespace); err != nil {
+		return o, fmt.Errorf("invalid value %q for flag --data-stream-namespace: %v", *f.dsNamespace, err)
+	}
 	if *f.dataStream {
-		if err := enrich.CheckNamespace(*f.dsNamespace); err != nil {
-			return o, fmt.Errorf("invalid value %q for flag --data-stream-namespace: %v", *f.dsNamespace, err)
-		}
 		o.DataStream = *f.dsNamespace
 	}
 	return o, nil
@@ -564,9 +564,15 @@ func writeLuaHeader(b *bytes.Buffer, cat *catalog.Catalog, vendors []*catalog.Ve
 		line("(return code 1); without a readable one, the read time stays.")
 	}
 	if o.EventTime {
-		line("Zoneless times are read in %s (--timezone)%s.", o.Timezone, luaZoneNote(o.zone))
+		line("Zoneless times are read in %s (--timezone).", o.Timezone)
+		if _, _, bounded := luaZonePeriods(o.zone); bounded {
+			line("Its offset changes up to %d are written below (TZ); a zoneless time after", luaZoneUntilYear)
+			line("them is not read (auditx_no_event_time).")
+		}
 	}
-	line("Data streams: %s.", luaDataStreamNote(o))
+	for _, l := range luaDataStreamNote(o) {
+		line("%s", l)
+	}
 	line("Vendor: %s.", mode)
 	if only == nil {
 		line("Recognition, first rule that matches wins (keys match case-insensitively,")
@@ -632,25 +638,18 @@ func writeLuaHeader(b *bytes.Buffer, cat *catalog.Catalog, vendors []*catalog.Ve
 	b.WriteString(luaHeaderBottom)
 }
 
-// luaZoneNote says how the script knows the zone.
-func luaZoneNote(zone *time.Location) string {
-	_, _, bounded := luaZonePeriods(zone)
-	if !bounded {
-		return ""
-	}
-	return fmt.Sprintf(" (its offset changes up to %d are written below; a zoneless time\n-- after them is not read: auditx_no_event_time)", luaZoneUntilYear)
-}
-
-// luaDataStreamNote says what the script adds for data streams.
-func luaDataStreamNote(o luaOptions) string {
+// luaDataStreamNote says what the script adds for data streams, as comment
+// lines.
+func luaDataStreamNote(o luaOptions) []string {
 	if o.DataStream == "" {
-		return "off (--data-stream=false): no data_stream.*"
+		return []string{"Data streams: off (--data-stream=false): no data_stream.*."}
 	}
-	s := fmt.Sprintf("data_stream.type %q, .dataset <vendor>.audit, .namespace %q; a record\n", enrich.DataStreamType, o.DataStream)
+	lines := []string{fmt.Sprintf("Data streams: data_stream.type %q, .dataset <vendor>.audit, .namespace %q;", enrich.DataStreamType, o.DataStream)}
 	if o.Namespace {
-		return s + fmt.Sprintf("-- auditx does not recognise gets only data_stream, dataset %q", enrich.UnrecognizedDataset)
+		return append(lines, fmt.Sprintf("a record auditx does not recognise gets only data_stream, dataset %q.", enrich.UnrecognizedDataset))
 	}
-	return s + fmt.Sprintf("-- auditx does not recognise, or whose code it cannot read, gets only\n-- data_stream, dataset %q", enrich.UnrecognizedDataset)
+	return append(lines, "a record auditx does not recognise, or whose code it cannot read, gets only",
+		fmt.Sprintf("data_stream, dataset %q.", enrich.UnrecognizedDataset))
 }
 
 // syslogScoreRanges says which score each syslog number gives:

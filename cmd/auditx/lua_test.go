@@ -129,7 +129,7 @@ func TestLuaExportFlags(t *testing.T) {
 		{"fixed offset", []string{"--timezone", "+09:00"}, exitOK, []string{`local TZ_NAME = "+09:00"`, "local TZ_FIRST_OFFSET = 32400", "local TZ_UNTIL = nil"}},
 		{"IANA zone", []string{"--timezone", "Europe/Helsinki", "--data-stream-namespace", "prod"}, exitOK,
 			[]string{`local TZ_NAME = "Europe/Helsinki"`, "{ 1679792400, 10800 }", `local DATA_STREAM_NAMESPACE = "prod"`,
-				"its offset changes up to 2200 are written below"}},
+				"Its offset changes up to 2200 are written below"}},
 		{"bad zone", []string{"--timezone", "Mars/Olympus"}, exitUsage, []string{`invalid value "Mars/Olympus" for flag --timezone`}},
 		{"local zone", []string{"--timezone", "Local"}, exitUsage, []string{`time zone "Local" is refused`}},
 		{"bad offset", []string{"--timezone", "+19:00"}, exitUsage, []string{"up to ±18:00"}},
@@ -809,11 +809,12 @@ func TestLuaKeyNames(t *testing.T) {
 }
 
 // TestLuaDifferences shows where the script and the Go core differ by
-// design (docs/lua-export.md), with the Go core reading the keys in record
-// order as Fluent Bit hands them over: keys of one map whose names collide
-// are suffixed in the byte order of the keys in Lua, in record order in Go.
-// (Through auditx enrich, which reads JSON lines with their keys sorted,
-// they agree.)
+// design (docs/lua-export.md), with the Go core reading the record as
+// Fluent Bit hands it over (keys in record order, floats as floats): keys
+// of one map whose names collide are suffixed in the byte order of the keys
+// in Lua, in record order in Go (through auditx enrich, which reads JSON
+// lines with their keys sorted, they agree); a whole float is an integer to
+// Lua.
 func TestLuaDifferences(t *testing.T) {
 	lua := luaInterpreter(t)
 	lines := []string{
@@ -851,6 +852,25 @@ func TestLuaDifferences(t *testing.T) {
 		require.Equal(t, jsonAny(t, []byte(tc.goNames)), any(g), "Go, %s", lines[i])
 		require.Equal(t, jsonAny(t, []byte(tc.luaNames)), any(l), "Lua, %s", lines[i])
 	}
+
+	// Numbers: Lua has one number type, so a whole float is an integer to
+	// it. An ECS date takes an integer (epoch millis), not a float: Go
+	// moves a float @timestamp, Lua keeps it at the top. A severity is an
+	// integer: Go ignores a float one, Lua reads it.
+	lines = []string{
+		`{"event_id": "425", "created": "2026-11-20T08:14:00Z", "@timestamp": 1763626443000.0}`,
+		`{"event_id": "99999", "created": "2026-11-20T08:14:00Z", "severity": 3.0}`,
+	}
+	got = runLua(t, lua, defaultLuaOptions(), "", nil, lines, false)
+	want, _ = goCore(t, defaultLuaOptions(), "", nil, lines, true)
+	g, l := jsonAny(t, []byte(want[0].body)).(map[string]any), jsonAny(t, []byte(got[0].body)).(map[string]any)
+	require.NotContains(t, g, "@timestamp")
+	require.Contains(t, audit(want[0].body), "timestamp")
+	require.Equal(t, float64(1763626443000), l["@timestamp"])
+	g, l = jsonAny(t, []byte(want[1].body)).(map[string]any), jsonAny(t, []byte(got[1].body)).(map[string]any)
+	require.NotContains(t, g["event"], "severity")
+	require.Equal(t, float64(3), l["event"].(map[string]any)["severity"])
+	require.Equal(t, float64(73), l["event"].(map[string]any)["risk_score_norm"])
 }
 
 // TestLuaRecordOrderGroups: the groups auditx merges into (event,
