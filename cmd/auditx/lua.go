@@ -952,7 +952,7 @@ var luaECSClasses = map[string]string{
 	"object": "object", "nested": "object", "flattened": "flattened",
 }
 
-// luaECSFields returns every path ValueIsECS knows with its class: each
+// luaECSFieldClasses returns every path ValueIsECS knows with its class: each
 // ECS field by its type, and every field set or object with subfields (a
 // prefix of another field) as "parent", as ecsschema's index does.
 func luaECSFieldClasses() map[string]string {
