@@ -26,14 +26,15 @@ const docsRegenerate = "go run ./cmd/auditx catalog export --format markdown -o 
 
 // catalogExport runs "auditx catalog export".
 func (c *cli) catalogExport(args []string) int {
-	fs := c.flagSet("catalog export", "--format csv|json|markdown|lua [--vendor VENDOR] [--catalog FILE]... [-o FILE]",
+	fs := c.flagSet("catalog export", "--format csv|json|markdown|lua [--vendor VENDOR] [--catalog FILE]... [-o FILE] [lua flags]",
 		`Export the catalog (embedded, overlaid with the --catalog files):
   csv       the catalog file format (docs/catalog-format.md), one header row
   json      an array of objects with every field of the entries
   markdown  the reference tables of docs/catalog.md
   lua       a Fluent Bit Lua filter script (function auditx_enrich) doing auditx's
             enrichment with the default code locations, for Fluent Bit without
-            Go plugins; with --vendor, that vendor only (auditx's vendor key)`)
+            Go plugins; with --vendor, that vendor only (auditx's vendor key);
+            the flags marked lua set the plugin keys it follows`)
 	format := choiceFlag{accepted: []string{formatCSV, formatJSON, formatMarkdown, formatLua}}
 	var vendor vendorFlag
 	var files listFlag
@@ -41,6 +42,7 @@ func (c *cli) catalogExport(args []string) int {
 	fs.Var(&vendor, "vendor", "export only the entries of `VENDOR` ("+embeddedIDs()+")")
 	fs.Var(&files, "catalog", "overlay the user catalog `FILE` (repeatable; later files win)")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
+	lua := addLuaFlags(fs)
 	pos, code, done := c.parse(fs, args)
 	if done {
 		return code
@@ -51,6 +53,12 @@ func (c *cli) catalogExport(args []string) int {
 	if format.value == "" {
 		return c.usageError(fs, "--format is required (accepted: %s)", strings.Join(format.accepted, ", "))
 	}
+	luaOpts, err := lua.options()
+	if name := lua.given(fs); name != "" && format.value != formatLua {
+		return c.usageError(fs, "--%s applies to --format lua only", name)
+	} else if err != nil {
+		return c.usageError(fs, "%v", err)
+	}
 	cat, err := catalog.Load(files...)
 	if err != nil {
 		return c.fail("catalog export", "%v", err)
@@ -60,7 +68,12 @@ func (c *cli) catalogExport(args []string) int {
 		return c.usageError(fs, "%v", err)
 	}
 	var buf bytes.Buffer
-	if err := exportCatalog(&buf, cat, format.value, only); err != nil {
+	if format.value == formatLua {
+		err = writeLua(&buf, cat, only, luaOpts)
+	} else {
+		err = exportCatalog(&buf, cat, format.value, only)
+	}
+	if err != nil {
 		return c.fail("catalog export", "%v", err)
 	}
 	if *out == "" || *out == "-" {
@@ -84,7 +97,7 @@ func exportCatalog(w io.Writer, cat *catalog.Catalog, format string, v *catalog.
 	case formatMarkdown:
 		return writeMarkdown(w, cat, v)
 	case formatLua:
-		return writeLua(w, cat, v)
+		return writeLua(w, cat, v, defaultLuaOptions())
 	}
 	return fmt.Errorf("unknown format %q (accepted: %s, %s, %s, %s)", format, formatCSV, formatJSON, formatMarkdown, formatLua)
 }
