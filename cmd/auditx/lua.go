@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "unsafe" // go:linkname of ecsFieldsTSV
 
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
@@ -56,8 +55,8 @@ type luaOptions struct {
 // defaultLuaOptions are the plugin's defaults (config.Parse) but actor,
 // which the script does not do.
 func defaultLuaOptions() luaOptions {
-	return luaOptions{Namespace: true, EventTime: true, Timezone: config.DefaultTimezone, zone: time.UTC,
-		DataStream: config.DefaultDataStreamNamespace}
+	return luaOptions{Namespace: true, EventTime: true, Timezone: config.Lookup("timezone").Default, zone: time.UTC,
+		DataStream: config.Lookup("data_stream_namespace").Default}
 }
 
 // enrichOptions are the Go core's Options that o mirrors, for a fixed
@@ -931,16 +930,6 @@ local TZ = {`, luaString(o.Timezone), first, until)
 	b.WriteString("\n}\n")
 }
 
-// ecsFieldsTSV is internal/ecsschema's generated field list (fields.tsv),
-// which the package embeds but does not export.
-//
-// TODO(lead): replace with an exported accessor of internal/ecsschema
-// (e.g. func Fields(yield func(name, typ string) bool)); the Lua export
-// must not copy the list, and this helper may not edit internal/.
-//
-//go:linkname ecsFieldsTSV github.com/auditx/auditx/internal/ecsschema.fieldsTSV
-var ecsFieldsTSV string
-
 // luaECSClasses names the Elasticsearch types of the ECS field list by
 // what ecsschema.ValueIsECS accepts for them (its package doc's table):
 // one class a check. A type not listed accepts nothing ("other").
@@ -957,16 +946,10 @@ var luaECSClasses = map[string]string{
 // prefix of another field) as "parent", as ecsschema's index does.
 func luaECSFieldClasses() map[string]string {
 	types := map[string]string{}
-	for _, line := range strings.Split(ecsFieldsTSV, "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, typ, ok := strings.Cut(line, "\t")
-		if !ok {
-			continue
-		}
+	ecsschema.Fields(func(name, typ string) bool {
 		types[name] = typ
-	}
+		return true
+	})
 	out := make(map[string]string, len(types)*5/4)
 	for name, typ := range types {
 		if _, seen := out[name]; !seen {

@@ -8,6 +8,20 @@ import (
 //go:embed fields.tsv
 var fieldsTSV string
 
+// Fields calls yield with every ECS field and its Elasticsearch type, in
+// the order of the field list, until yield returns false.
+func Fields(yield func(name, typ string) bool) {
+	for line := range strings.Lines(fieldsTSV) {
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if name, typ, ok := strings.Cut(line, "\t"); ok && !yield(name, typ) {
+			return
+		}
+	}
+}
+
 // MaxPath bounds a dotted path: longer paths name no ECS field (the
 // longest ECS 9.5 field has 66 bytes); it sizes the stack buffers of the
 // byte-slice lookups.
