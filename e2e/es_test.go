@@ -236,7 +236,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	// vendor record must land.
 	rejected := st.partialRejected[0]
 	require.Equal(t, "app", lines[rejected].vendor, "the item failed inside a successful response is an application line")
-	require.NotContains(t, st.stored, rejected, "Fluent Bit re-sent the item rejected inside a successful bulk response: es.c changed, update this test and the README")
+	require.NotContains(t, st.stored, rejected, "Fluent Bit re-sent the item rejected inside a successful bulk response: es.c changed, update this test and docs/elasticsearch.md")
 	for _, d := range st.all {
 		require.False(t, d.key == rejected && d.req > st.partialReq, "the item rejected in request %d was sent again in request %d", st.partialReq, d.req)
 	}
@@ -1140,7 +1140,7 @@ func esCheckActor(t *testing.T, vendor string, rec, doc map[string]any) {
 
 // esLogOnePerVendor logs, for -v, the first document of each vendor (and
 // of the application) in each data stream, as the server stored it (the
-// README's example documents come from here).
+// docs/elasticsearch.md's example documents come from here).
 func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc, lines map[string]esLine) {
 	t.Helper()
 	keys := make([]string, 0, len(stored))
@@ -1161,7 +1161,7 @@ func esLogOnePerVendor(t *testing.T, stored map[string][]esDoc, lines map[string
 	}
 }
 
-// esAnalystQuery runs the README's analyst query, user.name: "<user>" and
+// esAnalystQuery runs the analyst query of docs/elasticsearch.md, user.name: "<user>" and
 // event.outcome: failure, over the stored documents (term queries on
 // keyword fields: exact values), logs the hits and requires hits from more
 // than one vendor: the same fields for every vendor.

@@ -256,7 +256,7 @@ func tailInput(tag, path string) section {
 	)
 }
 
-// auditxOutput is an auditx [OUTPUT] with the settings the README asks for
+// auditxOutput is an auditx [OUTPUT] with the settings docs/output-door.md asks for
 // (workers 1, Retry_Limit no_limits); kv adds or overrides keys.
 func auditxOutput(match string, kv ...string) section {
 	base := []string{"Name", "auditx", "Match", match, "workers", "1", "Retry_Limit", "no_limits", "timeout", "2s"}

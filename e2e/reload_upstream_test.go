@@ -4,7 +4,7 @@ package e2e
 
 // Characterisations of Fluent Bit v5.1.1's hot reload with the output door:
 // these tests pass when Fluent Bit hangs or crashes (the findings 1 and 2
-// of reload_test.go and the README), so they are not part of `make test`.
+// of reload_test.go and docs/reliability.md), so they are not part of `make test`.
 // Run them with
 //
 //	make test-upstream-reload
@@ -37,7 +37,7 @@ func outputThreads(pid int, plugin string) int {
 }
 
 // TestHotReloadHangsWithPendingChunk documents finding 1 above with the
-// configuration the README recommends for normal operation (workers 1, the
+// configuration docs/reliability.md recommends for normal operation (workers 1, the
 // in_forward on a unix socket) and Fluent Bit's default
 // Hot_Reload.Ensure_Thread_Safety on: with records flowing, a SIGHUP never
 // completes. The test waits reloadHangWait for it, checks the log shows the
@@ -72,7 +72,7 @@ func TestHotReloadHangsWithPendingChunk(t *testing.T) {
 	for time.Since(sent) < reloadHangWait {
 		require.True(t, fb.Running(), "fluent-bit exited during the reload: %v; %s", fb.waitErr, crashSummary(fb.Log()))
 		require.NotContains(t, fb.Log(), reloadDone,
-			"the reload completed: Fluent Bit no longer waits for auditx's pending chunk (revisit the README's hot reload section)")
+			"the reload completed: Fluent Bit no longer waits for auditx's pending chunk (revisit the hot reload section of docs/reliability.md)")
 		time.Sleep(100 * time.Millisecond)
 	}
 	log := fb.Log()
@@ -107,7 +107,7 @@ func lastGraceTimer(log string) int {
 // TestHotReloadWorkersCrash documents finding 2 above: with workers 1 Fluent
 // Bit v5.1.1 runs two worker threads for the auditx output, a reload leaves
 // one behind, and the second reload crashes Fluent Bit, whatever
-// Ensure_Thread_Safety says. This is the configuration the README recommends
+// Ensure_Thread_Safety says. This is the configuration docs/reliability.md recommends
 // WITHOUT hot reload; this test shows why it must not be combined with it.
 func TestHotReloadWorkersCrash(t *testing.T) {
 	needFluentBit(t)
@@ -128,7 +128,7 @@ func TestHotReloadWorkersCrash(t *testing.T) {
 	pid := fbPID(fb)
 	start := outputThreads(pid, "auditx")
 	require.Equal(t, 2, start,
-		"threads of the auditx output with workers 1 (Fluent Bit v5.1.1 starts two; if it starts one, the bug is fixed: revisit the README's hot reload section)")
+		"threads of the auditx output with workers 1 (Fluent Bit v5.1.1 starts two; if it starts one, the bug is fixed: revisit the hot reload section of docs/reliability.md)")
 	require.Equal(t, 2, strings.Count(fb.Log(), "[output:auditx:auditx.0] worker #0 started"))
 
 	sighup(t, fb)
@@ -143,7 +143,7 @@ func TestHotReloadWorkersCrash(t *testing.T) {
 	sighup(t, fb)
 	code, exited := fb.WaitExit(reloadTimeout)
 	require.True(t, exited,
-		"fluent-bit survived the second reload with workers 1: the Fluent Bit bug is fixed, revisit the README's hot reload section")
+		"fluent-bit survived the second reload with workers 1: the Fluent Bit bug is fixed, revisit the hot reload section of docs/reliability.md")
 	crash := crashSummary(fb.Log())
 	require.Contains(t, crash, "caught signal (SIGSEGV)")
 	require.Contains(t, crash, "output_thread", "the crash is in an output worker thread")
