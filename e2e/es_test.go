@@ -283,7 +283,7 @@ func TestESDaemonSetConfig(t *testing.T) {
 	require.Equal(t, len(esVendors)+1, fsStreams, "the four vendors' streams and the unrecognized one")
 
 	// Every document: index, enriched fields typed as the template says,
-	// the vendor record laid out as issue 20 says, @timestamp the vendor's
+	// the vendor record laid out as docs/layout.md says, @timestamp the vendor's
 	// time, Kubernetes metadata as the filter wrote it.
 	for k, docs := range st.stored {
 		doc := docs[0]

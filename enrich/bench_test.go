@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// The enrichment core's benchmarks. Targets (README "Performance"): at
+// The enrichment core's benchmarks. Targets (docs/performance.md): at
 // least 2,000,000 PrivX-shaped records/s on one core and at most 1
 // allocation per record. Besides ns/op, each reports ns/record and
 // records/s, so the numbers read the same whatever one operation is.

@@ -37,7 +37,7 @@ const luaZoneUntilYear = 2200
 
 // luaOptions are the plugin keys the script follows, fixed at export time.
 type luaOptions struct {
-	// Namespace is the plugin's vendor_namespace: the layout of issue 20
+	// Namespace is the plugin's vendor_namespace: the vendor namespace layout (docs/layout.md)
 	// (true) or the old one, the vendor's keys left at the top (false).
 	Namespace bool
 	// EventTime is the plugin's event_time: the vendor's event time
@@ -685,7 +685,7 @@ const luaHeaderTop = `-- auditx enrichment as a Fluent Bit Lua filter.
 --
 `
 
-// luaHeaderNamespace describes the layout of issue 20 (vendor_namespace on).
+// luaHeaderNamespace describes the vendor namespace layout (vendor_namespace on).
 const luaHeaderNamespace = `-- Layout (vendor_namespace on): a top-level key of the vendor's record stays
 -- at the top only when its value is ECS already (an ECS field or field set
 -- whose every leaf has its ECS type: the ECS_FIELDS table below); every other
@@ -706,7 +706,7 @@ const luaHeaderNamespace = `-- Layout (vendor_namespace on): a top-level key of 
 --
 `
 
-// luaHeaderOldLayout describes the layout before issue 20
+// luaHeaderOldLayout describes the layout without the vendor namespace
 // (vendor_namespace off).
 const luaHeaderOldLayout = `-- Layout (vendor_namespace off, the old layout): the vendor's keys stay at
 -- the top as they are. Added: event.kind, event.module, event.dataset,

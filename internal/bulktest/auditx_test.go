@@ -14,7 +14,7 @@ import (
 )
 
 // The records auditx ships today, against the rules above: the failures
-// issue 20 counts, and the layout that avoids them (the vendor's record
+// the layout without a namespace meets, and the layout that avoids them (the vendor's record
 // under a flattened <vendor>.audit namespace).
 
 var sampleVendors = []string{"filingbox", "plusauth", "privx", "netop"}
@@ -136,7 +136,7 @@ func TestAuditxRecordsToday(t *testing.T) {
 	})
 }
 
-// auditxNextTemplate is the layout issue 20 asks for, as a test template:
+// auditxNextTemplate is the vendor namespace layout, as a test template:
 // Elastic's built-ins composed by name, the failure store on, and each
 // vendor's record under <vendor>.audit mapped flattened (OpenSearch:
 // flat_object), so no shape of it can conflict and no built-in dynamic

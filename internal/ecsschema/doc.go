@@ -1,4 +1,4 @@
-// Package ecsschema owns what ECS is, for the layout of issue 20: the ECS
+// Package ecsschema owns what ECS is, for the vendor namespace layout (docs/layout.md): the ECS
 // fields and their Elasticsearch types (Lookup, LookupBytes, LookupPath),
 // the top-level names (IsTopLevel), and the decision whether a vendor's
 // top-level key may stay at the top because its value is ECS already

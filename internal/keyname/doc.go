@@ -1,4 +1,4 @@
-// Package keyname owns the ECS-style name of a vendor's key (issue 20,
+// Package keyname owns the ECS-style name of a vendor's key (docs/layout.md,
 // "Names under the namespace"): Append normalises one key, AppendValue
 // re-encodes a msgpack value with every map key normalised at every depth
 // and duplicate names suffixed. Both are pure, cgo-free and allocate nothing
@@ -26,7 +26,7 @@
 //     named Empty ("empty").
 //
 // Consequences worth knowing: "IPv4Address" → "i_pv4_address" and "IDs" →
-// "i_ds" (the upper-upper-lower rule, as issue 20 states it); "2FA" →
+// "i_ds" (the upper-upper-lower rule, as docs/layout.md states it); "2FA" →
 // "2_fa"; "@timestamp" → "timestamp". The name of a name is itself
 // (Append(Append(k)) == Append(k)), and a name holds only [a-z0-9_] and
 // non-ASCII bytes, never "__", never a leading or trailing '_'.
