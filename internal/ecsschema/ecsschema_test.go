@@ -211,7 +211,7 @@ func TestValueIsECS(t *testing.T) {
 		name, key, value string // the value as JSON
 		want             bool
 	}{
-		// The cases of issue 20.
+		// The cases of docs/layout.md.
 		{"string message", "message", `"User not found"`, true},
 		{"object message", "message", `{"severity":"6","userID":"x"}`, false},
 		{"string source", "source", `"HOST"`, false},

@@ -1,4 +1,4 @@
-// Package evtime owns the vendor's event time of issue 20: the time formats
+// Package evtime owns the vendor's event time (docs/layout.md): the time formats
 // a vendor descriptor names (ParseFormat), reading a time from a msgpack
 // value in one of them (Format.Parse, no allocation), the zone of zoneless
 // times (LoadZone, with the tz database embedded), and writing a time back
