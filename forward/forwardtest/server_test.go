@@ -394,3 +394,41 @@ func FuzzServerParse(f *testing.F) {
 		}
 	})
 }
+
+// TestServerAnyBody: with AnyBody, events whose body is not a map of
+// string keys are kept (Body nil, RawBody the exact bytes); without it the
+// same message is refused (TestServerRejects).
+func TestServerAnyBody(t *testing.T) {
+	bodies := []struct {
+		name  string
+		body  []byte
+		isMap bool
+	}{
+		{"array", []byte{0x92, 0x01, 0xa1, 'x'}, false}, //  [1, "x"]
+		{"str", []byte{0xa2, 'h', 'i'}, false},          //  "hi"
+		{"nil", []byte{0xc0}, false},                    //  nil
+		{"int key", []byte{0x81, 0x01, 0x02}, false},    //  {1: 2}
+		{"map", []byte{0x81, 0xa1, 'a', 0x01}, true},    //  {"a": 1}
+	}
+	var payload []byte
+	for _, b := range bodies {
+		payload = append(payload, 0x92)         //          event: fixarray(2) [time, body]
+		payload = append(payload, evV1[1:6]...) //  time: uint32 1700000000
+		payload = append(payload, b.body...)
+	}
+	msg := cat([]byte{0x93}, tagTest, []byte{0xc4, byte(len(payload))}, payload, optChunkABC)
+
+	strict := Start(t, Options{})
+	require.Empty(t, exchange(t, strict, msg, false, 0), "strict: no ack")
+	require.Eventually(t, func() bool { return len(strict.Errors()) == 1 }, time.Second, 5*time.Millisecond)
+
+	s := Start(t, Options{AnyBody: true})
+	require.Equal(t, ackABC, exchange(t, s, msg, false, len(ackABC)))
+	evs := s.WaitFor(t, len(bodies), time.Second)
+	require.Empty(t, s.Errors())
+	for i, b := range bodies {
+		require.Equal(t, b.body, evs[i].RawBody, b.name)
+		require.Equal(t, b.isMap, evs[i].Body != nil, b.name)
+		require.Equal(t, int64(1700000000), evs[i].Time.Unix(), b.name)
+	}
+}
