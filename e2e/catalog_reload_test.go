@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/catalog"
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 const siteCatalogHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/outputdoor/forward"
 )

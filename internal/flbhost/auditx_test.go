@@ -20,7 +20,7 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
 )
 
