@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
+	"github.com/auditx/auditx/internal/eventtest"
 	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/outputdoor/forward"
@@ -122,15 +123,11 @@ func appendArrayIntf(b []byte, vs ...any) []byte {
 	return b
 }
 
-// appendOddEvent appends [[EventTime(ts), {"e2e_case": name}], body].
+// appendOddEvent appends [[EventTime(ts), {"e2e_case": name}], body] and
+// returns the body's bytes too.
 func appendOddEvent(b []byte, ts time.Time, name string, body func([]byte) []byte) ([]byte, []byte) {
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = forwardtest.AppendEventTime(b, ts)
-	b = appendMap(b, "e2e_case", name)
-	start := len(b)
-	b = body(b)
-	return b, b[start:]
+	bb := body(nil)
+	return append(b, eventtest.V2(uint32(ts.Unix()), uint32(ts.Nanosecond()), appendMap(nil, "e2e_case", name), bb)...), bb
 }
 
 // TestMalformedAndNonMap feeds hand-built events of odd shapes through the

@@ -202,30 +202,5 @@ func ReadTime(b []byte) (time.Time, []byte, error) {
 	return time.Unix(int64(sec), int64(nsec)), b, nil
 }
 
-// AppendEventTime appends t as an EventTime (fixext 8, type 0) for building
-// fixtures.
-func AppendEventTime(b []byte, t time.Time) []byte {
-	b = append(b, mfixext8, eventTimeExtType)
-	b = binary.BigEndian.AppendUint32(b, uint32(t.Unix()))
-	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
-}
-
-// AppendEvent appends one v2 event [[EventTime(t), meta], body] for building
-// fixtures; meta and body are encoded with msgp.AppendMapStrIntf (so their
-// key order follows Go's map iteration).
-func AppendEvent(b []byte, t time.Time, meta, body map[string]any) ([]byte, error) {
-	if meta == nil {
-		meta = map[string]any{}
-	}
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = AppendEventTime(b, t)
-	b, err := msgp.AppendMapStrIntf(b, meta)
-	if err != nil {
-		return b, err
-	}
-	return msgp.AppendMapStrIntf(b, body)
-}
-
 // errProtocol marks errors that make the server close the connection.
 var errProtocol = errors.New("forwardtest: protocol error")

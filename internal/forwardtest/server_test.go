@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/internal/eventtest"
 )
 
 // Hand-built fixtures, annotated byte by byte.
@@ -363,8 +365,7 @@ func TestSplitEvents(t *testing.T) {
 	_, err = SplitEvents("t", ModePackedForward, evV2[:10])
 	require.Error(t, err, "truncated event")
 
-	b, err := AppendEvent(nil, time.Unix(5, 6), nil, map[string]any{"x": "y"})
-	require.NoError(t, err)
+	b := eventtest.V2(5, 6, nil, []byte{0x81, 0xa1, 'x', 0xa1, 'y'}) // body {"x": "y"}
 	evs, err = SplitEvents("t", ModePackedForward, b)
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{}, evs[0].Meta)
