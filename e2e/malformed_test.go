@@ -162,13 +162,14 @@ func TestMalformedAndNonMap(t *testing.T) {
 	dir := runDir(t)
 	rcv := anyBodyReceiver(t)
 	inPort := freePort(t)
+	metrics := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	sock := dir + "/forward.sock"
 	conf := renderConfig(
 		service(t, dir),
 		sec("INPUT", "Name", "forward", "Listen", "127.0.0.1", "Port", strconv.Itoa(inPort)),
 		// data_stream off: a map record without a code would get data_stream
 		// (enrich's TestDataStream); here "untouched" means byte for byte.
-		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "id", "odd", "data_stream", "off"),
+		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "id", "odd", "data_stream", "off", "metrics_listen", metrics),
 		forwardUnixInput(sock),
 		forwardOutputTo("enriched.*", rcv),
 	)
@@ -178,15 +179,16 @@ func TestMalformedAndNonMap(t *testing.T) {
 
 	rcv.WaitFor(t, len(oddCases), 30*time.Second)
 	fb.RequireHealthy(t)
+	m := waitMetric(t, fb, metrics, "auditx_emitted_records_total", float64(len(oddCases)), 10*time.Second)
 	fb.StopClean(t)
 	requireOddOutput(t, rcv, sent, "enriched.audit.odd")
-	exit := logLine(fb.Log(), "[output:auditx:odd] exit:")
+	require.Equal(t, float64(len(oddCases)), m["auditx_records_total"], "auditx saw every event of the batch")
 	want := oddCounters()
-	require.Contains(t, exit, fmt.Sprintf("records=%d ", len(oddCases)), "auditx saw every event of the batch")
 	for _, k := range []string{"enriched", "unknown_code", "no_code", "invalid_code", "malformed", "already_enriched"} {
-		require.Contains(t, exit, fmt.Sprintf(" %s=%d ", k, want[k]), "exit line counter %s", k)
+		name := "auditx_records_" + k + "_total"
+		require.Equal(t, float64(want[k]), m[name], name)
 	}
-	t.Log(exit)
+	t.Log(logLine(fb.Log(), "[output:auditx:odd] exit:"))
 }
 
 // TestFilterMalformedAndNonMap sends TestMalformedAndNonMap's events
