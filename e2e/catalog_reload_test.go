@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/catalog"
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 const siteCatalogHeader = "vendor,code,name,name_in_doc,description,derived,group,category,type,outcome,severity,note\n"
@@ -37,12 +37,12 @@ func TestCatalogReloadUnderFluentBit(t *testing.T) {
 	swap(siteCatalogHeader + "privx,9001,Site-event-one,,First site event.,,site,configuration,change,success,low,\n")
 	logPath := filepath.Join(dir, "privx.log")
 	require.NoError(t, os.WriteFile(logPath, nil, 0o644))
-	metricsPort := freePort(t)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	conf := renderConfig(
 		service(t, dir),
 		tailInput("audit.privx", logPath),
 		auditxOutput("audit.*", "vendor", "privx", "forward_path", sock, "catalog_files", site,
-			"catalog_reload_interval", "1s", "metrics_listen", fmt.Sprintf("127.0.0.1:%d", metricsPort), "id", "reload"),
+			"catalog_reload_interval", "1s", "metrics_listen", metricsAddr, "id", "reload"),
 		forwardUnixInput(sock),
 		forwardOutputTo("enriched.*", rcv),
 	)
@@ -66,18 +66,19 @@ func TestCatalogReloadUnderFluentBit(t *testing.T) {
 	require.Nil(t, action(send("9002")), "not in the catalog yet")
 
 	swap(siteCatalogHeader + "privx,9002,Site-event-two,,Second site event.,,site,configuration,change,success,low,\n")
-	fb.WaitLog(t, "[output:auditx:reload] catalog reloaded", 15*time.Second)
+	waitMetric(t, fb, metricsAddr, "auditx_catalog_reloads_total", 1, 15*time.Second)
 	require.Equal(t, "Site-event-two", action(send("9002")), "new entry used after the reload")
 	m := send("9001")
 	require.Nil(t, action(m), "an entry deleted from the file is gone after the reload")
 	require.True(t, hasTag(m, "auditx_unknown_code"))
 
 	swap(siteCatalogHeader + "privx,9003,Broken,,,,,,,,,\n")
-	fb.WaitLog(t, "catalog reload failed, keeping the current catalog", 15*time.Second)
+	waitMetric(t, fb, metricsAddr, "auditx_catalog_reload_errors_total", 1, 15*time.Second)
+	require.Contains(t, fb.Log(), "catalog reload failed, keeping the current catalog")
 	require.Contains(t, fb.Log(), "site.csv:2: column description: empty")
 	require.Equal(t, "Site-event-two", action(send("9002")), "a broken file keeps the old catalog")
 
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -19,7 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 // The fault tests send N generated records, each with a unique id
@@ -544,12 +544,14 @@ func runTargetFault(t *testing.T, name, workers string, fault func(*testing.T, *
 	tg.Start()
 	input := filepath.Join(dir, "input.log")
 	require.NoError(t, os.WriteFile(input, nil, 0o600))
+	metrics := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	conf := renderConfig(
 		service(t, dir),
 		tailInput("audit.privx", input),
 		// The plugin's default timeout: a busy machine must not be taken for
 		// a fault (a late ack before the fault would be a duplicate there).
-		auditxOutput("audit.*", "vendor", "privx", "forward_address", tg.Addr(), "workers", workers, "id", name, "timeout", "5s"),
+		auditxOutput("audit.*", "vendor", "privx", "forward_address", tg.Addr(), "workers", workers, "id", name, "timeout", "5s",
+			"metrics_listen", metrics),
 	)
 	fb := startFluentBit(t, dir, fbOptions{Config: conf})
 	fb.WaitLog(t, "[output:auditx:"+name+"] vendor=privx", 15*time.Second)
@@ -561,7 +563,7 @@ func runTargetFault(t *testing.T, name, workers string, fault func(*testing.T, *
 	fault(t, tg)
 	down := time.Now()
 	t.Logf("%s: target down after %d events (%s into the run)", name, faultAt, down.Sub(start).Round(time.Millisecond))
-	fb.WaitLog(t, "[output:auditx:"+name+"] emit failed, Fluent Bit will retry the chunk", 15*time.Second)
+	waitMetric(t, fb, metrics, "auditx_flush_retries_total", 1, 15*time.Second) // auditx answered FLB_RETRY
 	if d := faultDown - time.Since(down); d > 0 {
 		time.Sleep(d)
 	}
@@ -580,7 +582,6 @@ func runTargetFault(t *testing.T, name, workers string, fault func(*testing.T, *
 
 	d := requireAtLeastOnce(t, rcv.Events(), name, faultRecords, faultAt)
 	exit := logLine(fb.Log(), "[output:auditx:"+name+"] exit:")
-	require.NotContains(t, exit, " retries=0 ", "auditx must have answered FLB_RETRY while the target was down")
 	t.Logf("%s (workers %s): %d events during the %s outage; all %d ids %s after the target came back; %s; %s",
 		name, workers, duringOutage-faultAt, faultDown, faultRecords, recovered.Round(time.Millisecond), d, exit)
 }
@@ -603,10 +604,12 @@ func TestFaultTargetSlow(t *testing.T) {
 	rcv := receiver(t)
 	input := filepath.Join(dir, "input.log")
 	require.NoError(t, os.WriteFile(input, nil, 0o600))
+	metrics := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	conf := renderConfig(
 		service(t, dir),
 		tailInput("audit.privx", input),
-		auditxOutput("audit.*", "vendor", "privx", "forward_address", rcv.Addr(), "timeout", timeout.String(), "id", name),
+		auditxOutput("audit.*", "vendor", "privx", "forward_address", rcv.Addr(), "timeout", timeout.String(), "id", name,
+			"metrics_listen", metrics),
 	)
 	fb := startFluentBit(t, dir, fbOptions{Config: conf})
 	fb.WaitLog(t, "[output:auditx:"+name+"] vendor=privx", 15*time.Second)
@@ -616,7 +619,9 @@ func TestFaultTargetSlow(t *testing.T) {
 	faultAt := len(rcv.Events())
 	rcv.SetAckDelay(delay)
 	slow := time.Now()
-	fb.WaitLog(t, "[output:auditx:"+name+"] emit failed, Fluent Bit will retry the chunk", 15*time.Second)
+	waitMetric(t, fb, metrics, "auditx_flush_retries_total", 1, 15*time.Second) // auditx answered FLB_RETRY on the late acks
+	// The warning names the cause, which no counter says.
+	fb.WaitLog(t, "[output:auditx:"+name+"] emit failed", 5*time.Second)
 	require.Contains(t, logLine(fb.Log(), "[output:auditx:"+name+"] emit failed"), "timeout")
 	if d := slowFor - time.Since(slow); d > 0 {
 		time.Sleep(d)
@@ -633,7 +638,6 @@ func TestFaultTargetSlow(t *testing.T) {
 
 	d := requireAtLeastOnce(t, rcv.Events(), name, faultRecords, faultAt)
 	exit := logLine(fb.Log(), "[output:auditx:"+name+"] exit:")
-	require.NotContains(t, exit, " retries=0 ", "auditx must have answered FLB_RETRY on the late acks")
 	t.Logf("acks delayed %s (timeout %s) for %s: %d events ingested meanwhile; all %d ids %s after acks were fast again; %s; %s",
 		delay, timeout, slowFor, duringSlow, faultRecords, recovered.Round(time.Millisecond), d, exit)
 }

@@ -36,8 +36,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/forward/forwardtest"
 	"github.com/auditx/auditx/internal/fluentbit"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 const (

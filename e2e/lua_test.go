@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 // luaOffsetKey is the key the tail inputs of TestLuaFilterMatchesAuditx add

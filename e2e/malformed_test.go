@@ -3,23 +3,18 @@
 package e2e
 
 import (
-	"bytes"
-	"compress/gzip"
-	"errors"
 	"fmt"
-	"io"
 	"math"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/eventtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/outputdoor/forward"
 )
@@ -28,11 +23,32 @@ import (
 type oddCase struct {
 	name string
 	body func(b []byte) []byte // appends the body
-	// want: "untouched" (body bytes unchanged), "known <code>" or
-	// "unknown <code>" (enriched, original pairs kept), or "invalid" (a
-	// known vendor's record whose code cannot be one: laid out in the
-	// vendor's stream, tagged, original pairs kept, no event.code).
+	// want: "untouched <counter>" (body bytes unchanged, counted as
+	// records_<counter>), "known <code>" or "unknown <code>" (enriched,
+	// original pairs kept), or "invalid" (a known vendor's record whose code
+	// cannot be one: laid out in the vendor's stream, tagged, original pairs
+	// kept, no event.code).
 	want string
+}
+
+// oddCounters is what auditx's counters must say after oddCases: the
+// records_<name>_total counter for each outcome, by name.
+func oddCounters() map[string]int {
+	n := map[string]int{}
+	for _, c := range oddCases {
+		kind, rest, _ := strings.Cut(c.want, " ")
+		switch kind {
+		case "untouched":
+			n[rest]++
+		case "known":
+			n["enriched"]++
+		case "unknown":
+			n["unknown_code"]++
+		case "invalid":
+			n["invalid_code"]++
+		}
+	}
+	return n
 }
 
 func appendMap(b []byte, kv ...any) []byte {
@@ -54,11 +70,11 @@ var oddCases = []oddCase{
 	{"control", func(b []byte) []byte {
 		return appendMap(b, "event_id", "425", "event_name", "ok", "service_name", "ROLE-STORE")
 	}, "known 425"},
-	{"array body", func(b []byte) []byte { return appendArrayIntf(b, int64(1), "two", map[string]any{"event_id": "425"}) }, "untouched"},
-	{"string body", func(b []byte) []byte { return msgp.AppendString(b, "just a string") }, "untouched"},
-	{"nil body", msgp.AppendNil, "untouched"},
-	{"int body", func(b []byte) []byte { return msgp.AppendInt64(b, 425) }, "untouched"},
-	{"empty map", func(b []byte) []byte { return msgp.AppendMapHeader(b, 0) }, "untouched"},
+	{"array body", func(b []byte) []byte { return appendArrayIntf(b, int64(1), "two", map[string]any{"event_id": "425"}) }, "untouched malformed"},
+	{"string body", func(b []byte) []byte { return msgp.AppendString(b, "just a string") }, "untouched malformed"},
+	{"nil body", msgp.AppendNil, "untouched malformed"},
+	{"int body", func(b []byte) []byte { return msgp.AppendInt64(b, 425) }, "untouched malformed"},
+	{"empty map", func(b []byte) []byte { return msgp.AppendMapHeader(b, 0) }, "untouched no_code"},
 	{"code is a map", func(b []byte) []byte {
 		return appendMap(b, "event_id", map[string]any{"nested": "425"}, "event_name", "nested")
 	}, "invalid"},
@@ -93,7 +109,7 @@ var oddCases = []oddCase{
 	}, "unknown 4\xff25"},
 	{"already enriched", func(b []byte) []byte {
 		return appendMap(b, "event_id", "425", "event_name", "x", "tags", []any{"auditx"})
-	}, "untouched"},
+	}, "untouched already_enriched"},
 }
 
 func appendArrayIntf(b []byte, vs ...any) []byte {
@@ -107,22 +123,20 @@ func appendArrayIntf(b []byte, vs ...any) []byte {
 	return b
 }
 
-// appendOddEvent appends [[EventTime(ts), {"e2e_case": name}], body].
+// appendOddEvent appends [[EventTime(ts), {"e2e_case": name}], body] and
+// returns the body's bytes too.
 func appendOddEvent(b []byte, ts time.Time, name string, body func([]byte) []byte) ([]byte, []byte) {
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = forwardtest.AppendEventTime(b, ts)
-	b = appendMap(b, "e2e_case", name)
-	start := len(b)
-	b = body(b)
-	return b, b[start:]
+	bb := body(nil)
+	return append(b, eventtest.V2(uint32(ts.Unix()), uint32(ts.Nanosecond()), appendMap(nil, "e2e_case", name), bb)...), bb
 }
 
 // TestMalformedAndNonMap feeds hand-built events of odd shapes through the
-// real pipeline: a Go Forward client → in_forward (tcp) → auditx →
-// in_forward (unix) → out_forward → a tolerant Go receiver. Every event must
+// real pipeline's output door: a Go Forward client → in_forward (tcp) →
+// [OUTPUT] auditx → in_forward (unix) → out_forward → the forwardtest
+// receiver (AnyBody: it keeps bodies that are not maps). Every event must
 // come out once, with its time and metadata, untouched where it cannot be
-// enriched, and Fluent Bit must keep running.
+// enriched, and Fluent Bit must keep running. TestFilterMalformedAndNonMap
+// sends the same events through the filter door.
 //
 // What Fluent Bit v5.1.1 itself does, found by running it (not auditx's
 // doing, but it decides what auditx can ever see):
@@ -138,37 +152,108 @@ func appendOddEvent(b []byte, ts time.Time, name string, body func([]byte) []byt
 //     one. The batch therefore starts with a map event; the non-map events
 //     after it travel with it.
 //   - in_forward keeps map keys that are not strings, and non-map bodies go
-//     back through the second in_forward and out_forward; the forwardtest
-//     receiver refuses such events, so this test uses its own tolerant
-//     receiver that keeps each event's bytes.
+//     back through the second in_forward and out_forward; the receiver
+//     therefore runs with forwardtest.Options.AnyBody.
 //   - out_stdout crashes Fluent Bit (SIGSEGV) on a chunk holding a str or
 //     nil body followed by a map body: the pipeline here ends with
 //     out_forward, which passes them on.
 func TestMalformedAndNonMap(t *testing.T) {
 	needFluentBit(t)
 	dir := runDir(t)
-	rcv := startRawReceiver(t)
+	rcv := anyBodyReceiver(t)
 	inPort := freePort(t)
+	metrics := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	sock := dir + "/forward.sock"
 	conf := renderConfig(
 		service(t, dir),
 		sec("INPUT", "Name", "forward", "Listen", "127.0.0.1", "Port", strconv.Itoa(inPort)),
 		// data_stream off: a map record without a code would get data_stream
 		// (enrich's TestDataStream); here "untouched" means byte for byte.
-		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "id", "odd", "data_stream", "off"),
+		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "id", "odd", "data_stream", "off", "metrics_listen", metrics),
 		forwardUnixInput(sock),
-		sec("OUTPUT", "Name", "forward", "Match", "enriched.*", "Host", "127.0.0.1",
-			"Port", strconv.Itoa(rcv.port()), "Retry_Limit", "no_limits"),
+		forwardOutputTo("enriched.*", rcv),
 	)
 	fb := startFluentBit(t, dir, fbOptions{Config: conf})
 	fb.WaitLog(t, fmt.Sprintf("listening on 127.0.0.1:%d", inPort), 10*time.Second)
+	sent := sendOddEvents(t, inPort)
 
+	rcv.WaitFor(t, len(oddCases), 30*time.Second)
+	fb.RequireHealthy(t)
+	m := waitMetric(t, fb, metrics, "auditx_emitted_records_total", float64(len(oddCases)), 10*time.Second)
+	fb.StopClean(t)
+	requireOddOutput(t, rcv, sent, "enriched.audit.odd")
+	require.Equal(t, float64(len(oddCases)), m["auditx_records_total"], "auditx saw every event of the batch")
+	want := oddCounters()
+	for _, k := range []string{"enriched", "unknown_code", "no_code", "invalid_code", "malformed", "already_enriched"} {
+		name := "auditx_records_" + k + "_total"
+		require.Equal(t, float64(want[k]), m[name], name)
+	}
+	t.Log(logLine(fb.Log(), "[output:auditx:odd] exit:"))
+}
+
+// TestFilterMalformedAndNonMap sends TestMalformedAndNonMap's events
+// through the filter door: a Go Forward client → in_forward (tcp) →
+// [FILTER] auditx → out_forward → the forwardtest receiver. Each event
+// comes out once under its own tag, as the output door leaves it (untouched
+// bytes, or enriched or tagged), and Fluent Bit's metrics endpoint shows
+// the filter's counters for each outcome.
+func TestFilterMalformedAndNonMap(t *testing.T) {
+	needFluentBit(t)
+	dir := runDir(t)
+	rcv := anyBodyReceiver(t)
+	inPort := freePort(t)
+	svc, base := metricsService(t, dir)
+	conf := renderConfig(
+		svc,
+		sec("INPUT", "Name", "forward", "Listen", "127.0.0.1", "Port", strconv.Itoa(inPort)),
+		auditxFilter("audit.*", "vendor", "auto", "data_stream", "off"),
+		forwardOutputTo("audit.*", rcv),
+	)
+	fb := startFluentBit(t, dir, fbOptions{Config: conf, Doors: filterDoor})
+	fb.WaitLog(t, fmt.Sprintf("listening on 127.0.0.1:%d", inPort), 10*time.Second)
+	sent := sendOddEvents(t, inPort)
+
+	rcv.WaitFor(t, len(oddCases), 30*time.Second)
+	fb.RequireHealthy(t)
+	want := oddCounters()
+	m := waitFBMetric(t, fb, base, "fluentbit_filter_auditx_records_enriched_total", float64(want["enriched"]), 10*time.Second)
+	fb.StopClean(t)
+	requireOddOutput(t, rcv, sent, "audit.odd")
+	// The filter runs on in_forward's append, before the chunk counting
+	// that loses the lone message (see TestMalformedAndNonMap): it sees, and
+	// counts as malformed, the lone message's two bodies too.
+	want["malformed"] += 2
+	for _, k := range []string{"enriched", "unknown_code", "no_code", "invalid_code", "malformed", "already_enriched"} {
+		name := "fluentbit_filter_auditx_records_" + k + "_total"
+		require.Equal(t, float64(want[k]), m[name], name)
+	}
+	require.Zero(t, m["fluentbit_filter_drop_records_total"], "the filter drops no records")
+	require.Zero(t, m["fluentbit_filter_add_records_total"], "the filter adds no records")
+}
+
+// anyBodyReceiver is receiver keeping events whose body is not a map.
+func anyBodyReceiver(t testing.TB) *forwardtest.Server {
+	t.Helper()
+	return forwardtest.Start(t, forwardtest.Options{Network: "tcp", Address: "127.0.0.1:0", AnyBody: true})
+}
+
+// oddSent is what sendOddEvents sent, by case name.
+type oddSent struct {
+	body map[string][]byte
+	time map[string]time.Time
+}
+
+// sendOddEvents sends the lone message (non-map bodies only, tag
+// audit.lone) and then every oddCase in one message (tag audit.odd) to
+// in_forward on port, each acknowledged.
+func sendOddEvents(t testing.TB, port int) oddSent {
+	t.Helper()
 	client, err := forward.NewClient(forward.Config{
-		Network: "tcp", Address: "127.0.0.1:" + strconv.Itoa(inPort),
+		Network: "tcp", Address: "127.0.0.1:" + strconv.Itoa(port),
 		RequireAck: true, Timeout: 5 * time.Second, MaxConns: 1,
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { client.Close() })
+	defer client.Close()
 
 	// The lone message: non-map bodies only.
 	base := time.Unix(1763626440, 0)
@@ -180,29 +265,29 @@ func TestMalformedAndNonMap(t *testing.T) {
 	// The main message: every case, each with its own time (nanoseconds
 	// included) to check that times pass unchanged.
 	var batch []byte
-	sent := map[string][]byte{}
-	times := map[string]time.Time{}
+	sent := oddSent{body: map[string][]byte{}, time: map[string]time.Time{}}
 	for i, c := range oddCases {
 		ts := base.Add(time.Duration(i+1)*time.Second + time.Duration(i+1)*1001*time.Nanosecond)
 		var body []byte
 		batch, body = appendOddEvent(batch, ts, c.name, c.body)
-		sent[c.name] = append([]byte(nil), body...)
-		times[c.name] = ts
+		sent.body[c.name] = append([]byte(nil), body...)
+		sent.time[c.name] = ts
 	}
 	require.NoError(t, client.Send("audit.odd", batch, len(oddCases)), "in_forward must acknowledge the batch")
+	return sent
+}
 
-	rcv.waitFor(t, len(oddCases), 30*time.Second)
-	fb.RequireHealthy(t)
-	fb.StopClean(t)
-	events := rcv.all()
-	require.Empty(t, rcv.errors(), "receiver errors")
-
-	got := map[string][]decodedEvent{}
-	for _, raw := range events {
-		require.Equal(t, "enriched.audit.odd", raw.tag)
-		ev, err := decodeRaw(raw.raw)
-		require.NoError(t, err, "event % x", raw.raw)
-		name, _ := ev.meta["e2e_case"].(string)
+// requireOddOutput checks what rcv received: every oddCase once under tag,
+// with its time and metadata, its body as the case's want says; nothing of
+// the lone message.
+func requireOddOutput(t *testing.T, rcv *forwardtest.Server, sent oddSent, tag string) {
+	t.Helper()
+	events := rcv.Events()
+	require.Empty(t, rcv.Errors(), "receiver errors")
+	got := map[string][]forwardtest.Event{}
+	for _, ev := range events {
+		require.Equal(t, tag, ev.Tag)
+		name, _ := ev.Meta["e2e_case"].(string)
 		got[name] = append(got[name], ev)
 	}
 	require.NotContains(t, got, "lone array", "in_forward dropped the non-map-only message before; it now passes: update the comment")
@@ -212,16 +297,16 @@ func TestMalformedAndNonMap(t *testing.T) {
 			evs := got[c.name]
 			require.Len(t, evs, 1, "times the event came out")
 			ev := evs[0]
-			require.True(t, ev.time.Equal(times[c.name]), "time %s, sent %s", ev.time, times[c.name])
-			require.Equal(t, map[string]any{"e2e_case": c.name}, ev.meta, "metadata")
-			want := sent[c.name]
-			if c.want == "untouched" {
-				require.Equal(t, want, ev.body, "body bytes")
+			require.True(t, ev.Time.Equal(sent.time[c.name]), "time %s, sent %s", ev.Time, sent.time[c.name])
+			require.Equal(t, map[string]any{"e2e_case": c.name}, ev.Meta, "metadata")
+			want := sent.body[c.name]
+			kind, code, _ := strings.Cut(c.want, " ")
+			if kind == "untouched" {
+				require.Equal(t, want, ev.RawBody, "body bytes")
 				return
 			}
-			kind, code, _ := strings.Cut(c.want, " ")
 			orig := decodeMap(t, want)
-			out := decodeMap(t, ev.body)
+			out := decodeMap(t, ev.RawBody)
 			for k, v := range orig {
 				// At the top (an ECS key) or moved under <vendor>.audit
 				// with its ECS-style name.
@@ -247,10 +332,6 @@ func TestMalformedAndNonMap(t *testing.T) {
 		})
 	}
 	require.Len(t, events, len(oddCases), "events out (each case once)")
-	exit := logLine(fb.Log(), "[output:auditx:odd] exit:")
-	require.Contains(t, exit, fmt.Sprintf("records=%d ", len(oddCases)), "auditx saw every event of the batch")
-	require.Contains(t, exit, "malformed=4 ", "the array, string, nil and int bodies")
-	t.Log(exit)
 }
 
 func decodeMap(t testing.TB, b []byte) map[string]any {
@@ -259,263 +340,4 @@ func decodeMap(t testing.TB, b []byte) map[string]any {
 	require.NoError(t, err)
 	require.Empty(t, rest)
 	return m
-}
-
-// decodedEvent is one event split into its parts; the body stays raw.
-type decodedEvent struct {
-	time time.Time
-	meta map[string]any
-	body []byte
-}
-
-// decodeRaw splits [time, body] or [[time, meta], body].
-func decodeRaw(raw []byte) (decodedEvent, error) {
-	var ev decodedEvent
-	n, b, err := msgp.ReadArrayHeaderBytes(raw)
-	if err != nil || n != 2 {
-		return ev, fmt.Errorf("event: not a 2-array (%v)", err)
-	}
-	if msgp.NextType(b) == msgp.ArrayType {
-		hn, rest, err := msgp.ReadArrayHeaderBytes(b)
-		if err != nil || hn != 2 {
-			return ev, fmt.Errorf("event header: not a 2-array (%v)", err)
-		}
-		if ev.time, rest, err = forwardtest.ReadTime(rest); err != nil {
-			return ev, err
-		}
-		if ev.meta, b, err = msgp.ReadMapStrIntfBytes(rest, nil); err != nil {
-			return ev, fmt.Errorf("metadata: %w", err)
-		}
-	} else if ev.time, b, err = forwardtest.ReadTime(b); err != nil {
-		return ev, err
-	}
-	rest, err := msgp.Skip(b)
-	if err != nil || len(rest) != 0 {
-		return ev, fmt.Errorf("body: %v, %d trailing bytes", err, len(rest))
-	}
-	ev.body = b
-	return ev, nil
-}
-
-// rawReceiver is a Forward receiver that, unlike forwardtest, accepts
-// events of any shape: it only frames messages and events (msgp.Skip) and
-// keeps each event's bytes. It answers {"ack": chunk} when asked.
-type rawReceiver struct {
-	ln net.Listener
-	wg sync.WaitGroup
-
-	mu      sync.Mutex
-	events  []rawEvent
-	errs    []error
-	conns   map[net.Conn]struct{}
-	changed chan struct{}
-}
-
-type rawEvent struct {
-	tag string
-	raw []byte
-}
-
-func startRawReceiver(t testing.TB) *rawReceiver {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	r := &rawReceiver{ln: ln, conns: map[net.Conn]struct{}{}, changed: make(chan struct{})}
-	r.wg.Add(1)
-	go r.accept()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		r.mu.Lock()
-		for c := range r.conns {
-			_ = c.Close()
-		}
-		r.mu.Unlock()
-		r.wg.Wait()
-	})
-	return r
-}
-
-func (r *rawReceiver) port() int { return r.ln.Addr().(*net.TCPAddr).Port }
-
-func (r *rawReceiver) accept() {
-	defer r.wg.Done()
-	for {
-		c, err := r.ln.Accept()
-		if err != nil {
-			return
-		}
-		r.mu.Lock()
-		r.conns[c] = struct{}{}
-		r.mu.Unlock()
-		r.wg.Add(1)
-		go r.serve(c)
-	}
-}
-
-func (r *rawReceiver) serve(c net.Conn) {
-	defer r.wg.Done()
-	defer func() {
-		_ = c.Close()
-		r.mu.Lock()
-		delete(r.conns, c)
-		r.mu.Unlock()
-	}()
-	var buf []byte
-	tmp := make([]byte, 64<<10)
-	for {
-		for len(buf) > 0 {
-			rest, err := msgp.Skip(buf)
-			if errors.Is(err, msgp.ErrShortBytes) {
-				break
-			}
-			if err != nil {
-				r.fail(fmt.Errorf("message: %w", err))
-				return
-			}
-			chunk, err := r.ingest(buf[:len(buf)-len(rest)])
-			if err != nil {
-				r.fail(err)
-				return
-			}
-			if chunk != "" {
-				ack := msgp.AppendMapHeader(nil, 1)
-				ack = msgp.AppendString(ack, "ack")
-				ack = msgp.AppendString(ack, chunk)
-				_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-				if _, err := c.Write(ack); err != nil {
-					return
-				}
-			}
-			buf = append(buf[:0], rest...)
-		}
-		n, err := c.Read(tmp)
-		if err != nil {
-			return
-		}
-		buf = append(buf, tmp[:n]...)
-	}
-}
-
-func (r *rawReceiver) fail(err error) {
-	r.mu.Lock()
-	r.errs = append(r.errs, err)
-	r.mu.Unlock()
-}
-
-// ingest frames one message: [tag, entries|payload|time, (record,) options?].
-func (r *rawReceiver) ingest(msg []byte) (chunk string, err error) {
-	n, b, err := msgp.ReadArrayHeaderBytes(msg)
-	if err != nil || n < 2 {
-		return "", fmt.Errorf("message: not an array of 2 or more (%v)", err)
-	}
-	tag, b, err := msgp.ReadStringBytes(b)
-	if err != nil {
-		return "", fmt.Errorf("tag: %w", err)
-	}
-	var events [][]byte
-	var payload []byte
-	switch msgp.NextType(b) {
-	case msgp.ArrayType: // Forward mode
-		m, rest, err := msgp.ReadArrayHeaderBytes(b)
-		if err != nil {
-			return "", err
-		}
-		for range m {
-			next, err := msgp.Skip(rest)
-			if err != nil {
-				return "", fmt.Errorf("forward entry: %w", err)
-			}
-			events = append(events, rest[:len(rest)-len(next)])
-			rest = next
-		}
-		b, n = rest, n-2
-	case msgp.BinType, msgp.StrType: // PackedForward
-		var p []byte
-		if msgp.NextType(b) == msgp.BinType {
-			p, b, err = msgp.ReadBytesZC(b)
-		} else {
-			p, b, err = msgp.ReadStringZC(b)
-		}
-		if err != nil {
-			return "", err
-		}
-		payload, n = p, n-2
-	default: // Message mode: time, record
-		rest, err := msgp.Skip(b)
-		if err == nil {
-			rest, err = msgp.Skip(rest)
-		}
-		if err != nil || n < 3 {
-			return "", fmt.Errorf("message mode: %v", err)
-		}
-		ev := msgp.AppendArrayHeader(nil, 2)
-		events = append(events, append(ev, b[:len(b)-len(rest)]...))
-		b, n = rest, n-3
-	}
-	var opts map[string]any
-	if n > 0 && msgp.NextType(b) == msgp.MapType {
-		if opts, _, err = msgp.ReadMapStrIntfBytes(b, nil); err != nil {
-			return "", fmt.Errorf("options: %w", err)
-		}
-	}
-	if payload != nil {
-		if opts["compressed"] == "gzip" {
-			zr, err := gzip.NewReader(bytes.NewReader(payload))
-			if err != nil {
-				return "", err
-			}
-			if payload, err = io.ReadAll(zr); err != nil {
-				return "", err
-			}
-		}
-		for len(payload) > 0 {
-			next, err := msgp.Skip(payload)
-			if err != nil {
-				return "", fmt.Errorf("packed event: %w", err)
-			}
-			events = append(events, payload[:len(payload)-len(next)])
-			payload = next
-		}
-	}
-	r.mu.Lock()
-	for _, e := range events {
-		r.events = append(r.events, rawEvent{tag: tag, raw: append([]byte(nil), e...)})
-	}
-	close(r.changed)
-	r.changed = make(chan struct{})
-	r.mu.Unlock()
-	chunk, _ = opts["chunk"].(string)
-	return chunk, nil
-}
-
-func (r *rawReceiver) all() []rawEvent {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]rawEvent(nil), r.events...)
-}
-
-func (r *rawReceiver) errors() []error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]error(nil), r.errs...)
-}
-
-// waitFor waits until n events arrived; it fails the test after timeout.
-func (r *rawReceiver) waitFor(t testing.TB, n int, timeout time.Duration) []rawEvent {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		r.mu.Lock()
-		got, changed := len(r.events), r.changed
-		r.mu.Unlock()
-		if got >= n {
-			return r.all()
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("raw receiver: %d events after %s, want %d (errors: %v)", got, timeout, n, r.errors())
-		}
-	}
 }

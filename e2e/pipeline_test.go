@@ -5,13 +5,14 @@ package e2e
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/samples"
 )
 
@@ -206,6 +207,7 @@ func TestWorkers2(t *testing.T) {
 	dir := runDir(t)
 	rcv := receiver(t)
 	sock := filepath.Join(dir, "forward.sock")
+	metrics := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	secs := []section{service(t, dir)}
 	for f := range files {
 		prefix := fmt.Sprintf("w2f%d", f)
@@ -213,7 +215,7 @@ func TestWorkers2(t *testing.T) {
 		secs = append(secs, tailInput("audit.privx", path))
 	}
 	secs = append(secs,
-		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "workers", "2", "id", "w2"),
+		auditxOutput("audit.*", "vendor", "auto", "forward_path", sock, "workers", "2", "id", "w2", "metrics_listen", metrics),
 		forwardUnixInput(sock),
 		forwardOutputTo("enriched.*", rcv),
 	)
@@ -222,6 +224,7 @@ func TestWorkers2(t *testing.T) {
 	rcv.WaitFor(t, n, 90*time.Second)
 	elapsed := time.Since(start)
 	fb.RequireHealthy(t)
+	m := waitMetric(t, fb, metrics, "auditx_emitted_records_total", n, 10*time.Second)
 	fb.StopClean(t)
 	require.Empty(t, rcv.Errors(), "receiver protocol errors")
 	events := rcv.Events()
@@ -248,10 +251,9 @@ func TestWorkers2(t *testing.T) {
 	log := fb.Log()
 	// Fluent Bit names the instance auditx.0 in its own lines.
 	require.Contains(t, log, "[output:auditx:auditx.0] worker #1 started", "the second worker")
-	exit := logLine(log, "[output:auditx:w2] exit:")
-	require.Contains(t, exit, "records=20000 ")
-	require.Contains(t, exit, " emitted=20000 ")
-	t.Logf("%d records through workers 2 in %s; %s", n, elapsed.Round(time.Millisecond), exit)
+	require.Equal(t, float64(n), m["auditx_records_total"], "auditx_records_total")
+	require.Equal(t, float64(n), m["auditx_emitted_records_total"], "auditx_emitted_records_total")
+	t.Logf("%d records through workers 2 in %s; %s", n, elapsed.Round(time.Millisecond), logLine(log, "[output:auditx:w2] exit:"))
 }
 
 // logLine returns the first whole log line containing s ("" if none).

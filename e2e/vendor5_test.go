@@ -75,18 +75,18 @@ func TestFilterFifthVendor(t *testing.T) {
 
 	// The descriptor changes: the next records carry the new product.
 	swap(desc, []byte(strings.Replace(string(original), "product = Acme Identity Cloud", "product = Acme Identity Cloud 2", 1)))
-	fb.WaitLog(t, "[filter:auditx:acme] catalog reloaded", 15*time.Second)
+	waitFBMetric(t, fb, base, "fluentbit_filter_auditx_catalog_reloads_total", 1, 15*time.Second)
 	require.Equal(t, "Acme Identity Cloud 2", str(send(acme[0]), "observer.product"))
 
 	// A broken descriptor is refused with its file, line and key; the
 	// catalog in use stays.
 	swap(desc, []byte(strings.Replace(string(original), "form = upper", "form = hex", 1)))
-	fb.WaitLog(t, "catalog reload failed, keeping the current catalog", 15*time.Second)
+	waitFBMetric(t, fb, base, "fluentbit_filter_auditx_catalog_reload_errors_total", 1, 15*time.Second)
+	require.Contains(t, fb.Log(), "catalog reload failed, keeping the current catalog")
 	require.Contains(t, fb.Log(), `acme.vendor:`)
 	require.Contains(t, fb.Log(), `column code.form: "hex" (accepted: integer, upper, lower, text)`)
 	require.Equal(t, "Acme Identity Cloud 2", str(send(acme[0]), "observer.product"))
 
-	waitFBMetric(t, fb, base, "fluentbit_filter_auditx_catalog_reload_errors_total", 1, 10*time.Second)
 	got := waitFBMetric(t, fb, base, "fluentbit_filter_records_total", float64(seq), 10*time.Second)
 	fb.StopClean(t)
 	require.Equal(t, 1.0, got["fluentbit_filter_auditx_catalog_reloads_total"])

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/eventtest"
 	"github.com/auditx/auditx/internal/mpjson"
 )
 
@@ -69,30 +70,14 @@ func sampleBodies(t testing.TB, vendor string) [][]byte {
 	return out
 }
 
-// eventV2 builds [[EventTime(sec, nsec), meta], body]:
-//
-//	0x92                      array(2): the event
-//	0x92                      array(2): the header
-//	0xd7 0x00 s s s s n n n n fixext8 type 0: EventTime, BE seconds, BE nanoseconds
-//	meta                      the metadata map
-//	body                      the record
-func eventV2(sec, nsec uint32, meta, body []byte) []byte {
-	b := []byte{0x92, 0x92, 0xd7, 0x00,
-		byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec),
-		byte(nsec >> 24), byte(nsec >> 16), byte(nsec >> 8), byte(nsec)}
-	b = append(b, meta...)
-	return append(b, body...)
-}
-
-// eventV1Int builds the legacy [uint32 time, body]:
-//
-//	0x92 0xce t t t t body
-func eventV1Int(sec uint32, body []byte) []byte {
-	b := []byte{0x92, 0xce, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec)}
-	return append(b, body...)
-}
-
-var emptyMap = []byte{0x80}
+// The event builders of internal/eventtest, under the names these tests use:
+// eventV2 is [[EventTime(sec, nsec), meta], body], eventV1Int the legacy
+// [uint32 time, body].
+var (
+	eventV2    = eventtest.V2
+	eventV1Int = eventtest.V1Int
+	emptyMap   = eventtest.EmptyMap
+)
 
 func mustCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/eventtest"
 )
 
 // privxEvent is one v2 event with a known PrivX code.
@@ -19,16 +20,12 @@ func privxEvent() []byte { return privxEventCode("425") }
 
 // privxEventCode is one v2 event of PrivX's shape with the given code.
 func privxEventCode(code string) []byte {
-	b := msgp.AppendArrayHeader(nil, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendInt64(b, 1)
-	b = msgp.AppendMapHeader(b, 0)
-	b = msgp.AppendMapHeader(b, 2)
+	b := msgp.AppendMapHeader(nil, 2)
 	b = msgp.AppendString(b, "event_id")
 	b = msgp.AppendString(b, code)
 	b = msgp.AppendString(b, "event_name")
 	b = msgp.AppendString(b, "API-client-modified")
-	return b
+	return eventtest.V2(1, 0, eventtest.EmptyMap, b)
 }
 
 func newTestFilter(t *testing.T, log *bytes.Buffer) *Filter {

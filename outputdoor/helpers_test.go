@@ -11,6 +11,7 @@ import (
 
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/instance"
+	"github.com/auditx/auditx/internal/eventtest"
 	"github.com/auditx/auditx/internal/mpjson"
 )
 
@@ -94,8 +95,7 @@ var cv = mpjson.New()
 func event(t testing.TB, sec uint32, js string) []byte {
 	body, err := cv.ToMsgpack([]byte(js))
 	require.NoError(t, err)
-	b := []byte{0x92, 0x92, 0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), 0, 0, 0, 0, 0x80}
-	return append(b, body...)
+	return eventtest.V2(sec, 0, eventtest.EmptyMap, body)
 }
 
 func chunkOf(t testing.TB, n int) []byte {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/auditx/auditx/internal/eventtest"
 	"github.com/auditx/auditx/internal/mpjson"
 	"github.com/auditx/auditx/internal/samples"
 )
@@ -56,10 +57,7 @@ func TestCoverageChunkFile(t *testing.T) {
 	require.NoError(t, err)
 	unknown, err := conv.ToMsgpack([]byte(`{"event_type":"4999"}`))
 	require.NoError(t, err)
-	ev := func(sec uint32, b []byte) []byte {
-		e := []byte{0x92, 0x92, 0xd7, 0x00, byte(sec >> 24), byte(sec >> 16), byte(sec >> 8), byte(sec), 0, 0, 0, 0, 0x80}
-		return append(e, b...)
-	}
+	ev := func(sec uint32, b []byte) []byte { return eventtest.V2(sec, 0, eventtest.EmptyMap, b) }
 	events := append(ev(1, body), ev(2, unknown)...)
 	events = append(events, ev(0xFFFFFFFF, []byte{0x80})...) // group start: not a record
 	meta := []byte("audit.privx")

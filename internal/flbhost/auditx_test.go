@@ -20,7 +20,8 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/eventtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 	"github.com/auditx/auditx/internal/keyname"
 )
 
@@ -348,7 +349,7 @@ func TestAuditxFlushSamples(t *testing.T) {
 			tag := "audit." + vendor
 			groupMeta := MustMap(map[string]any{"resource": map[string]any{"service.name": vendor}})
 			groupAttrs := MustMap(map[string]any{"scope": "flbhost"})
-			start, end := GroupStart(groupMeta, groupAttrs), GroupEnd()
+			start, end := eventtest.GroupStart(groupMeta, groupAttrs), eventtest.GroupEnd()
 			chunk := append(append(append([]byte(nil), start...), sample.Chunk...), end...)
 			want := expectEnriched(t, props, tag, chunk)
 			require.Len(t, want, len(sample.Events)+2)
@@ -404,9 +405,9 @@ func TestAuditxLegacyEventForms(t *testing.T) {
 	body := MustMap(map[string]any{"service_id": "x", "event_id": "425", "event_name": "API-client-modified",
 		"message": map[string]any{"severity": "6"}})
 	events := [][]byte{
-		EventV1(SampleEpoch, 5, body),
-		EventIntTime(uint64(SampleEpoch), body),
-		EventV2(SampleEpoch, 7, nil, body),
+		eventtest.V1(SampleEpoch, 5, body),
+		eventtest.V1Uint(uint64(SampleEpoch), body),
+		eventtest.V2(SampleEpoch, 7, nil, body),
 	}
 	var chunk []byte
 	for _, ev := range events {

@@ -3,95 +3,21 @@ package flbhost
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/tinylib/msgp/msgp"
 
+	"github.com/auditx/auditx/internal/eventtest"
 	"github.com/auditx/auditx/internal/mpjson"
 )
-
-// EventTime wire format (Forward protocol spec v1 "EventTime Ext Format";
-// Fluent Bit v5.1.1 src/flb_log_event_encoder_primitives.c
-// flb_log_event_encoder_append_forward_v1_timestamp): fixext 8, ext type 0,
-// uint32 big-endian seconds, uint32 big-endian nanoseconds.
-const (
-	msgpackFixext8   = 0xd7
-	eventTimeExtType = 0x00
-)
-
-// Group marker seconds (include/fluent-bit/flb_log_event.h
-// FLB_LOG_EVENT_GROUP_START -1 and GROUP_END -2, written as EventTime
-// seconds 0xFFFFFFFF and 0xFFFFFFFE; src/flb_log_event_decoder.c maps them
-// back).
-const (
-	GroupStartSeconds uint32 = 0xFFFFFFFF
-	GroupEndSeconds   uint32 = 0xFFFFFFFE
-)
-
-// emptyMap is the msgpack fixmap with 0 entries.
-var emptyMap = []byte{0x80}
-
-// AppendEventTime appends an EventTime (fixext 8, type 0) to b.
-func AppendEventTime(b []byte, sec, nsec uint32) []byte {
-	b = append(b, msgpackFixext8, eventTimeExtType)
-	b = binary.BigEndian.AppendUint32(b, sec)
-	return binary.BigEndian.AppendUint32(b, nsec)
-}
-
-// EventV2 returns one Fluent Bit v2 event [[EventTime(sec, nsec), meta],
-// body]. meta and body are encoded msgpack maps (see Map); a nil meta is
-// the empty map.
-func EventV2(sec, nsec uint32, meta, body []byte) []byte {
-	if meta == nil {
-		meta = emptyMap
-	}
-	b := make([]byte, 0, 2+10+len(meta)+len(body))
-	b = append(b, 0x92, 0x92) // fixarray(2) [header, body]; fixarray(2) [time, meta]
-	b = AppendEventTime(b, sec, nsec)
-	b = append(b, meta...)
-	return append(b, body...)
-}
-
-// EventV1 returns one legacy event [EventTime(sec, nsec), body].
-func EventV1(sec, nsec uint32, body []byte) []byte {
-	b := make([]byte, 0, 1+10+len(body))
-	b = append(b, 0x92) // fixarray(2) [time, body]
-	b = AppendEventTime(b, sec, nsec)
-	return append(b, body...)
-}
-
-// EventIntTime returns one legacy event [sec, body] with an integer time
-// (msgpack uint), as old Forward clients send it.
-func EventIntTime(sec uint64, body []byte) []byte {
-	b := []byte{0x92} // fixarray(2) [time, body]
-	b = msgp.AppendUint64(b, sec)
-	return append(b, body...)
-}
-
-// GroupStart returns a group start record [[EventTime(0xFFFFFFFF, 0),
-// meta], attrs] (src/flb_log_event_encoder.c
-// flb_log_event_encoder_group_init); nil maps are empty.
-func GroupStart(meta, attrs []byte) []byte {
-	if attrs == nil {
-		attrs = emptyMap
-	}
-	return EventV2(GroupStartSeconds, 0, meta, attrs)
-}
-
-// GroupEnd returns a group end record [[EventTime(0xFFFFFFFE, 0), {}], {}]
-// (flb_log_event_encoder_group_end).
-func GroupEnd() []byte {
-	return EventV2(GroupEndSeconds, 0, emptyMap, emptyMap)
-}
 
 // Map encodes m as a msgpack map with keys sorted at every level (through
 // mpjson), so fixtures are deterministic.
 func Map(m map[string]any) ([]byte, error) {
 	if m == nil {
-		return append([]byte(nil), emptyMap...), nil
+		return append([]byte(nil), eventtest.EmptyMap...), nil
 	}
 	return mpjson.New().Encode(m)
 }
@@ -166,7 +92,7 @@ func ChunkFromJSONLines(path string) (*Sample, error) {
 		}
 		i := uint32(len(s.Events))
 		ev := SampleEvent{Line: line, Sec: SampleEpoch + i, Nsec: 1000*i + 1, Meta: meta, Body: body}
-		ev.Raw = EventV2(ev.Sec, ev.Nsec, meta, body)
+		ev.Raw = eventtest.V2(ev.Sec, ev.Nsec, meta, body)
 		s.Chunk = append(s.Chunk, ev.Raw...)
 		s.Events = append(s.Events, ev)
 	}

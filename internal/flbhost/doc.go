@@ -99,10 +99,9 @@
 // NULL), the log suppression of flb_log_print, and property checks of
 // net.*/oauth2* keys (consumed unchecked).
 //
-// chunk.go builds chunks like Fluent Bit flushes them: v2 events
-// [[EventTime, metadata], body], legacy [EventTime, body] and [uint, body],
-// group start/end markers, and whole chunks from the JSON lines sample logs
-// under testdata/samples.
+// chunk.go builds whole chunks like Fluent Bit flushes them from the JSON
+// lines sample logs under testdata/samples, and deterministic maps; the
+// single events (v2, legacy, group markers) come from internal/eventtest.
 //
 // It owns: internal/flbhost only. It must not touch the plugin's code
 // (plugin/) or anything outside tests: it is imported from _test.go files

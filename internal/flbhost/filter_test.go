@@ -15,6 +15,7 @@ import (
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/config"
 	"github.com/auditx/auditx/enrich"
+	"github.com/auditx/auditx/internal/eventtest"
 )
 
 var (
@@ -150,15 +151,15 @@ func TestFilterSamples(t *testing.T) {
 	for _, v := range []string{"filingbox", "plusauth", "privx", "netop"} {
 		sample, err := ChunkFromJSONLines(samplePath(t, v))
 		require.NoError(t, err)
-		chunk := append(GroupStart(MustMap(map[string]any{"resource": v}), MustMap(map[string]any{})), sample.Chunk...)
-		chunk = append(chunk, GroupEnd()...)
+		chunk := append(eventtest.GroupStart(MustMap(map[string]any{"resource": v}), MustMap(map[string]any{})), sample.Chunk...)
+		chunk = append(chunk, eventtest.GroupEnd()...)
 		exp, st := coreChunk(t, nil, chunk)
 		want.Add(st)
 		code, out, _ := in.Filter(chunk, "audit."+v)
 		require.Equal(t, FilterModified, code, v)
 		require.Equal(t, exp, out, "%s: the filter's bytes vs the core's", v)
-		require.True(t, bytes.HasPrefix(out, GroupStart(MustMap(map[string]any{"resource": v}), MustMap(map[string]any{}))), "group start first, unchanged")
-		require.True(t, bytes.HasSuffix(out, GroupEnd()), "group end last, unchanged")
+		require.True(t, bytes.HasPrefix(out, eventtest.GroupStart(MustMap(map[string]any{"resource": v}), MustMap(map[string]any{}))), "group start first, unchanged")
+		require.True(t, bytes.HasSuffix(out, eventtest.GroupEnd()), "group end last, unchanged")
 	}
 	for name, v := range map[string]uint64{
 		"fluentbit_filter_auditx_records_enriched_total":     want.Enriched,
@@ -193,18 +194,18 @@ func TestFilterSamples(t *testing.T) {
 // data_stream, TestFilterDataStreamOnly.)
 func TestFilterNoTouch(t *testing.T) {
 	in := newFilter(t, InstanceOptions{Props: map[string]string{"data_stream": "off"}})
-	noCode := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
-	enriched, _ := coreChunk(t, nil, EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_id": "425", "event_name": "x", "service_name": "AUTH"})))
+	noCode := eventtest.V2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
+	enriched, _ := coreChunk(t, nil, eventtest.V2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_id": "425", "event_name": "x", "service_name": "AUTH"})))
 	sample, err := ChunkFromJSONLines(samplePath(t, "privx"))
 	require.NoError(t, err)
 	cases := map[string][]byte{
 		"empty":              nil,
 		"no code":            noCode,
-		"group markers only": append(GroupStart(MustMap(map[string]any{}), MustMap(map[string]any{})), GroupEnd()...),
+		"group markers only": append(eventtest.GroupStart(MustMap(map[string]any{}), MustMap(map[string]any{})), eventtest.GroupEnd()...),
 		"already enriched":   enriched,
 		"not msgpack":        []byte{0xc1, 0xc1, 0xc1},
 		"truncated":          sample.Chunk[:len(sample.Chunk)-3],
-		"non-map body":       EventV2(1, 2, MustMap(map[string]any{}), msgp.AppendString(nil, "a string")),
+		"non-map body":       eventtest.V2(1, 2, MustMap(map[string]any{}), msgp.AppendString(nil, "a string")),
 	}
 	for name, data := range cases {
 		code, out, outNil := in.Filter(data, "audit.x")
@@ -224,7 +225,7 @@ func TestFilterNoTouch(t *testing.T) {
 // alone (dataset auditx.unrecognized), as the core and the output door do.
 func TestFilterDataStreamOnly(t *testing.T) {
 	in := newFilter(t, InstanceOptions{})
-	noCode := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
+	noCode := eventtest.V2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"message": "no code here"}))
 	want, st := coreChunk(t, nil, noCode)
 	require.EqualValues(t, 1, st.NoCode)
 	code, out, _ := in.Filter(noCode, "audit.x")
@@ -282,7 +283,7 @@ func FuzzFilterDoor(f *testing.F) {
 		}
 		f.Add(sample.Chunk[:min(len(sample.Chunk), 4096)])
 	}
-	f.Add(append(GroupStart(MustMap(map[string]any{}), MustMap(map[string]any{})), GroupEnd()...))
+	f.Add(append(eventtest.GroupStart(MustMap(map[string]any{}), MustMap(map[string]any{})), eventtest.GroupEnd()...))
 	f.Add([]byte{0x92, 0x92, 0xd7, 0x00})
 	var in *FilterInstance
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -320,7 +321,7 @@ func objects(t *testing.T, b []byte) int {
 // metrics.
 func TestFilterInvalidIPCounted(t *testing.T) {
 	in := newFilter(t, InstanceOptions{})
-	rec := EventV2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_type": "4002", "user_id": "u1", "client_address": "not-an-ip"}))
+	rec := eventtest.V2(1, 2, MustMap(map[string]any{}), MustMap(map[string]any{"event_type": "4002", "user_id": "u1", "client_address": "not-an-ip"}))
 	code, out, _ := in.Filter(rec, "audit.plusauth")
 	require.Equal(t, FilterModified, code)
 	require.Contains(t, string(out), "not-an-ip", "the original field is kept")

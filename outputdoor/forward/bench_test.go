@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 // BenchmarkSend measures one Send over a unix socket to a forwardtest server

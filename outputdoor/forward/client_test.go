@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
-	"github.com/auditx/auditx/forward/forwardtest"
+	"github.com/auditx/auditx/internal/eventtest"
+	"github.com/auditx/auditx/internal/forwardtest"
 )
 
 const testTag = "auditx.enriched"
@@ -22,15 +23,12 @@ var networks = []string{NetworkUnix, NetworkTCP}
 // appendTestEvent appends one v2 event
 // [[EventTime(1700000000, seq), {}], {"seq": seq, "msg": <pad x's>}].
 func appendTestEvent(b []byte, seq, pad int) []byte {
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = forwardtest.AppendEventTime(b, time.Unix(1700000000, int64(seq)))
-	b = msgp.AppendMapHeader(b, 0)
-	b = msgp.AppendMapHeader(b, 2)
-	b = msgp.AppendString(b, "seq")
-	b = msgp.AppendInt(b, seq)
-	b = msgp.AppendString(b, "msg")
-	return msgp.AppendString(b, strings.Repeat("x", pad))
+	body := msgp.AppendMapHeader(nil, 2)
+	body = msgp.AppendString(body, "seq")
+	body = msgp.AppendInt(body, seq)
+	body = msgp.AppendString(body, "msg")
+	body = msgp.AppendString(body, strings.Repeat("x", pad))
+	return append(b, eventtest.V2(1700000000, uint32(seq), eventtest.EmptyMap, body)...)
 }
 
 // testEvents returns n events numbered from first, and n.

@@ -25,6 +25,6 @@
 // to the socket: a peer that closes or restarts can drop them silently, so
 // delivery is at-most-once.
 //
-// The package forward/forwardtest holds an in_forward look-alike server for
+// The package internal/forwardtest holds an in_forward look-alike server for
 // tests (of both doors, so it stays outside the output door's room).
 package forward

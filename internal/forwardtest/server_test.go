@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/auditx/auditx/internal/eventtest"
 )
 
 // Hand-built fixtures, annotated byte by byte.
@@ -363,8 +365,7 @@ func TestSplitEvents(t *testing.T) {
 	_, err = SplitEvents("t", ModePackedForward, evV2[:10])
 	require.Error(t, err, "truncated event")
 
-	b, err := AppendEvent(nil, time.Unix(5, 6), nil, map[string]any{"x": "y"})
-	require.NoError(t, err)
+	b := eventtest.V2(5, 6, nil, []byte{0x81, 0xa1, 'x', 0xa1, 'y'}) // body {"x": "y"}
 	evs, err = SplitEvents("t", ModePackedForward, b)
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{}, evs[0].Meta)
@@ -393,4 +394,42 @@ func FuzzServerParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestServerAnyBody: with AnyBody, events whose body is not a map of
+// string keys are kept (Body nil, RawBody the exact bytes); without it the
+// same message is refused (TestServerRejects).
+func TestServerAnyBody(t *testing.T) {
+	bodies := []struct {
+		name  string
+		body  []byte
+		isMap bool
+	}{
+		{"array", []byte{0x92, 0x01, 0xa1, 'x'}, false}, //  [1, "x"]
+		{"str", []byte{0xa2, 'h', 'i'}, false},          //  "hi"
+		{"nil", []byte{0xc0}, false},                    //  nil
+		{"int key", []byte{0x81, 0x01, 0x02}, false},    //  {1: 2}
+		{"map", []byte{0x81, 0xa1, 'a', 0x01}, true},    //  {"a": 1}
+	}
+	var payload []byte
+	for _, b := range bodies {
+		payload = append(payload, 0x92)         //          event: fixarray(2) [time, body]
+		payload = append(payload, evV1[1:6]...) //  time: uint32 1700000000
+		payload = append(payload, b.body...)
+	}
+	msg := cat([]byte{0x93}, tagTest, []byte{0xc4, byte(len(payload))}, payload, optChunkABC)
+
+	strict := Start(t, Options{})
+	require.Empty(t, exchange(t, strict, msg, false, 0), "strict: no ack")
+	require.Eventually(t, func() bool { return len(strict.Errors()) == 1 }, time.Second, 5*time.Millisecond)
+
+	s := Start(t, Options{AnyBody: true})
+	require.Equal(t, ackABC, exchange(t, s, msg, false, len(ackABC)))
+	evs := s.WaitFor(t, len(bodies), time.Second)
+	require.Empty(t, s.Errors())
+	for i, b := range bodies {
+		require.Equal(t, b.body, evs[i].RawBody, b.name)
+		require.Equal(t, b.isMap, evs[i].Body != nil, b.name)
+		require.Equal(t, int64(1700000000), evs[i].Time.Unix(), b.name)
+	}
 }

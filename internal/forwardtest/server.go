@@ -68,6 +68,11 @@ type Options struct {
 	// acknowledged, but payloads are neither inflated nor split, and the
 	// server does not allocate per message. For benchmarks.
 	Discard bool
+	// AnyBody keeps events whose body is not a map of string keys (arrays,
+	// strings, nil, integers, maps with other keys: in_forward passes them
+	// on) with a nil Body and the bytes in RawBody, instead of refusing the
+	// message. The event's framing, time and metadata must still be valid.
+	AnyBody bool
 }
 
 // Server is an in_forward look-alike. All methods are safe for concurrent
@@ -513,7 +518,7 @@ func (s *Server) parseForward(m *message, entry, option []byte) error {
 			return protocolErr("forward entry %d: %v", i, err)
 		}
 		if !s.opts.Discard {
-			ev, err := DecodeEvent(eb[:len(eb)-len(rest)])
+			ev, err := decodeEvent(eb[:len(eb)-len(rest)], s.opts.AnyBody)
 			if err != nil {
 				return protocolErr("forward entry %d: %v", i, err)
 			}
@@ -533,7 +538,7 @@ func (s *Server) parseMessage(m *message, entry, record, option []byte) error {
 	if err != nil || len(rest) != 0 {
 		return protocolErr("message mode time: %v", err)
 	}
-	if msgp.NextType(record) != msgp.MapType {
+	if msgp.NextType(record) != msgp.MapType && !s.opts.AnyBody {
 		return protocolErr("invalid data format, map expected")
 	}
 	opts, err := readOptions(option)
@@ -547,8 +552,12 @@ func (s *Server) parseMessage(m *message, entry, record, option []byte) error {
 	ev := Event{Tag: string(m.tag), Mode: m.mode, Chunk: string(m.chunk), Time: ts}
 	ev.Raw = append(msgp.AppendArrayHeader(nil, 2), entry...)
 	ev.Raw = append(ev.Raw, record...)
+	ev.RawBody = ev.Raw[len(ev.Raw)-len(record):]
 	if ev.Body, _, err = msgp.ReadMapStrIntfBytes(record, nil); err != nil {
-		return protocolErr("message mode record: %v", err)
+		if !s.opts.AnyBody {
+			return protocolErr("message mode record: %v", err)
+		}
+		ev.Body = nil
 	}
 	if opts.metadata != nil {
 		if ev.Meta, _, err = msgp.ReadMapStrIntfBytes(opts.metadata, nil); err != nil {
@@ -605,7 +614,7 @@ func (s *Server) parsePacked(m *message, entry, option []byte, hasOptions bool) 
 	if s.opts.Discard {
 		return nil
 	}
-	evs, err := SplitEvents(string(m.tag), m.mode, payload)
+	evs, err := splitEvents(string(m.tag), m.mode, payload, s.opts.AnyBody)
 	if err != nil {
 		return protocolErr("packed events: %v", err)
 	}

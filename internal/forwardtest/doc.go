@@ -20,8 +20,11 @@
 // It is test support for both doors: the sink of the filter door's
 // end-to-end tests (Fluent Bit's out_forward sends to it), the peer of the
 // output door's Forward client (outputdoor/forward) and of its cgo host
-// tests (internal/flbhost). So it lives beside, not inside, the output
-// door's room (outputdoor/).
+// tests (internal/flbhost), and the one Forward receiver of the tests:
+// with Options.AnyBody it also keeps events whose body is not a map, as
+// in_forward passes them on (e2e's malformed-input tests). Being test
+// support for both doors, it lives under internal/ with the other test
+// hosts, not inside the output door's room (outputdoor/).
 //
 // It must not touch: anything outside tests. It is imported only from
 // _test.go files; it depends on the standard library and msgp only (not on

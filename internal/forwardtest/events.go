@@ -53,14 +53,23 @@ type Event struct {
 	// Meta is the v2 metadata map; nil for v1 events. In Message mode it is
 	// the "metadata" option, if any.
 	Meta map[string]any
-	// Body is the record.
+	// Body is the record; nil when it is not a map of string keys (only
+	// with Options.AnyBody).
 	Body map[string]any
+	// RawBody is the body's bytes exactly as received (a sub-slice of Raw).
+	RawBody []byte
 }
 
 // SplitEvents splits a PackedForward payload (concatenated msgpack events)
 // into events, each keeping its exact bytes, with Tag and Mode set as given.
 // Useful to check what a plugin would send without a server.
 func SplitEvents(tag string, mode Mode, payload []byte) ([]Event, error) {
+	return splitEvents(tag, mode, payload, false)
+}
+
+// splitEvents is SplitEvents; anyBody keeps events whose body is not a
+// map of string keys (see decodeEvent).
+func splitEvents(tag string, mode Mode, payload []byte, anyBody bool) ([]Event, error) {
 	var out []Event
 	for i := 0; len(payload) > 0; i++ {
 		rest, err := msgp.Skip(payload)
@@ -68,7 +77,7 @@ func SplitEvents(tag string, mode Mode, payload []byte) ([]Event, error) {
 			return out, fmt.Errorf("event %d: %w", i, err)
 		}
 		raw := payload[:len(payload)-len(rest)]
-		ev, err := DecodeEvent(raw)
+		ev, err := decodeEvent(raw, anyBody)
 		if err != nil {
 			return out, fmt.Errorf("event %d: %w", i, err)
 		}
@@ -81,9 +90,15 @@ func SplitEvents(tag string, mode Mode, payload []byte) ([]Event, error) {
 
 // DecodeEvent decodes one event, v1 [time, body] or v2 [[time, meta], body],
 // that must span all of raw. Raw in the result is a copy of raw.
-func DecodeEvent(raw []byte) (Event, error) {
+func DecodeEvent(raw []byte) (Event, error) { return decodeEvent(raw, false) }
+
+// decodeEvent is DecodeEvent; with anyBody a body of any msgpack type (an
+// array, a str, nil, a map with keys that are not strings: what Fluent Bit's
+// in_forward accepts and passes on) is kept in RawBody with a nil Body
+// instead of being an error. The time and the metadata must still be valid.
+func decodeEvent(raw []byte, anyBody bool) (Event, error) {
 	ev := Event{Raw: append([]byte(nil), raw...)}
-	n, b, err := msgp.ReadArrayHeaderBytes(raw)
+	n, b, err := msgp.ReadArrayHeaderBytes(ev.Raw)
 	if err != nil {
 		return ev, fmt.Errorf("event: %w", err)
 	}
@@ -111,14 +126,26 @@ func DecodeEvent(raw []byte) (Event, error) {
 	} else if ev.Time, b, err = ReadTime(b); err != nil {
 		return ev, err
 	}
-	if msgp.NextType(b) != msgp.MapType {
-		return ev, fmt.Errorf("event body: %s, want map", msgp.NextType(b))
-	}
-	if ev.Body, b, err = msgp.ReadMapStrIntfBytes(b, nil); err != nil {
+	rest, err := msgp.Skip(b)
+	if err != nil {
 		return ev, fmt.Errorf("event body: %w", err)
 	}
-	if len(b) != 0 {
-		return ev, fmt.Errorf("event: %d trailing bytes", len(b))
+	if len(rest) != 0 {
+		return ev, fmt.Errorf("event: %d trailing bytes", len(rest))
+	}
+	ev.RawBody = b
+	if msgp.NextType(b) != msgp.MapType {
+		if anyBody {
+			return ev, nil
+		}
+		return ev, fmt.Errorf("event body: %s, want map", msgp.NextType(b))
+	}
+	if ev.Body, _, err = msgp.ReadMapStrIntfBytes(b, nil); err != nil {
+		if anyBody {
+			ev.Body = nil
+			return ev, nil
+		}
+		return ev, fmt.Errorf("event body: %w", err)
 	}
 	return ev, nil
 }
@@ -173,31 +200,6 @@ func ReadTime(b []byte) (time.Time, []byte, error) {
 	sec := binary.BigEndian.Uint32(data[:4])
 	nsec := binary.BigEndian.Uint32(data[4:])
 	return time.Unix(int64(sec), int64(nsec)), b, nil
-}
-
-// AppendEventTime appends t as an EventTime (fixext 8, type 0) for building
-// fixtures.
-func AppendEventTime(b []byte, t time.Time) []byte {
-	b = append(b, mfixext8, eventTimeExtType)
-	b = binary.BigEndian.AppendUint32(b, uint32(t.Unix()))
-	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
-}
-
-// AppendEvent appends one v2 event [[EventTime(t), meta], body] for building
-// fixtures; meta and body are encoded with msgp.AppendMapStrIntf (so their
-// key order follows Go's map iteration).
-func AppendEvent(b []byte, t time.Time, meta, body map[string]any) ([]byte, error) {
-	if meta == nil {
-		meta = map[string]any{}
-	}
-	b = msgp.AppendArrayHeader(b, 2)
-	b = msgp.AppendArrayHeader(b, 2)
-	b = AppendEventTime(b, t)
-	b, err := msgp.AppendMapStrIntf(b, meta)
-	if err != nil {
-		return b, err
-	}
-	return msgp.AppendMapStrIntf(b, body)
 }
 
 // errProtocol marks errors that make the server close the connection.
