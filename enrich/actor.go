@@ -90,42 +90,30 @@ func (e *Enricher) actors(body []byte, sc *scanned, vp *vendorPlan, st *Stats) (
 		if !sp.set {
 			continue
 		}
-		n, i, ok := mp.MapHeader(body, sp.v)
+		ps, ok := pairsIn(body, sp.v)
 		if !ok {
 			continue
 		}
-		for k := 0; k < n; k++ {
-			ks, ke, isStr := mp.Str(body, i)
-			next := ke
+		for _, next, _, ok := ps.Next(); ok; _, next, _, ok = ps.Next() {
+			key, isStr := ps.KeyStr()
 			if !isStr {
-				var err error
-				if next, err = mp.Skip(body, i); err != nil {
-					break
+				continue
+			}
+			// A key without ' ', '_' or '-' normalises to its lower
+			// case: compared case-insensitively as it is, without
+			// normalising it (most keys).
+			if hasSeparator(key) {
+				var nb [maxKeyLen]byte
+				var ok bool
+				if key, ok = normKey(key, &nb); !ok {
+					key = nil
 				}
 			}
-			if isStr {
-				// A key without ' ', '_' or '-' normalises to its lower
-				// case: compared case-insensitively as it is, without
-				// normalising it (most keys).
-				key := body[ks:ke]
-				if hasSeparator(key) {
-					var nb [maxKeyLen]byte
-					var ok bool
-					if key, ok = normKey(key, &nb); !ok {
-						key = nil
-					}
-				}
-				for _, w := range g.wants {
-					if len(key) == len(w.key) && cand[w.field][w.src] == 0 && equalFoldASCII(key, w.key) {
-						cand[w.field][w.src] = next
-					}
+			for _, w := range g.wants {
+				if len(key) == len(w.key) && cand[w.field][w.src] == 0 && equalFoldASCII(key, w.key) {
+					cand[w.field][w.src] = next
 				}
 			}
-			end, err := mp.Skip(body, next)
-			if err != nil {
-				break
-			}
-			i = end
 		}
 	}
 	for f := range vp.actor {

@@ -383,105 +383,109 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	// The vendor's record is the map under RecordKey; the rest of the
 	// record is walked only to check it and find its end.
 	sc.first, sc.nPairs = 0, 0
-	for p := 0; p < n; p++ {
-		k := i
-		ks, ke, isStr := mp.Str(body, i)
-		vi := ke
+	ps := mp.PairsAt(body, i, n)
+	for k, vi, end, ok := ps.Next(); ok; k, vi, end, ok = ps.Next() {
+		key, isStr := ps.KeyStr()
 		if !isStr {
-			var err error
-			if vi, err = mp.Skip(body, i); err != nil {
-				return 0, false
-			}
+			continue
 		}
-		end, err := mp.Skip(body, vi)
-		if err != nil {
-			return 0, false
-		}
-		if isStr && !sc.rec.set && string(body[ks:ke]) == e.opts.RecordKey {
+		if !sc.rec.set && string(key) == e.opts.RecordKey {
 			if rn, ri, ok := mp.MapHeader(body, vi); ok {
 				sc.rec = span{k: k, v: vi, end: end, set: true}
 				sc.first, sc.nPairs = ri, rn
 				if _, ok := e.scanPairs(body, sc, ri, rn); !ok {
 					return 0, false
 				}
-				i = end
 				continue
 			}
 		}
-		if isStr {
-			// The pipeline's own marker and stream: a record auditx laid out
-			// already has them at the top (and no RecordKey map left).
-			sp := span{k: k, v: vi, end: end, set: true}
-			switch string(body[ks:ke]) {
-			case "tags":
-				firstSpan(&sc.tags, sp)
-			case "data_stream":
-				firstSpan(&sc.ds, sp)
-			}
+		// The pipeline's own marker and stream: a record auditx laid out
+		// already has them at the top (and no RecordKey map left).
+		sp := span{k: k, v: vi, end: end, set: true}
+		switch string(key) {
+		case "tags":
+			firstSpan(&sc.tags, sp)
+		case "data_stream":
+			firstSpan(&sc.ds, sp)
 		}
-		i = end
 	}
-	return i, true
+	if ps.Err() != nil {
+		return 0, false
+	}
+	return ps.Offset(), true
 }
 
 // scanPairs walks the n pairs of a map from offset i, noting the watched
 // keys, and returns the offset past them.
 func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bool) {
 	ecs := e.opts.Schema == SchemaECS
-	for p := 0; p < n; p++ {
-		k := i
-		ks, ke, isStr := mp.Str(body, i)
-		vi := ke
+	ps := mp.PairsAt(body, i, n)
+	for k, vi, end, ok := ps.Next(); ok; k, vi, end, ok = ps.Next() {
+		key, isStr := ps.KeyStr()
 		if !isStr {
-			var err error
-			if vi, err = mp.Skip(body, i); err != nil {
-				return 0, false
+			continue
+		}
+		sp := span{k: k, v: vi, end: end, set: true}
+		if ecs {
+			switch string(key) {
+			case "event":
+				firstSpan(&sc.event, sp)
+			case "observer":
+				firstSpan(&sc.obs, sp)
+			case "tags":
+				firstSpan(&sc.tags, sp)
+			case "user":
+				firstSpan(&sc.user, sp)
+			case "source":
+				firstSpan(&sc.source, sp)
+			case "related":
+				firstSpan(&sc.related, sp)
+			case "host":
+				firstSpan(&sc.host, sp)
+			case "data_stream":
+				firstSpan(&sc.ds, sp)
+			case "ecs":
+				firstSpan(&sc.ecs, sp)
+			case "log":
+				firstSpan(&sc.log, sp)
+			}
+		} else if string(key) == e.opts.FlatKey && !sc.flat.set {
+			sc.flat = sp
+		}
+		var nb [maxKeyLen]byte
+		if nk, ok := normKey(key, &nb); ok {
+			if s, ok := sc.plan.lookup(nk); ok && !sc.slots[s].set {
+				sc.slots[s] = sp
 			}
 		}
-		end, err := mp.Skip(body, vi)
-		if err != nil {
-			return 0, false
-		}
-		if isStr {
-			key := body[ks:ke]
-			sp := span{k: k, v: vi, end: end, set: true}
-			if ecs {
-				switch string(key) {
-				case "event":
-					firstSpan(&sc.event, sp)
-				case "observer":
-					firstSpan(&sc.obs, sp)
-				case "tags":
-					firstSpan(&sc.tags, sp)
-				case "user":
-					firstSpan(&sc.user, sp)
-				case "source":
-					firstSpan(&sc.source, sp)
-				case "related":
-					firstSpan(&sc.related, sp)
-				case "host":
-					firstSpan(&sc.host, sp)
-				case "data_stream":
-					firstSpan(&sc.ds, sp)
-				case "ecs":
-					firstSpan(&sc.ecs, sp)
-				case "log":
-					firstSpan(&sc.log, sp)
-				}
-			} else if string(key) == e.opts.FlatKey && !sc.flat.set {
-				sc.flat = sp
-			}
-			var nb [maxKeyLen]byte
-			if nk, ok := normKey(key, &nb); ok {
-				if s, ok := sc.plan.lookup(nk); ok && !sc.slots[s].set {
-					sc.slots[s] = sp
-				}
-			}
-		}
-		i = end
 	}
-	return i, true
+	if ps.Err() != nil {
+		return 0, false
+	}
+	return ps.Offset(), true
 }
+
+// Every walk after scan is over bytes scan accepted: it skipped each
+// top-level value whole (mp.Skip follows nested maps and arrays to their
+// last byte, checking every header and length on the way), and the map
+// under RecordKey pair by pair. A second walk over any part of them meets
+// only complete msgpack, so it cannot stop early: the walks below (and the
+// writers') stop at the end, and need not check Err. pairsIn, itemsIn,
+// pairs and topPairs are those walks; scan alone checks Err.
+
+// pairsIn walks the map at body[vi], a value within a scanned record; ok is
+// false when it is no map.
+func pairsIn(body []byte, vi int) (mp.Pairs, bool) { return mp.MapPairs(body, vi) }
+
+// itemsIn walks the array at body[vi], a value within a scanned record; ok
+// is false when it is no array.
+func itemsIn(body []byte, vi int) (mp.Items, bool) { return mp.ArrayItems(body, vi) }
+
+// pairs walks the vendor's record's pairs (the record, or its RecordKey map).
+func (sc *scanned) pairs(body []byte) mp.Pairs { return mp.PairsAt(body, sc.first, sc.nPairs) }
+
+// topPairs walks the whole record's top-level pairs.
+func (sc *scanned) topPairs(body []byte) mp.Pairs { return mp.PairsAt(body, sc.topFirst, sc.topN) }
 
 // reset readies sc for a record of plan p: only the slots p uses are
 // cleared (a scanned is reused across a chunk's records).
@@ -547,46 +551,28 @@ func descend(body []byte, vi int, rest []string) (int, bool) {
 // findKey returns the value offset of the first string key of the map at vi
 // that match accepts.
 func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
-	n, i, ok := mp.MapHeader(body, vi)
+	ps, ok := pairsIn(body, vi)
 	if !ok {
 		return 0, false
 	}
-	for p := 0; p < n; p++ {
-		ks, ke, isStr := mp.Str(body, i)
-		next := ke
-		if !isStr {
-			var err error
-			if next, err = mp.Skip(body, i); err != nil {
-				return 0, false
-			}
+	for _, v, _, ok := ps.Next(); ok; _, v, _, ok = ps.Next() {
+		if key, isStr := ps.KeyStr(); isStr && match(key) {
+			return v, true
 		}
-		if isStr && match(body[ks:ke]) {
-			return next, true
-		}
-		end, err := mp.Skip(body, next)
-		if err != nil {
-			return 0, false
-		}
-		i = end
 	}
 	return 0, false
 }
 
 // hasMarker reports whether the tags array at vi holds MarkerTag.
 func hasMarker(body []byte, vi int) bool {
-	n, i, ok := mp.ArrayHeader(body, vi)
+	it, ok := itemsIn(body, vi)
 	if !ok {
 		return false
 	}
-	for p := 0; p < n; p++ {
-		if s, e, ok := mp.Str(body, i); ok && string(body[s:e]) == MarkerTag {
+	for v, _, ok := it.Next(); ok; v, _, ok = it.Next() {
+		if s, e, ok := mp.Str(body, v); ok && string(body[s:e]) == MarkerTag {
 			return true
 		}
-		next, err := mp.Skip(body, i)
-		if err != nil {
-			return false
-		}
-		i = next
 	}
 	return false
 }

@@ -321,10 +321,13 @@ const maxClassified = 256
 func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, groups []group, vend *encVendor, ev *[numEventFields][]byte, ts tagSet) []byte {
 	var moved [maxClassified / 64]uint64
 	nMove := 0
-	pos := sc.first
-	for p := 0; p < sc.nPairs; p++ {
-		k, vi, end := pairAt(body, pos)
-		if !stays(body, k, vi) {
+	ps := sc.pairs(body)
+	for p := 0; ; p++ {
+		k, vi, _, ok := ps.Next()
+		if !ok {
+			break
+		}
+		if !stays(&ps, body, vi) {
 			nMove++
 			if p < maxClassified {
 				moved[p/64] |= 1 << (p % 64)
@@ -335,7 +338,6 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 				}
 			}
 		}
-		pos = end
 	}
 	var edits [numGroups]edit
 	ne, added := 0, 0
@@ -364,11 +366,11 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		}
 	}
 	sortEdits(edits[:ne]) // applied in record order below
-	isMoved := func(p, k, vi int) bool {
+	isMoved := func(p int, ps *mp.Pairs, vi int) bool {
 		if p < maxClassified {
 			return moved[p/64]&(1<<(p%64)) != 0
 		}
-		return !stays(body, k, vi)
+		return !stays(ps, body, vi)
 	}
 	nsPair := 0
 	if nMove > 0 {
@@ -384,11 +386,13 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		out = append(out, body[sc.topFirst:sc.rec.k]...)
 		out = append(out, body[sc.rec.end:]...)
 	}
-	pos = sc.first
+	ps = sc.pairs(body)
 	ei := 0
-	for p := 0; p < sc.nPairs; p++ {
-		k, vi, end := pairAt(body, pos)
-		pos = end
+	for p := 0; ; p++ {
+		k, vi, end, ok := ps.Next()
+		if !ok {
+			break
+		}
 		if ei < ne && edits[ei].sp.k == k {
 			ed := edits[ei]
 			ei++
@@ -407,7 +411,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			out = e.mergeMap(out, body, ed.sp, g)
 			continue
 		}
-		if isMoved(p, k, vi) {
+		if isMoved(p, &ps, vi) {
 			continue
 		}
 		out = append(out, body[k:end]...)
@@ -418,11 +422,13 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		out = append(out, keyAudit...)
 		raw := len(out)
 		out = mp.AppendMapHeader(out, nMove)
-		pos = sc.first
-		for p := 0; p < sc.nPairs; p++ {
-			k, vi, end := pairAt(body, pos)
-			pos = end
-			if isMoved(p, k, vi) {
+		ps = sc.pairs(body)
+		for p := 0; ; p++ {
+			k, vi, end, ok := ps.Next()
+			if !ok {
+				break
+			}
+			if isMoved(p, &ps, vi) {
 				out = append(out, body[k:end]...)
 			}
 		}
@@ -464,10 +470,8 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 // pipelineHas reports whether the record has, outside its RecordKey map,
 // a top-level key encoded as key (a pipeline's own "log", say).
 func pipelineHas(body []byte, sc *scanned, key []byte) bool {
-	pos := sc.topFirst
-	for p := 0; p < sc.topN; p++ {
-		k, vi, end := pairAt(body, pos)
-		pos = end
+	ps := sc.topPairs(body)
+	for k, vi, _, ok := ps.Next(); ok; k, vi, _, ok = ps.Next() {
 		if k != sc.rec.k && string(body[k:vi]) == string(key) {
 			return true
 		}
@@ -475,19 +479,12 @@ func pipelineHas(body []byte, sc *scanned, key []byte) bool {
 	return false
 }
 
-// pairAt returns the key, value and end offsets of the map pair at k.
-// The body was scanned whole: the offsets are valid.
-func pairAt(body []byte, k int) (key, vi, end int) {
-	vi, _ = mp.Skip(body, k)
-	end, _ = mp.Skip(body, vi)
-	return k, vi, end
-}
-
-// stays reports whether the top-level pair at k stays at the top in the
-// namespace layout: a string key whose value is ECS already.
-func stays(body []byte, k, vi int) bool {
-	ks, ke, ok := mp.Str(body, k)
-	return ok && ecsschema.ValueIsECS(body[ks:ke], body, vi)
+// stays reports whether the pair ps returned last, with its value at vi,
+// stays at the top in the namespace layout: a string key whose value is
+// ECS already.
+func stays(ps *mp.Pairs, body []byte, vi int) bool {
+	key, ok := ps.KeyStr()
+	return ok && ecsschema.ValueIsECS(key, body, vi)
 }
 
 // writeGroups decides, per group, whether to add a new pair, merge into
@@ -586,21 +583,17 @@ func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *St
 // original pairs are copied byte for byte.
 func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
 	nf := len(g.pairs) + len(g.vals)
-	n, first, _ := mp.MapHeader(body, sp.v)
+	ps, _ := pairsIn(body, sp.v) // a map: the caller checked
+	first := ps.Offset()
+	n := 0
 	var present uint32 // bit per field the map already has
-	i := first
-	for p := 0; p < n; p++ {
-		ks, ke, isStr := mp.Str(body, i)
-		next := ke
-		if !isStr {
-			next, _ = mp.Skip(body, i)
-		}
-		if isStr {
-			if f := fieldIndex(body[ks:ke], g.names[:nf]); f >= 0 && g.isSet(f) {
+	for _, _, _, ok := ps.Next(); ok; _, _, _, ok = ps.Next() {
+		n++
+		if key, isStr := ps.KeyStr(); isStr {
+			if f := fieldIndex(key, g.names[:nf]); f >= 0 && g.isSet(f) {
 				present |= 1 << f
 			}
 		}
-		i, _ = mp.Skip(body, next)
 	}
 	total := n
 	for f := 0; f < nf; f++ {
@@ -612,23 +605,14 @@ func (e *Enricher) mergeMap(out, body []byte, sp span, g *group) []byte {
 	if !e.opts.Override || present == 0 {
 		out = append(out, body[first:sp.end]...)
 	} else {
-		i = first
-		for p := 0; p < n; p++ {
-			ks, ke, isStr := mp.Str(body, i)
-			next := ke
-			if !isStr {
-				next, _ = mp.Skip(body, i)
+		ps, _ = pairsIn(body, sp.v)
+		for k, _, end, ok := ps.Next(); ok; k, _, end, ok = ps.Next() {
+			if key, isStr := ps.KeyStr(); isStr {
+				if f := fieldIndex(key, g.names[:nf]); f >= 0 && g.isSet(f) {
+					continue // ours replaces it
+				}
 			}
-			end, _ := mp.Skip(body, next)
-			drop := false
-			if isStr {
-				f := fieldIndex(body[ks:ke], g.names[:nf])
-				drop = f >= 0 && g.isSet(f)
-			}
-			if !drop {
-				out = append(out, body[i:end]...)
-			}
-			i = end
+			out = append(out, body[k:end]...)
 		}
 	}
 	for f, p := range g.pairs {
