@@ -149,13 +149,3 @@ func ignored(val []byte, ignore []string) bool {
 	}
 	return false
 }
-
-// hasSeparator reports whether a key holds a character normKey drops.
-func hasSeparator(key []byte) bool {
-	for _, c := range key {
-		if c == ' ' || c == '_' || c == '-' {
-			return true
-		}
-	}
-	return false
-}

@@ -33,3 +33,32 @@ func normKeyString(s string) string {
 	}
 	return string(k)
 }
+
+// hasSeparator reports whether a key holds a character normKey drops.
+func hasSeparator(key []byte) bool {
+	for _, c := range key {
+		if c == ' ' || c == '_' || c == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		x, y := b[i], s[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,202 @@
+package enrich
+
+import (
+	"github.com/auditx/auditx/internal/ecsschema"
+	"github.com/auditx/auditx/internal/keyname"
+	"github.com/auditx/auditx/internal/mp"
+)
+
+// maxClassified bounds the top-level pairs whose stay-or-move decision is
+// remembered between the passes of writeGroupsNS; later ones are decided
+// again.
+const maxClassified = 256
+
+// writeGroupsNS is writeGroups for the vendor namespace layout: every
+// top-level pair whose value is not ECS (ecsschema.ValueIsECS) moves, whole,
+// under <vendor id>.audit with its keys named ECS style (keyname); a group
+// pair auditx writes (event, user, source, ...) that is not ECS moves too,
+// and auditx adds its own. The ECS pairs stay in their order, auditx's
+// groups merged into them as writeGroups does.
+func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, groups []group, vend *encVendor, ev *[numEventFields][]byte, ts tagSet) []byte {
+	var moved [maxClassified / 64]uint64
+	nMove := 0
+	ps := sc.pairs(body)
+	for p := 0; ; p++ {
+		k, vi, _, ok := ps.Next()
+		if !ok {
+			break
+		}
+		if !stays(&ps, body, vi) {
+			nMove++
+			if p < maxClassified {
+				moved[p/64] |= 1 << (p % 64)
+			}
+			for gi := range groups {
+				if groups[gi].sp.set && groups[gi].sp.k == k {
+					groups[gi].sp = span{} // auditx adds its own
+				}
+			}
+		}
+	}
+	var edits [numGroups]edit
+	ne, added := 0, 0
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.sp.set {
+			if sc.rec.set && pipelineHas(body, sc, g.key) {
+				st.Conflicts++ // the pipeline's own key of that name stays; no duplicate
+				continue
+			}
+			g.add = true
+			added++
+			continue
+		}
+		container := (g.array && isArray(body, g.sp.v)) || (!g.array && isMap(body, g.sp.v))
+		switch {
+		case container:
+			edits[ne] = edit{sp: g.sp, group: gi}
+			ne++
+		case e.opts.Override:
+			edits[ne] = edit{sp: g.sp, group: gi, drop: true}
+			ne++
+			g.add = true // dropped and added again: the pair count stays
+		default:
+			st.Conflicts++
+		}
+	}
+	sortEdits(edits[:ne]) // applied in record order below
+	isMoved := func(p int, ps *mp.Pairs, vi int) bool {
+		if p < maxClassified {
+			return moved[p/64]&(1<<(p%64)) != 0
+		}
+		return !stays(ps, body, vi)
+	}
+	nsPair := 0
+	if nMove > 0 {
+		nsPair = 1
+	}
+	pipeline := 0
+	if sc.rec.set {
+		pipeline = sc.topN - 1
+	}
+	out = mp.AppendMapHeader(out, pipeline+sc.nPairs-nMove+nsPair+added)
+	if sc.rec.set {
+		// The pipeline's pairs, as they are, but the vendor's record's.
+		out = append(out, body[sc.topFirst:sc.rec.k]...)
+		out = append(out, body[sc.rec.end:]...)
+	}
+	ps = sc.pairs(body)
+	ei := 0
+	for p := 0; ; p++ {
+		k, vi, end, ok := ps.Next()
+		if !ok {
+			break
+		}
+		if ei < ne && edits[ei].sp.k == k {
+			ed := edits[ei]
+			ei++
+			if ed.drop {
+				continue
+			}
+			g := &groups[ed.group]
+			out = append(out, body[k:vi]...)
+			if g.array {
+				n, i, _ := mp.ArrayHeader(body, vi)
+				out = mp.AppendArrayHeader(out, n+ts.count())
+				out = append(out, body[i:end]...)
+				out = appendTags(out, ts)
+				continue
+			}
+			out = e.mergeMap(out, body, ed.sp, g)
+			continue
+		}
+		if isMoved(p, &ps, vi) {
+			continue
+		}
+		out = append(out, body[k:end]...)
+	}
+	if nMove > 0 {
+		out = append(out, vend.nsKey...)
+		out = mp.AppendMapHeader(out, 1)
+		out = append(out, keyAudit...)
+		raw := len(out)
+		out = mp.AppendMapHeader(out, nMove)
+		ps = sc.pairs(body)
+		for p := 0; ; p++ {
+			k, vi, end, ok := ps.Next()
+			if !ok {
+				break
+			}
+			if isMoved(p, &ps, vi) {
+				out = append(out, body[k:end]...)
+			}
+		}
+		named := len(out)
+		var err error
+		if out, _, err = keyname.AppendValue(out, out[raw:named], 0); err != nil {
+			// Nested deeper than keyname names: the moved pairs stay as
+			// they are, their values byte for byte.
+			out = out[:named]
+		} else {
+			n := copy(out[raw:], out[named:])
+			out = out[:raw+n]
+		}
+	}
+	for gi := range groups {
+		g := &groups[gi]
+		if !g.add {
+			continue
+		}
+		out = append(out, g.key...)
+		if g.array {
+			out = mp.AppendArrayHeader(out, ts.count())
+			out = appendTags(out, ts)
+			continue
+		}
+		out = mp.AppendMapHeader(out, g.n)
+		for _, p := range g.pairs {
+			out = append(out, p...) // nil appends nothing
+		}
+		for i := range g.vals {
+			if g.vals[i].set() {
+				out = g.vals[i].appendTo(out)
+			}
+		}
+	}
+	return out
+}
+
+// pipelineHas reports whether the record has, outside its RecordKey map,
+// a top-level key encoded as key (a pipeline's own "log", say).
+func pipelineHas(body []byte, sc *scanned, key []byte) bool {
+	ps := sc.topPairs(body)
+	for k, vi, _, ok := ps.Next(); ok; k, vi, _, ok = ps.Next() {
+		if k != sc.rec.k && string(body[k:vi]) == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// stays reports whether the pair ps returned last, with its value at vi,
+// stays at the top in the namespace layout: a string key whose value is
+// ECS already.
+func stays(ps *mp.Pairs, body []byte, vi int) bool {
+	key, ok := ps.KeyStr()
+	return ok && ecsschema.ValueIsECS(key, body, vi)
+}
+
+// originalPair encodes event.original: the vendor's record as JSON (one
+// allocation a record, only with event_original on).
+func originalPair(body []byte) []byte {
+	out := append(make([]byte, 0, len(keyOriginal)+5+2*len(body)), keyOriginal...)
+	hdr := len(out)
+	out = append(out, 0xdb, 0, 0, 0, 0) // str 32, its length set below
+	out, _, err := mp.AppendJSON(out, body, 0)
+	if err != nil {
+		return nil
+	}
+	n := len(out) - hdr - 5
+	out[hdr+1], out[hdr+2], out[hdr+3], out[hdr+4] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return out
+}

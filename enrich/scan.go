@@ -1,0 +1,224 @@
+package enrich
+
+import (
+	"time"
+
+	"github.com/auditx/auditx/internal/mp"
+)
+
+// span locates one key/value pair of a map: key at k, value at v..end.
+type span struct {
+	k, v, end int
+	set       bool
+}
+
+// scanned is what one pass over a record's top-level pairs found.
+type scanned struct {
+	slots         [maxSlots]span
+	event, obs    span
+	tags, flat    span
+	user, source  span
+	related, host span
+	ds            span // data_stream
+	ecs, log      span
+	first, nPairs int // the vendor's record: its pairs
+	topFirst      int // the whole record's pairs (the same without RecordKey)
+	topN          int
+	rec           span // the RecordKey pair, when set
+	plan          *plan
+
+	// read is the time the event's header had (Fluent Bit's read time),
+	// when known; vendorTime the vendor's event time enrichCode found.
+	read, vendorTime       time.Time
+	hasRead, hasVendorTime bool
+}
+
+// firstSpan keeps the first occurrence of a key (a duplicate key later in
+// the map is copied, not used).
+func firstSpan(dst *span, sp span) {
+	if !dst.set {
+		*dst = sp
+	}
+}
+
+// scan walks the top-level pairs of the map at the start of body once,
+// noting the watched keys, and returns the offset just past the map; ok is
+// false when body does not start with a complete map. Bytes after the map
+// are not read (a chunk's next events).
+func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
+	sc.reset(t.plan)
+	n, i, ok := mp.MapHeader(body, 0)
+	if !ok {
+		return 0, false
+	}
+	sc.topFirst, sc.topN = i, n
+	if e.opts.RecordKey == "" {
+		sc.first, sc.nPairs = i, n
+		return e.scanPairs(body, sc, i, n)
+	}
+	// The vendor's record is the map under RecordKey; the rest of the
+	// record is walked only to check it and find its end.
+	sc.first, sc.nPairs = 0, 0
+	ps := mp.PairsAt(body, i, n)
+	for k, vi, end, ok := ps.Next(); ok; k, vi, end, ok = ps.Next() {
+		key, isStr := ps.KeyStr()
+		if !isStr {
+			continue
+		}
+		if !sc.rec.set && string(key) == e.opts.RecordKey {
+			if rn, ri, ok := mp.MapHeader(body, vi); ok {
+				sc.rec = span{k: k, v: vi, end: end, set: true}
+				sc.first, sc.nPairs = ri, rn
+				if _, ok := e.scanPairs(body, sc, ri, rn); !ok {
+					return 0, false
+				}
+				continue
+			}
+		}
+		// The pipeline's own marker and stream: a record auditx laid out
+		// already has them at the top (and no RecordKey map left).
+		sp := span{k: k, v: vi, end: end, set: true}
+		switch string(key) {
+		case "tags":
+			firstSpan(&sc.tags, sp)
+		case "data_stream":
+			firstSpan(&sc.ds, sp)
+		}
+	}
+	if ps.Err() != nil {
+		return 0, false
+	}
+	return ps.Offset(), true
+}
+
+// scanPairs walks the n pairs of a map from offset i, noting the watched
+// keys, and returns the offset past them.
+func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bool) {
+	ecs := e.opts.Schema == SchemaECS
+	ps := mp.PairsAt(body, i, n)
+	for k, vi, end, ok := ps.Next(); ok; k, vi, end, ok = ps.Next() {
+		key, isStr := ps.KeyStr()
+		if !isStr {
+			continue
+		}
+		sp := span{k: k, v: vi, end: end, set: true}
+		if ecs {
+			switch string(key) {
+			case "event":
+				firstSpan(&sc.event, sp)
+			case "observer":
+				firstSpan(&sc.obs, sp)
+			case "tags":
+				firstSpan(&sc.tags, sp)
+			case "user":
+				firstSpan(&sc.user, sp)
+			case "source":
+				firstSpan(&sc.source, sp)
+			case "related":
+				firstSpan(&sc.related, sp)
+			case "host":
+				firstSpan(&sc.host, sp)
+			case "data_stream":
+				firstSpan(&sc.ds, sp)
+			case "ecs":
+				firstSpan(&sc.ecs, sp)
+			case "log":
+				firstSpan(&sc.log, sp)
+			}
+		} else if string(key) == e.opts.FlatKey && !sc.flat.set {
+			sc.flat = sp
+		}
+		var nb [maxKeyLen]byte
+		if nk, ok := normKey(key, &nb); ok {
+			if s, ok := sc.plan.lookup(nk); ok && !sc.slots[s].set {
+				sc.slots[s] = sp
+			}
+		}
+	}
+	if ps.Err() != nil {
+		return 0, false
+	}
+	return ps.Offset(), true
+}
+
+// Every walk after scan is over bytes scan accepted: it skipped each
+// top-level value whole (mp.Skip follows nested maps and arrays to their
+// last byte, checking every header and length on the way), and the map
+// under RecordKey pair by pair. A second walk over any part of them meets
+// only complete msgpack, so it cannot stop early: the walks below (and the
+// writers') stop at the end, and need not check Err. pairsIn, itemsIn,
+// pairs and topPairs are those walks; scan alone checks Err.
+
+// pairsIn walks the map at body[vi], a value within a scanned record; ok is
+// false when it is no map.
+func pairsIn(body []byte, vi int) (mp.Pairs, bool) { return mp.MapPairs(body, vi) }
+
+// itemsIn walks the array at body[vi], a value within a scanned record; ok
+// is false when it is no array.
+func itemsIn(body []byte, vi int) (mp.Items, bool) { return mp.ArrayItems(body, vi) }
+
+// pairs walks the vendor's record's pairs (the record, or its RecordKey map).
+func (sc *scanned) pairs(body []byte) mp.Pairs { return mp.PairsAt(body, sc.first, sc.nPairs) }
+
+// topPairs walks the whole record's top-level pairs.
+func (sc *scanned) topPairs(body []byte) mp.Pairs { return mp.PairsAt(body, sc.topFirst, sc.topN) }
+
+// reset readies sc for a record of plan p: only the slots p uses are
+// cleared (a scanned is reused across a chunk's records).
+func (sc *scanned) reset(p *plan) {
+	clear(sc.slots[:p.n])
+	sc.event, sc.obs, sc.tags, sc.flat = span{}, span{}, span{}, span{}
+	sc.user, sc.source, sc.related, sc.host, sc.ds, sc.ecs, sc.log, sc.rec = span{}, span{}, span{}, span{}, span{}, span{}, span{}, span{}
+	sc.plan = p
+	sc.hasRead, sc.hasVendorTime = false, false
+}
+
+// resolveFirst returns the value offset of the first path present.
+func resolveFirst(body []byte, sc *scanned, paths []path) (int, bool) {
+	for _, p := range paths {
+		if vi, ok := resolve(body, sc, p); ok {
+			return vi, true
+		}
+	}
+	return 0, false
+}
+
+// resolve returns the value offset of a path.
+func resolve(body []byte, sc *scanned, p path) (int, bool) {
+	sp := sc.slots[p.slot]
+	if !sp.set {
+		return 0, false
+	}
+	return descend(body, sp.v, p.rest)
+}
+
+// descend follows normalised keys through nested maps from the value at vi.
+func descend(body []byte, vi int, rest []string) (int, bool) {
+	for _, want := range rest {
+		var ok bool
+		vi, ok = findKey(body, vi, func(key []byte) bool {
+			var nb [maxKeyLen]byte
+			nk, ok := normKey(key, &nb)
+			return ok && string(nk) == want
+		})
+		if !ok {
+			return 0, false
+		}
+	}
+	return vi, true
+}
+
+// findKey returns the value offset of the first string key of the map at vi
+// that match accepts.
+func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
+	ps, ok := pairsIn(body, vi)
+	if !ok {
+		return 0, false
+	}
+	for _, v, _, ok := ps.Next(); ok; _, v, _, ok = ps.Next() {
+		if key, isStr := ps.KeyStr(); isStr && match(key) {
+			return v, true
+		}
+	}
+	return 0, false
+}
