@@ -34,7 +34,10 @@ func normKeyString(s string) string {
 	return string(k)
 }
 
-// hasSeparator reports whether a key holds a character normKey drops.
+// hasSeparator reports whether a key holds a character normKey drops. It
+// is bytes.ContainsAny(key, " _-") at a third of its cost on a record's
+// keys (measured on PrivX's message keys: IndexAny searches the three
+// characters once per byte of a key shorter than 9 bytes).
 func hasSeparator(key []byte) bool {
 	for _, c := range key {
 		if c == ' ' || c == '_' || c == '-' {
@@ -44,6 +47,9 @@ func hasSeparator(key []byte) bool {
 	return false
 }
 
+// equalFoldASCII reports whether b and s are equal with ASCII letters
+// folded. bytes.EqualFold folds Unicode as well (the Kelvin sign matches
+// "k"), which would widen what a descriptor's words match.
 func equalFoldASCII(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false

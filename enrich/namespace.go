@@ -1,6 +1,9 @@
 package enrich
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/auditx/auditx/internal/ecsschema"
 	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/internal/mp"
@@ -64,7 +67,8 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			st.Conflicts++
 		}
 	}
-	sortEdits(edits[:ne]) // applied in record order below
+	// Applied in record order below.
+	slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
 	isMoved := func(p int, ps *mp.Pairs, vi int) bool {
 		if p < maxClassified {
 			return moved[p/64]&(1<<(p%64)) != 0

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"bytes"
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/internal/mp"
 )
@@ -70,6 +71,9 @@ func intValue(body []byte, vi int) (int64, bool) {
 	return 0, false
 }
 
+// parseDigits reads a non-negative decimal of at most 18 digits, nothing
+// else: strconv.ParseInt would take a sign too, and want a string (its
+// error keeps it: a conversion that allocates).
 func parseDigits(s []byte) (int64, bool) {
 	if len(s) == 0 || len(s) > 18 {
 		return 0, false
@@ -100,7 +104,7 @@ func syslogNumber(body []byte, vi int) (int64, bool) {
 		return n, n >= 0 && n <= 7
 	case mp.KindString:
 		s = catalog.TrimBlanks(s)
-		if open := indexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
+		if open := bytes.IndexByte(s, '('); open >= 0 && len(s) > open+1 && s[len(s)-1] == ')' {
 			if n, ok := parseDigits(s[open+1 : len(s)-1]); ok {
 				return n, n <= 7
 			}
@@ -116,13 +120,4 @@ func syslogNumber(body []byte, vi int) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }

@@ -1,6 +1,9 @@
 package enrich
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/auditx/auditx/catalog"
 	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mp"
@@ -314,7 +317,7 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 			st.Conflicts++
 		}
 	}
-	sortEdits(edits[:ne])
+	slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
 
 	out = mp.AppendMapHeader(out, sc.nPairs+added)
 	pos := sc.first
@@ -437,14 +440,6 @@ func fieldIndex(key []byte, names []string) int {
 		}
 	}
 	return -1
-}
-
-func sortEdits(ed []edit) {
-	for i := 1; i < len(ed); i++ {
-		for j := i; j > 0 && ed[j].sp.k < ed[j-1].sp.k; j-- {
-			ed[j], ed[j-1] = ed[j-1], ed[j]
-		}
-	}
 }
 
 func isMap(b []byte, i int) bool {
