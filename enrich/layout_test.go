@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tinylib/msgp/msgp"
 
 	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mp"
@@ -287,4 +288,50 @@ func TestNamespaceMergeAnyOrder(t *testing.T) {
 	assert.Equal(t, ECSVersion, get(m, "ecs", "version"))
 	assert.Equal(t, "x", get(m, "event", "provider"))
 	assert.Equal(t, "4002", get(m, "event", "code"))
+}
+
+// The override case of TestNamespaceMergeAnyOrder: a tags string before
+// the event map is dropped once and replaced, and the map merged into, in
+// any key order; a tags array before it gains the marker. (Matched in
+// auditx's order, the string stayed beside auditx's tags: one pair more
+// than the map's header counted, msgpack out of frame.)
+func TestNamespaceEditsInRecordOrder(t *testing.T) {
+	for _, override := range []bool{false, true} {
+		t.Run(map[bool]string{false: "keep", true: "override"}[override], func(t *testing.T) {
+			o := defaults()
+			o.Override = override
+			e := newEnricher(t, o)
+			b := msgp.AppendMapHeader(nil, 6)
+			b = msgp.AppendString(b, "tags")
+			if override {
+				b = msgp.AppendString(b, "mine")
+			} else {
+				b = msgp.AppendArrayHeader(b, 1)
+				b = msgp.AppendString(b, "mine")
+			}
+			b = msgp.AppendString(b, "event")
+			b = msgp.AppendMapHeader(b, 1)
+			b = msgp.AppendString(b, "id")
+			b = msgp.AppendString(b, "e-1")
+			for _, kv := range [][2]string{{"service_name", "AUTH"}, {"event_id", "1000"}, {"event_name", "x"}, {"created", "2026-11-20T08:14:00.773205Z"}} {
+				b = msgp.AppendString(b, kv[0])
+				b = msgp.AppendString(b, kv[1])
+			}
+			out, r := e.Record(nil, b)
+			require.Equal(t, ResultEnriched, r)
+			end, err := mp.Skip(out, 0)
+			require.NoError(t, err)
+			require.Equal(t, len(out), end, "one complete map")
+			n, _, _ := mp.MapHeader(out, 0)
+			m := decode(t, out)
+			assert.Len(t, m, n, "no key twice")
+			assert.Equal(t, "e-1", get(m, "event", "id"), "the record's event map kept")
+			assert.Equal(t, "1000", get(m, "event", "code"), "and merged into")
+			if override {
+				assert.Equal(t, []any{MarkerTag}, m["tags"], "the tags string replaced")
+			} else {
+				assert.Equal(t, []any{"mine", MarkerTag}, m["tags"], "the tags array marked")
+			}
+		})
+	}
 }
