@@ -1,9 +1,6 @@
 package enrich
 
 import (
-	"cmp"
-	"slices"
-
 	"github.com/auditx/auditx/internal/ecsschema"
 	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/internal/mp"
@@ -42,33 +39,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		}
 	}
 	var edits [numGroups]edit
-	ne, added := 0, 0
-	for gi := range groups {
-		g := &groups[gi]
-		if !g.sp.set {
-			if sc.rec.set && pipelineHas(body, sc, g.key) {
-				st.Conflicts++ // the pipeline's own key of that name stays; no duplicate
-				continue
-			}
-			g.add = true
-			added++
-			continue
-		}
-		container := (g.array && isArray(body, g.sp.v)) || (!g.array && isMap(body, g.sp.v))
-		switch {
-		case container:
-			edits[ne] = edit{sp: g.sp, group: gi}
-			ne++
-		case e.opts.Override:
-			edits[ne] = edit{sp: g.sp, group: gi, drop: true}
-			ne++
-			g.add = true // dropped and added again: the pair count stays
-		default:
-			st.Conflicts++
-		}
-	}
-	// Applied in record order below.
-	slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
+	ne, added := e.planEdits(&edits, body, sc, st, groups)
 	isMoved := func(p int, ps *mp.Pairs, vi int) bool {
 		if p < maxClassified {
 			return moved[p/64]&(1<<(p%64)) != 0
@@ -97,21 +68,10 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			break
 		}
 		if ei < ne && edits[ei].sp.k == k {
-			ed := edits[ei]
+			if !edits[ei].drop {
+				out = e.appendEdited(out, body, edits[ei].sp, &groups[edits[ei].group], ts)
+			}
 			ei++
-			if ed.drop {
-				continue
-			}
-			g := &groups[ed.group]
-			out = append(out, body[k:vi]...)
-			if g.array {
-				n, i, _ := mp.ArrayHeader(body, vi)
-				out = mp.AppendArrayHeader(out, n+ts.count())
-				out = append(out, body[i:end]...)
-				out = appendTags(out, ts)
-				continue
-			}
-			out = e.mergeMap(out, body, ed.sp, g)
 			continue
 		}
 		if isMoved(p, &ps, vi) {
@@ -146,28 +106,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			out = out[:raw+n]
 		}
 	}
-	for gi := range groups {
-		g := &groups[gi]
-		if !g.add {
-			continue
-		}
-		out = append(out, g.key...)
-		if g.array {
-			out = mp.AppendArrayHeader(out, ts.count())
-			out = appendTags(out, ts)
-			continue
-		}
-		out = mp.AppendMapHeader(out, g.n)
-		for _, p := range g.pairs {
-			out = append(out, p...) // nil appends nothing
-		}
-		for i := range g.vals {
-			if g.vals[i].set() {
-				out = g.vals[i].appendTo(out)
-			}
-		}
-	}
-	return out
+	return appendAdded(out, groups, ts)
 }
 
 // pipelineHas reports whether the record has, outside its RecordKey map,

@@ -291,15 +291,38 @@ func appendTags(out []byte, ts tagSet) []byte {
 	return out
 }
 
-// writeGroups decides, per group, whether to add a new pair, merge into
-// the record's own, replace it (override) or keep it (a conflict), then
-// copies the record with the edits and appends the new pairs.
+// writeGroups copies the record with the edits planEdits decided and
+// appends the new pairs.
 func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups []group, ts tagSet) []byte {
 	var edits [numGroups]edit
-	ne, added := 0, 0
+	ne, added := e.planEdits(&edits, body, sc, st, groups)
+	out = mp.AppendMapHeader(out, sc.nPairs+added)
+	pos := sc.first
+	for _, ed := range edits[:ne] {
+		out = append(out, body[pos:ed.sp.k]...)
+		pos = ed.sp.end
+		if !ed.drop {
+			out = e.appendEdited(out, body, ed.sp, &groups[ed.group], ts)
+		}
+	}
+	out = append(out, body[pos:]...)
+	return appendAdded(out, groups, ts)
+}
+
+// planEdits decides, per group, whether to add a new pair, merge into the
+// record's own (a map; an array for tags), replace it (Override) or keep it
+// (a conflict, counted). It fills edits, in the order of the record's
+// pairs, and returns how many, and how many pairs are added. Under
+// RecordKey, a group the vendor's record lacks but the pipeline has is a
+// conflict too: the pipeline's pair stays, and none is added.
+func (e *Enricher) planEdits(edits *[numGroups]edit, body []byte, sc *scanned, st *Stats, groups []group) (ne, added int) {
 	for gi := range groups {
 		g := &groups[gi]
 		if !g.sp.set {
+			if sc.rec.set && pipelineHas(body, sc, g.key) {
+				st.Conflicts++ // the pipeline's own key of that name stays; no duplicate
+				continue
+			}
 			g.add = true
 			added++
 			continue
@@ -318,27 +341,24 @@ func (e *Enricher) writeGroups(out, body []byte, sc *scanned, st *Stats, groups 
 		}
 	}
 	slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
+	return ne, added
+}
 
-	out = mp.AppendMapHeader(out, sc.nPairs+added)
-	pos := sc.first
-	for _, ed := range edits[:ne] {
-		out = append(out, body[pos:ed.sp.k]...)
-		pos = ed.sp.end
-		if ed.drop {
-			continue
-		}
-		g := &groups[ed.group]
-		out = append(out, body[ed.sp.k:ed.sp.v]...)
-		if g.array {
-			n, i, _ := mp.ArrayHeader(body, ed.sp.v)
-			out = mp.AppendArrayHeader(out, n+ts.count())
-			out = append(out, body[i:ed.sp.end]...)
-			out = appendTags(out, ts)
-			continue
-		}
-		out = e.mergeMap(out, body, ed.sp, g)
+// appendEdited appends the record's pair at sp with group g merged in: the
+// tags array with auditx's tags, a map with the group's fields (mergeMap).
+func (e *Enricher) appendEdited(out, body []byte, sp span, g *group, ts tagSet) []byte {
+	out = append(out, body[sp.k:sp.v]...)
+	if g.array {
+		n, i, _ := mp.ArrayHeader(body, sp.v) // an array: planEdits checked
+		out = mp.AppendArrayHeader(out, n+ts.count())
+		out = append(out, body[i:sp.end]...)
+		return appendTags(out, ts)
 	}
-	out = append(out, body[pos:]...)
+	return e.mergeMap(out, body, sp, g)
+}
+
+// appendAdded appends, as new pairs, the groups planEdits marked to add.
+func appendAdded(out []byte, groups []group, ts tagSet) []byte {
 	for gi := range groups {
 		g := &groups[gi]
 		if !g.add {
