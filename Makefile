@@ -63,7 +63,7 @@ e2e:
 test-upstream-reload:
 	$(GO) test -tags upstream -count=1 -v ./e2e -run 'TestHotReloadHangsWithPendingChunk|TestHotReloadWorkersCrash'
 
-FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzLayout enrich:FuzzSkip catalog:FuzzParse catalog:FuzzDescriptor internal/keyname:FuzzAppendValue internal/evtime:FuzzParse internal/ecsschema:FuzzValueIsECS internal/flbhost:FuzzFilterDoor
+FUZZ_TARGETS := enrich:FuzzChunk enrich:FuzzRecord enrich:FuzzLayout enrich:FuzzSkip internal/mp:FuzzPairs catalog:FuzzParse catalog:FuzzDescriptor internal/keyname:FuzzAppendValue internal/evtime:FuzzParse internal/ecsschema:FuzzValueIsECS internal/flbhost:FuzzFilterDoor
 
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -370,7 +370,8 @@ func AppendStr[S ~string | ~[]byte](b []byte, s S) []byte {
 	return append(b, s...)
 }
 
-// AppendInt appends a msgpack integer in its smallest form.
+// AppendInt appends a msgpack integer: a non-negative one or -32..-1 in its
+// shortest form, another negative one as int32 or int64.
 func AppendInt(b []byte, n int64) []byte {
 	switch {
 	case n >= 0 && n <= 0x7f:
@@ -531,10 +532,7 @@ func extPayload(obj []byte) []byte {
 
 func appendBase64(dst, p []byte) []byte {
 	dst = append(dst, '"')
-	n := base64.StdEncoding.EncodedLen(len(p))
-	start := len(dst)
-	dst = append(dst, make([]byte, n)...)
-	base64.StdEncoding.Encode(dst[start:], p)
+	dst = base64.StdEncoding.AppendEncode(dst, p)
 	return append(dst, '"')
 }
 
