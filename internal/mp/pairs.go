@@ -18,8 +18,7 @@ type Pairs struct {
 	b      []byte
 	i      int // offset of the next pair; past the map after the last
 	n      int // pairs left
-	ks, ke int // the last key's payload when isStr
-	isStr  bool
+	ks, ke int // the last key's payload; ks 0 when it was no str or bin
 	err    error
 }
 
@@ -47,28 +46,35 @@ func (ps *Pairs) Next() (key, val, end int, ok bool) {
 		return 0, 0, 0, false
 	}
 	b, key := ps.b, ps.i
+	var err error
 	// The common key, a fixstr, and the common values, a fixstr or a
 	// one-byte scalar, are read here without a call.
 	if e, ok := fixStrEnd(b, key); ok {
-		ps.ks, ps.ke, ps.isStr = key+1, e, true
-		val = e
-	} else if ps.ks, ps.ke, ps.isStr = Str(b, key); ps.isStr {
-		val = ps.ke
-	} else if val, ps.err = Skip(b, key); ps.err != nil {
-		ps.n = 0
-		return 0, 0, 0, false
+		ps.ks, ps.ke, val = key+1, e, e
+	} else if ks, ke, isStr := Str(b, key); isStr {
+		ps.ks, ps.ke, val = ks, ke, ke
+	} else {
+		ps.ks, ps.ke = 0, 0
+		if val, err = Skip(b, key); err != nil {
+			return ps.fail(err)
+		}
 	}
 	if e, ok := fixStrEnd(b, val); ok {
 		end = e
 	} else if val < len(b) && oneByte(b[val]) {
 		end = val + 1
-	} else if end, ps.err = Skip(b, val); ps.err != nil {
-		ps.n = 0
-		return 0, 0, 0, false
+	} else if end, err = Skip(b, val); err != nil {
+		return ps.fail(err)
 	}
 	ps.n--
 	ps.i = end
 	return key, val, end, true
+}
+
+// fail ends the walk with err.
+func (ps *Pairs) fail(err error) (key, val, end int, ok bool) {
+	ps.n, ps.err = 0, err
+	return 0, 0, 0, false
 }
 
 // fixStrEnd returns the offset past the fixstr at b[i]; ok is false when
@@ -90,7 +96,7 @@ func oneByte(c byte) bool {
 // KeyStr returns the payload of the last key Next returned when it is a
 // str or bin (as Str reads it); ok is false for any other key.
 func (ps *Pairs) KeyStr() (key []byte, ok bool) {
-	if !ps.isStr {
+	if ps.ks == 0 {
 		return nil, false
 	}
 	return ps.b[ps.ks:ps.ke], true
