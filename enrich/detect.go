@@ -12,7 +12,8 @@ func (e *Enricher) alreadyEnriched(body []byte, sc *scanned, t *table) bool {
 	if e.opts.Schema == SchemaFlat {
 		return sc.flat.set
 	}
-	return (sc.tags.set && hasMarker(body, sc.tags.v)) || (sc.event.set && hasDatasetMarker(body, sc.event.v, t))
+	tags, event := &sc.groups[gTags], &sc.groups[gEvent]
+	return (tags.set && hasMarker(body, tags.v)) || (event.set && hasDatasetMarker(body, event.v, t))
 }
 
 // detect recognises the vendor from the record's keys: the first rule, in

@@ -298,3 +298,16 @@ func TestMarkerWithoutTagsArray(t *testing.T) {
 	_, r = e.Record(nil, toMP(t, `{"event_type":"4002","event":{"dataset":"okta.system"}}`))
 	assert.Equal(t, ResultEnriched, r, "another dataset is not auditx's marker")
 }
+
+// groupOf reads groupNames backwards, and no other key.
+func TestGroupOf(t *testing.T) {
+	for g, name := range groupNames {
+		got, ok := groupOf([]byte(name))
+		require.True(t, ok, name)
+		require.Equal(t, g, got, name)
+	}
+	for _, key := range []string{"", "Event", "events", "data-stream", "dataset"} {
+		_, ok := groupOf([]byte(key))
+		require.False(t, ok, key)
+	}
+}

@@ -15,14 +15,10 @@ type span struct {
 // scanned is what one pass over a record's top-level pairs found.
 type scanned struct {
 	slots         [maxSlots]span
-	event, obs    span
-	tags, flat    span
-	user, source  span
-	related, host span
-	ds            span // data_stream
-	ecs, log      span
-	first, nPairs int // the vendor's record: its pairs
-	topFirst      int // the whole record's pairs (the same without RecordKey)
+	groups        [numGroups]span // the ECS schema's group keys (groupNames)
+	flat          span            // the flat schema's FlatKey
+	first, nPairs int             // the vendor's record: its pairs
+	topFirst      int             // the whole record's pairs (the same without RecordKey)
 	topN          int
 	rec           span // the RecordKey pair, when set
 	plan          *plan
@@ -77,12 +73,8 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 		}
 		// The pipeline's own marker and stream: a record auditx laid out
 		// already has them at the top (and no RecordKey map left).
-		sp := span{k: k, v: vi, end: end, set: true}
-		switch string(key) {
-		case "tags":
-			firstSpan(&sc.tags, sp)
-		case "data_stream":
-			firstSpan(&sc.ds, sp)
+		if g, ok := groupOf(key); ok && (g == gTags || g == gDataStream) {
+			firstSpan(&sc.groups[g], span{k: k, v: vi, end: end, set: true})
 		}
 	}
 	if ps.Err() != nil {
@@ -103,27 +95,8 @@ func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bo
 		}
 		sp := span{k: k, v: vi, end: end, set: true}
 		if ecs {
-			switch string(key) {
-			case "event":
-				firstSpan(&sc.event, sp)
-			case "observer":
-				firstSpan(&sc.obs, sp)
-			case "tags":
-				firstSpan(&sc.tags, sp)
-			case "user":
-				firstSpan(&sc.user, sp)
-			case "source":
-				firstSpan(&sc.source, sp)
-			case "related":
-				firstSpan(&sc.related, sp)
-			case "host":
-				firstSpan(&sc.host, sp)
-			case "data_stream":
-				firstSpan(&sc.ds, sp)
-			case "ecs":
-				firstSpan(&sc.ecs, sp)
-			case "log":
-				firstSpan(&sc.log, sp)
+			if g, ok := groupOf(key); ok {
+				firstSpan(&sc.groups[g], sp)
 			}
 		} else if string(key) == e.opts.FlatKey && !sc.flat.set {
 			sc.flat = sp
@@ -167,8 +140,8 @@ func (sc *scanned) topPairs(body []byte) mp.Pairs { return mp.PairsAt(body, sc.t
 // cleared (a scanned is reused across a chunk's records).
 func (sc *scanned) reset(p *plan) {
 	clear(sc.slots[:p.n])
-	sc.event, sc.obs, sc.tags, sc.flat = span{}, span{}, span{}, span{}
-	sc.user, sc.source, sc.related, sc.host, sc.ds, sc.ecs, sc.log, sc.rec = span{}, span{}, span{}, span{}, span{}, span{}, span{}, span{}
+	clear(sc.groups[:])
+	sc.flat, sc.rec = span{}, span{}
 	sc.plan = p
 	sc.hasRead, sc.hasVendorTime = false, false
 }

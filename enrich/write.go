@@ -74,12 +74,44 @@ const (
 	numGroups
 )
 
-var (
-	groupKeys = [numGroups][]byte{
-		mp.AppendStr(nil, "event"), mp.AppendStr(nil, "observer"), mp.AppendStr(nil, "tags"), mp.AppendStr(nil, "user"),
-		mp.AppendStr(nil, "source"), mp.AppendStr(nil, "related"), mp.AppendStr(nil, "host"), mp.AppendStr(nil, "log"), mp.AppendStr(nil, "ecs"),
-		mp.AppendStr(nil, "data_stream"),
+// groupNames are the groups' top-level keys, by group.
+var groupNames = [numGroups]string{"event", "observer", "tags", "user", "source", "related", "host", "log", "ecs", "data_stream"}
+
+// groupOf returns the group whose top-level key is key: groupNames read
+// backwards, as a switch (a loop over groupNames costs scan a fifth more).
+func groupOf(key []byte) (int, bool) {
+	switch string(key) {
+	case "event":
+		return gEvent, true
+	case "observer":
+		return gObserver, true
+	case "tags":
+		return gTags, true
+	case "user":
+		return gUser, true
+	case "source":
+		return gSource, true
+	case "related":
+		return gRelated, true
+	case "host":
+		return gHost, true
+	case "log":
+		return gLog, true
+	case "ecs":
+		return gECS, true
+	case "data_stream":
+		return gDataStream, true
 	}
+	return 0, false
+}
+
+var (
+	groupKeys = func() (k [numGroups][]byte) {
+		for g, name := range groupNames {
+			k[g] = mp.AppendStr(nil, name)
+		}
+		return k
+	}()
 	// Field names of each group: the pre-encoded pairs' first, then the
 	// record-valued fields'.
 	eventGroupNames      = append(eventFieldNames[:len(eventFieldNames):len(eventFieldNames)], "provider")
@@ -195,8 +227,8 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 	// when it is on.
 	var groups [numGroups]group
 	ng := 0
-	addGroup := func(gi int, sp span, pairs [][]byte, vals []field, names []string) {
-		groups[ng] = group{key: groupKeys[gi], sp: sp, pairs: pairs, vals: vals, names: names}
+	addGroup := func(gi int, pairs [][]byte, vals []field, names []string) {
+		groups[ng] = group{key: groupKeys[gi], sp: sc.groups[gi], pairs: pairs, vals: vals, names: names}
 		if groups[ng].n = groups[ng].count(); groups[ng].n > 0 {
 			ng++
 		}
@@ -213,29 +245,29 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 			strField(keyName, act[catalog.HostName]),
 			strField(keyLevel, act[catalog.LogLevel]),
 		}
-		addGroup(gEvent, sc.event, ev[:], vals[0:1], eventGroupNames)
-		addGroup(gObserver, sc.obs, obs[:], vals[1:2], observerFieldNames)
+		addGroup(gEvent, ev[:], vals[0:1], eventGroupNames)
+		addGroup(gObserver, obs[:], vals[1:2], observerFieldNames)
 	} else {
-		addGroup(gEvent, sc.event, ev[:], nil, eventGroupNames)
-		addGroup(gObserver, sc.obs, obs[:], nil, observerFieldNames)
+		addGroup(gEvent, ev[:], nil, eventGroupNames)
+		addGroup(gObserver, obs[:], nil, observerFieldNames)
 	}
-	groups[ng] = group{key: groupKeys[gTags], sp: sc.tags, array: true}
+	groups[ng] = group{key: groupKeys[gTags], sp: sc.groups[gTags], array: true}
 	ng++
 	if actor {
-		addGroup(gUser, sc.user, nil, vals[2:4], userFieldNames)
-		addGroup(gSource, sc.source, nil, vals[4:5], sourceFieldNames)
-		addGroup(gRelated, sc.related, nil, vals[5:7], relatedFieldNames)
-		addGroup(gHost, sc.host, nil, vals[7:8], hostFieldNames)
-		addGroup(gLog, sc.log, nil, vals[8:9], logFieldNames)
+		addGroup(gUser, nil, vals[2:4], userFieldNames)
+		addGroup(gSource, nil, vals[4:5], sourceFieldNames)
+		addGroup(gRelated, nil, vals[5:7], relatedFieldNames)
+		addGroup(gHost, nil, vals[7:8], hostFieldNames)
+		addGroup(gLog, nil, vals[8:9], logFieldNames)
 	}
 	ecsv := [1][]byte{ecsVersion}
 	if ns {
-		addGroup(gECS, sc.ecs, ecsv[:], nil, ecsFieldNames)
+		addGroup(gECS, ecsv[:], nil, ecsFieldNames)
 	}
 	var ds [3][]byte
 	if e.dsNamespace != nil {
 		ds = [3][]byte{dsType, vend.dataset, e.dsNamespace}
-		addGroup(gDataStream, sc.ds, ds[:], nil, dataStreamFieldNames)
+		addGroup(gDataStream, ds[:], nil, dataStreamFieldNames)
 	}
 	tags := tagSet(0)
 	if enc == nil && code != nil {
@@ -388,7 +420,7 @@ func appendAdded(out []byte, groups []group, ts tagSet) []byte {
 // so that it still has a data stream to land in. A record that has a
 // data_stream of its own is not written (the caller copies it unchanged).
 func (e *Enricher) writeDataStream(dst *[]byte, body []byte, sc *scanned, st *Stats) bool {
-	if e.dsNamespace == nil || sc.ds.set {
+	if e.dsNamespace == nil || sc.groups[gDataStream].set {
 		return false
 	}
 	out := mp.AppendMapHeader(*dst, sc.topN+1)
