@@ -186,3 +186,32 @@ func benchChunk(b *testing.B, o Options, only string) {
 	}
 	reportRecords(b, n)
 }
+
+// BenchmarkScan walks the top-level pairs of every sample record once, as
+// each record's enrichment starts (scan: the watched keys noted, the map's
+// end found), with the plugin's defaults.
+func BenchmarkScan(b *testing.B) {
+	e := newEnricher(b, defaults())
+	t := e.tab.Load()
+	var bodies [][]byte
+	size := 0
+	for _, v := range []string{"filingbox", "plusauth", "privx", "netop"} {
+		for _, body := range sampleBodies(b, v) {
+			bodies = append(bodies, body)
+			size += len(body)
+		}
+	}
+	var sc scanned
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	n := 0
+	for b.Loop() {
+		for _, body := range bodies {
+			if _, ok := e.scan(body, &sc, t); !ok {
+				b.Fatal("a sample record did not scan")
+			}
+		}
+		n += len(bodies)
+	}
+	reportRecords(b, n)
+}
