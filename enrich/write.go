@@ -372,7 +372,9 @@ func (e *Enricher) planEdits(edits *[numGroups]edit, body []byte, sc *scanned, s
 			st.Conflicts++
 		}
 	}
-	slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
+	if ne > 1 {
+		slices.SortFunc(edits[:ne], func(a, b edit) int { return cmp.Compare(a.sp.k, b.sp.k) })
+	}
 	return ne, added
 }
 
