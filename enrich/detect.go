@@ -51,7 +51,7 @@ func hasMarker(body []byte, vi int) bool {
 // not take MarkerTag (a tags value that is not an array, kept with override
 // off; found by FuzzRecord).
 func hasDatasetMarker(body []byte, vi int, t *table) bool {
-	di, ok := findKey(body, vi, func(key []byte) bool { return string(key) == "dataset" })
+	di, ok := findKey(body, vi, "dataset", false)
 	if !ok {
 		return false
 	}

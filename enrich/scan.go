@@ -169,12 +169,7 @@ func resolve(body []byte, sc *scanned, p path) (int, bool) {
 func descend(body []byte, vi int, rest []string) (int, bool) {
 	for _, want := range rest {
 		var ok bool
-		vi, ok = findKey(body, vi, func(key []byte) bool {
-			var nb [maxKeyLen]byte
-			nk, ok := normKey(key, &nb)
-			return ok && string(nk) == want
-		})
-		if !ok {
+		if vi, ok = findKey(body, vi, want, true); !ok {
 			return 0, false
 		}
 	}
@@ -182,14 +177,21 @@ func descend(body []byte, vi int, rest []string) (int, bool) {
 }
 
 // findKey returns the value offset of the first string key of the map at vi
-// that match accepts.
-func findKey(body []byte, vi int, match func(key []byte) bool) (int, bool) {
+// that is want: as it is, or, with norm, once normalised (normKey). (A
+// match func here cost privx's records a tenth more, measured: an indirect
+// call per pair after Next's.)
+func findKey(body []byte, vi int, want string, norm bool) (int, bool) {
 	ps, ok := pairsIn(body, vi)
 	if !ok {
 		return 0, false
 	}
+	var nb [maxKeyLen]byte
 	for _, v, _, ok := ps.Next(); ok; _, v, _, ok = ps.Next() {
-		if key, isStr := ps.KeyStr(); isStr && match(key) {
+		key, isStr := ps.KeyStr()
+		if isStr && norm {
+			key, isStr = normKey(key, &nb)
+		}
+		if isStr && string(key) == want {
 			return v, true
 		}
 	}
