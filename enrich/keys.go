@@ -36,7 +36,7 @@ func normKeyString(s string) string {
 
 // hasSeparator reports whether a key holds a character normKey drops. It
 // is bytes.ContainsAny(key, " _-") at a third of its cost on a record's
-// keys (measured on PrivX's message keys: IndexAny searches the three
+// keys (measured on the samples' nested keys: IndexAny searches the three
 // characters once per byte of a key shorter than 9 bytes).
 func hasSeparator(key []byte) bool {
 	for _, c := range key {
