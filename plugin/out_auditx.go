@@ -1,10 +1,8 @@
-// Command out_auditx is the Fluent Bit output plugin auditx, built with
-// `go build -buildmode=c-shared -o out_auditx.so ./plugin`.
-//
-// This file is the cgo door and only translates: Fluent Bit's calls to a
-// *outputdoor.Output kept per [OUTPUT] section with the Ctx API, Go results
-// to FLB_* codes. Every export recovers panics: one escaping into Fluent Bit
-// would abort the whole process.
+// The output door: this file only translates Fluent Bit's calls to a
+// *outputdoor.Output kept per [OUTPUT] section with the Ctx API, and Go
+// results to FLB_* codes. Every export recovers panics: one escaping into
+// Fluent Bit would abort the whole process.
+
 package main
 
 // /*
