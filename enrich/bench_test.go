@@ -80,20 +80,7 @@ func BenchmarkChunk(b *testing.B) {
 		if only != "" {
 			name = only
 		}
-		b.Run(name, func(b *testing.B) {
-			e := newEnricher(b, Options{})
-			chunk, per := mibChunk(b, only)
-			out := make([]byte, 0, 2*len(chunk))
-			ends := make([]int, 0, per)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(chunk)))
-			n := 0
-			for b.Loop() {
-				out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
-				n += per
-			}
-			reportRecords(b, n)
-		})
+		b.Run(name, func(b *testing.B) { benchChunk(b, Options{}, only) })
 	}
 }
 
@@ -131,20 +118,7 @@ func BenchmarkActor(b *testing.B) {
 			if only != "" {
 				name = c.name + "/" + only
 			}
-			b.Run(name, func(b *testing.B) {
-				e := newEnricher(b, c.opts)
-				chunk, per := mibChunk(b, only)
-				out := make([]byte, 0, 3*len(chunk))
-				ends := make([]int, 0, per)
-				b.ReportAllocs()
-				b.SetBytes(int64(len(chunk)))
-				n := 0
-				for b.Loop() {
-					out, ends, _ = e.Chunk(out[:0], ends[:0], chunk)
-					n += per
-				}
-				reportRecords(b, n)
-			})
+			b.Run(name, func(b *testing.B) { benchChunk(b, c.opts, only) })
 		}
 	}
 }
@@ -172,6 +146,8 @@ func BenchmarkLayout(b *testing.B) {
 	}
 }
 
+// benchChunk enriches the 1 MiB chunk of mibChunk(only) with o, reporting
+// bytes, allocations and records/s.
 func benchChunk(b *testing.B, o Options, only string) {
 	e := newEnricher(b, o)
 	chunk, per := mibChunk(b, only)

@@ -51,16 +51,24 @@ func FuzzChunk(f *testing.F) {
 		}
 		require.Len(t, ends, entries, "one output event per complete input entry")
 		require.EqualValues(t, len(rest), st.TrailingBytes)
-		prev := 0
-		for _, end := range ends {
-			next, err := mp.Skip(out, prev)
-			require.NoError(t, err, "output event is valid msgpack")
-			require.Equal(t, end, next)
-			prev = end
-		}
-		require.Equal(t, len(out), prev)
-		require.Equal(t, st.Records, st.Enriched+st.Unknown+st.NoCode+st.InvalidCode+st.Malformed+st.AlreadyEnriched, "every record counted once")
+		requireChunkOut(t, out, ends, st)
 	})
+}
+
+// requireChunkOut checks what Chunk returned: each end offset closes one
+// valid msgpack event, the events fill out, and every record is counted
+// in exactly one result.
+func requireChunkOut(t *testing.T, out []byte, ends []int, st Stats) {
+	t.Helper()
+	prev := 0
+	for _, end := range ends {
+		next, err := mp.Skip(out, prev)
+		require.NoError(t, err, "output event is valid msgpack")
+		require.Equal(t, end, next)
+		prev = end
+	}
+	require.Equal(t, len(out), prev)
+	require.Equal(t, st.Records, st.Enriched+st.Unknown+st.NoCode+st.InvalidCode+st.Malformed+st.AlreadyEnriched, "every record counted once")
 }
 
 // FuzzRecord: any body either passes untouched or comes out as a map with

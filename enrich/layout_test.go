@@ -213,15 +213,7 @@ func FuzzLayout(f *testing.F) {
 			return
 		}
 		out, ends, st := e.Chunk(nil, nil, chunk)
-		prev := 0
-		for _, end := range ends {
-			next, err := mp.Skip(out, prev)
-			require.NoError(t, err, "output event is valid msgpack")
-			require.Equal(t, end, next)
-			prev = end
-		}
-		require.Equal(t, len(out), prev)
-		require.Equal(t, st.Records, st.Enriched+st.Unknown+st.NoCode+st.InvalidCode+st.Malformed+st.AlreadyEnriched, "every record counted once")
+		requireChunkOut(t, out, ends, st)
 		again, _, st2 := e.Chunk(nil, nil, out)
 		if st.Enriched+st.Unknown > 0 && st2.Conflicts == 0 && st.Conflicts == 0 {
 			require.True(t, bytes.Equal(out, again) || st2.AlreadyEnriched >= st.Enriched+st.Unknown, "an enriched record is not enriched twice")
