@@ -18,6 +18,8 @@ import (
 func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, Stats) {
 	var st Stats
 	var sc scanned // reused: scan resets what it uses
+	sc.ns = e.takeScratch()
+	defer e.giveScratch(sc.ns)
 	t := e.tab.Load()
 	i := 0
 	for i < len(chunk) {

@@ -2,6 +2,7 @@ package enrich
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,28 @@ type Enricher struct {
 	zoneName    []byte           // the encoded event.timezone pair
 	counters    counters
 	unknown     unknownCodes
+	// scratch holds the namespace layout's scratch (nsScratch): one per
+	// goroutine at a time (a Chunk or Record takes one and gives it back),
+	// so that a vendor's key shapes are learned once, not per call.
+	scratch sync.Pool
+}
+
+// takeScratch returns the namespace layout's scratch for one call, nil
+// without that layout; giveScratch returns it.
+func (e *Enricher) takeScratch() *nsScratch {
+	if !e.opts.Namespace {
+		return nil
+	}
+	if s, ok := e.scratch.Get().(*nsScratch); ok {
+		return s
+	}
+	return new(nsScratch)
+}
+
+func (e *Enricher) giveScratch(s *nsScratch) {
+	if s != nil {
+		e.scratch.Put(s)
+	}
 }
 
 // New returns an Enricher over cat.

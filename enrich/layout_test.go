@@ -2,6 +2,9 @@ package enrich
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
 
+	"github.com/auditx/auditx/internal/ecsschema"
 	"github.com/auditx/auditx/internal/evtime"
+	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/internal/mp"
 )
 
@@ -323,6 +328,109 @@ func TestNamespaceEditsInRecordOrder(t *testing.T) {
 				assert.Equal(t, []any{MarkerTag}, m["tags"], "the tags string replaced")
 			} else {
 				assert.Equal(t, []any{"mine", MarkerTag}, m["tags"], "the tags array marked")
+			}
+		})
+	}
+}
+
+// Records with few and many pairs that stay at the top (past maxStaying,
+// the pairs are walked again; past maxClassified, decided again): each pair
+// lands once, where the layout says, in the record's order, and a tags
+// array among them is marked.
+func TestNamespaceManyStaying(t *testing.T) {
+	e := newEnricher(t, defaults())
+	// ECS keyword fields outside auditx's groups: a string stays.
+	var ecsKeys []string
+	for name, typ := range ecsschema.Fields {
+		top, _, _ := strings.Cut(name, ".")
+		if _, ours := groupOf([]byte(top)); typ == "keyword" && !ours && strings.Contains(name, ".") {
+			ecsKeys = append(ecsKeys, name)
+		}
+	}
+	require.Greater(t, len(ecsKeys), maxClassified+10)
+	for _, nStay := range []int{0, 1, maxStaying, maxStaying + 1, maxClassified + 10} {
+		t.Run(strconv.Itoa(nStay), func(t *testing.T) {
+			n := 2*nStay + 5
+			b := msgp.AppendMapHeader(nil, uint32(n))
+			for _, kv := range [][2]string{{"service_name", "AUTH"}, {"event_id", "1000"}, {"event_name", "x"}, {"created", "2026-11-20T08:14:00.773205Z"}} {
+				b = msgp.AppendString(b, kv[0])
+				b = msgp.AppendString(b, kv[1])
+			}
+			var stayKeys []string
+			for i := range nStay {
+				b = msgp.AppendString(b, ecsKeys[i])
+				b = msgp.AppendString(b, "v")
+				stayKeys = append(stayKeys, ecsKeys[i])
+				b = msgp.AppendString(b, fmt.Sprintf("customKey%d", i))
+				b = msgp.AppendInt(b, i)
+			}
+			b = msgp.AppendString(b, "tags")
+			b = msgp.AppendArrayHeader(b, 1)
+			b = msgp.AppendString(b, "mine")
+			out, r := e.Record(nil, b)
+			require.Equal(t, ResultEnriched, r)
+			end, err := mp.Skip(out, 0)
+			require.NoError(t, err)
+			require.Equal(t, len(out), end, "one complete map")
+			hn, _, _ := mp.MapHeader(out, 0)
+			m := decode(t, out)
+			require.Len(t, m, hn, "no key twice")
+			var top []string
+			ps, _ := mp.MapPairs(out, 0)
+			for _, _, _, ok := ps.Next(); ok; _, _, _, ok = ps.Next() {
+				if k, _ := ps.KeyStr(); bytes.Contains(k, []byte(".")) {
+					top = append(top, string(k))
+				}
+			}
+			require.Equal(t, stayKeys, top, "the ECS keys stay, in order")
+			audit := m["privx"].(map[string]any)["audit"].(map[string]any)
+			require.Len(t, audit, 4+nStay, "the other keys move")
+			for i := range nStay {
+				require.EqualValues(t, i, audit[fmt.Sprintf("custom_key%d", i)])
+			}
+			require.Equal(t, []any{"mine", MarkerTag}, m["tags"])
+		})
+	}
+}
+
+// A moved value nested deeper than keyname names (keyname.MaxDepth): the
+// moved pairs land under the namespace as they are, keys and values byte
+// for byte, whether they follow one another in the record or not.
+func TestNamespaceTooDeepToName(t *testing.T) {
+	e := newEnricher(t, defaults())
+	deep := append(bytes.Repeat([]byte{0x91}, keyname.MaxDepth+1), 0x01)
+	for _, between := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one run", true: "gathered"}[between], func(t *testing.T) {
+			n := 6
+			if between {
+				n++
+			}
+			b := msgp.AppendMapHeader(nil, uint32(n))
+			for _, kv := range [][2]string{{"service_name", "AUTH"}, {"event_id", "1000"}, {"event_name", "x"}, {"created", "2026-11-20T08:14:00.773205Z"}} {
+				b = msgp.AppendString(b, kv[0])
+				b = msgp.AppendString(b, kv[1])
+			}
+			if between {
+				b = msgp.AppendString(b, "message")
+				b = msgp.AppendString(b, "stays at the top")
+			}
+			b = msgp.AppendString(b, "deepValue")
+			b = append(b, deep...)
+			b = msgp.AppendString(b, "userName")
+			b = msgp.AppendString(b, "alice")
+			out, r := e.Record(nil, b)
+			require.Equal(t, ResultEnriched, r)
+			end, err := mp.Skip(out, 0)
+			require.NoError(t, err)
+			require.Equal(t, len(out), end, "one complete map")
+			require.True(t, bytes.Contains(out, append(msgp.AppendString(nil, "deepValue"), deep...)), "the deep pair as it was")
+			m := decode(t, out)
+			audit := m["privx"].(map[string]any)["audit"].(map[string]any)
+			require.Equal(t, "alice", audit["userName"], "keys not renamed")
+			require.Equal(t, "AUTH", audit["service_name"])
+			require.Len(t, audit, 6)
+			if between {
+				require.Equal(t, "stays at the top", m["message"])
 			}
 		})
 	}

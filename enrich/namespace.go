@@ -17,16 +17,41 @@ const maxClassified = 256
 // pair auditx writes (event, user, source, ...) that is not ECS moves too,
 // and auditx adds its own. The ECS pairs stay in their order, auditx's
 // groups merged into them as writeGroups does.
-func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, groups []group, vend *encVendor, ev *[numEventFields][]byte, ts tagSet) []byte {
+func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, groups []group, vend *encVendor, ts tagSet) []byte {
 	var moved [maxClassified / 64]uint64
 	nMove := 0
+	// The moved pairs: while they follow one another, the run
+	// body[run0:run1]; else gathered, as they are, in mv. keyname names
+	// them from there.
+	mv := sc.ns.moved[:0]
+	run0, run1, gathered := 0, 0, false
+	// The pairs that stay, when few (most of a vendor's keys move): copied
+	// from here without a second walk.
+	var stay [maxStaying]span
+	nStay := 0
 	ps := sc.pairs(body)
 	for p := 0; ; p++ {
-		k, vi, _, ok := ps.Next()
+		k, vi, end, ok := ps.Next()
 		if !ok {
 			break
 		}
-		if !stays(&ps, body, vi) {
+		if stays(&ps, body, vi) {
+			if nStay < maxStaying {
+				stay[nStay] = span{k: k, v: vi, end: end, set: true}
+			}
+			nStay++
+		} else {
+			switch {
+			case nMove == 0:
+				run0, run1 = k, end
+			case !gathered && k == run1:
+				run1 = end
+			default:
+				if !gathered {
+					mv, gathered = append(mv, body[run0:run1]...), true
+				}
+				mv = append(mv, body[k:end]...)
+			}
 			nMove++
 			if p < maxClassified {
 				moved[p/64] |= 1 << (p % 64)
@@ -40,12 +65,6 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 	}
 	var edits [numGroups]edit
 	ne, added := e.planEdits(&edits, body, sc, st, groups)
-	isMoved := func(p int, ps *mp.Pairs, vi int) bool {
-		if p < maxClassified {
-			return moved[p/64]&(1<<(p%64)) != 0
-		}
-		return !stays(ps, body, vi)
-	}
 	nsPair := 0
 	if nMove > 0 {
 		nsPair = 1
@@ -60,53 +79,87 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		out = append(out, body[sc.topFirst:sc.rec.k]...)
 		out = append(out, body[sc.rec.end:]...)
 	}
-	ps = sc.pairs(body)
-	ei := 0
-	for p := 0; ; p++ {
-		k, vi, end, ok := ps.Next()
-		if !ok {
-			break
+	if nStay <= maxStaying {
+		out = e.appendStaying(out, body, stay[:nStay], edits[:ne], groups, ts)
+	} else {
+		out = e.appendStayingWalk(out, body, sc, &moved, edits[:ne], groups, ts)
+	}
+	if nMove > 0 {
+		out = append(out, vend.nsKey...)
+		out = mp.AppendMapHeader(out, 1)
+		out = append(out, keyAudit...)
+		src, first := body, run0
+		if gathered {
+			src, first = mv, 0
 		}
-		if ei < ne && edits[ei].sp.k == k {
+		out = mp.AppendMapHeader(out, nMove)
+		named := len(out)
+		var err error
+		if out, _, err = sc.ns.names.AppendPairs(out, src, first, nMove); err != nil {
+			// Nested deeper than keyname names: the moved pairs stay as
+			// they are, their values byte for byte.
+			if !gathered {
+				mv = append(mv, body[run0:run1]...)
+			}
+			out = append(out[:named], mv...)
+		}
+	}
+	sc.ns.moved = mv
+	return appendAdded(out, groups, ts)
+}
+
+// maxStaying bounds the staying pairs writeGroupsNS remembers; a record
+// with more is walked again.
+const maxStaying = 16
+
+// appendStaying appends the pairs that stay, stay, with the edits (in the
+// same order) applied.
+func (e *Enricher) appendStaying(out, body []byte, stay []span, edits []edit, groups []group, ts tagSet) []byte {
+	ei := 0
+	for _, sp := range stay {
+		if ei < len(edits) && edits[ei].sp.k == sp.k {
 			if !edits[ei].drop {
 				out = e.appendEdited(out, body, edits[ei].sp, &groups[edits[ei].group], ts)
 			}
 			ei++
 			continue
 		}
-		if isMoved(p, &ps, vi) {
+		out = append(out, body[sp.k:sp.end]...)
+	}
+	return out
+}
+
+// appendStayingWalk is appendStaying for a record with more than
+// maxStaying such pairs: it walks the record's pairs again, skipping the
+// moved ones (moved, by position; past maxClassified, decided again).
+func (e *Enricher) appendStayingWalk(out, body []byte, sc *scanned, moved *[maxClassified / 64]uint64, edits []edit, groups []group, ts tagSet) []byte {
+	ps := sc.pairs(body)
+	ei := 0
+	for p := 0; ; p++ {
+		k, vi, end, ok := ps.Next()
+		if !ok {
+			return out
+		}
+		if ei < len(edits) && edits[ei].sp.k == k {
+			if !edits[ei].drop {
+				out = e.appendEdited(out, body, edits[ei].sp, &groups[edits[ei].group], ts)
+			}
+			ei++
+			continue
+		}
+		if p < maxClassified && moved[p/64]&(1<<(p%64)) != 0 || p >= maxClassified && !stays(&ps, body, vi) {
 			continue
 		}
 		out = append(out, body[k:end]...)
 	}
-	if nMove > 0 {
-		out = append(out, vend.nsKey...)
-		out = mp.AppendMapHeader(out, 1)
-		out = append(out, keyAudit...)
-		raw := len(out)
-		out = mp.AppendMapHeader(out, nMove)
-		ps = sc.pairs(body)
-		for p := 0; ; p++ {
-			k, vi, end, ok := ps.Next()
-			if !ok {
-				break
-			}
-			if isMoved(p, &ps, vi) {
-				out = append(out, body[k:end]...)
-			}
-		}
-		named := len(out)
-		var err error
-		if out, _, err = keyname.AppendValue(out, out[raw:named], 0); err != nil {
-			// Nested deeper than keyname names: the moved pairs stay as
-			// they are, their values byte for byte.
-			out = out[:named]
-		} else {
-			n := copy(out[raw:], out[named:])
-			out = out[:raw+n]
-		}
-	}
-	return appendAdded(out, groups, ts)
+}
+
+// nsScratch is what the namespace layout keeps between records: the key
+// shapes keyname learned and the buffer of the moved pairs. One goroutine
+// uses one at a time (Enricher.takeScratch).
+type nsScratch struct {
+	names keyname.Cache
+	moved []byte
 }
 
 // pipelineHas reports whether the record has, outside its RecordKey map,

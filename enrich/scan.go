@@ -3,6 +3,7 @@ package enrich
 import (
 	"time"
 
+	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mp"
 )
 
@@ -22,6 +23,12 @@ type scanned struct {
 	topN          int
 	rec           span // the RecordKey pair, when set
 	plan          *plan
+	// ns is the namespace layout's scratch, which outlives the record
+	// (Enricher.takeScratch); nil without that layout.
+	ns *nsScratch
+	// stamp writes event.created; it keeps the text of the last second
+	// across a chunk's records.
+	stamp evtime.Stamp
 
 	// read is the time the event's header had (Fluent Bit's read time),
 	// when known; vendorTime the vendor's event time enrichCode found.

@@ -51,6 +51,11 @@ const (
 type encEntry struct {
 	entry *catalog.Entry
 	event [numEventFields][]byte // fOutcome and fSeverity are per record
+	// head is event[fKind:fType+1], the entry's fixed event fields, in
+	// one piece, and headN their number: what writeECS adds for a record
+	// that has no event map of its own.
+	head  []byte
+	headN int
 	flat  [numFlatFields][]byte  // flOutcome, flSeverity, flSeverityLevel are per record
 	// origin is the entry's origin when the vendor names exactly one
 	// service that logs it: the event.provider of a record that
@@ -144,6 +149,12 @@ func newTable(cat *catalog.Catalog, o *Options) (*table, error) {
 		enc.event[fReason] = pair("reason", e.Description)
 		enc.event[fCategory] = pairList("category", e.Category)
 		enc.event[fType] = pairList("type", e.Type)
+		for _, p := range enc.event[fKind : fType+1] {
+			if p != nil {
+				enc.head = append(enc.head, p...)
+				enc.headN++
+			}
+		}
 		enc.flat[flVendor], enc.flat[flProduct], enc.flat[flModule] = v.flatVendor, v.flatProd, v.flatModule
 		enc.flat[flCode] = enc.event[fCode]
 		enc.flat[flName] = pair("name", e.Name)

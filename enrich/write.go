@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/auditx/auditx/catalog"
-	"github.com/auditx/auditx/internal/evtime"
 	"github.com/auditx/auditx/internal/mp"
 )
 
@@ -181,7 +180,10 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 	var codePair [2*catalog.MaxCodeLen + 16]byte
 	var sevPair, riskPair [24]byte
 	var createdPair [48]byte
-	if enc != nil {
+	head := 0 // fields beyond the first in ev[fKind], enc.head
+	if enc != nil && !sc.groups[gEvent].set {
+		ev[fKind], head = enc.head, enc.headN-1
+	} else if enc != nil {
 		ev = enc.event
 	} else {
 		ev[fKind], ev[fModule], ev[fDataset] = vend.kind, vend.module, vend.dataset
@@ -209,7 +211,7 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 			read = e.now()
 		}
 		var tb [32]byte
-		ev[fCreated] = mp.AppendStr(append(createdPair[:0], keyCreated...), evtime.AppendRFC3339Millis(tb[:0], read))
+		ev[fCreated] = mp.AppendStr(append(createdPair[:0], keyCreated...), sc.stamp.AppendMillis(tb[:0], read))
 		if f.zoneless {
 			ev[fTimezone] = e.zoneName
 		}
@@ -229,7 +231,10 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 	ng := 0
 	addGroup := func(gi int, pairs [][]byte, vals []field, names []string) {
 		groups[ng] = group{key: groupKeys[gi], sp: sc.groups[gi], pairs: pairs, vals: vals, names: names}
-		if groups[ng].n = groups[ng].count(); groups[ng].n > 0 {
+		if gi == gEvent {
+			groups[ng].n = head
+		}
+		if groups[ng].n += groups[ng].count(); groups[ng].n > 0 {
 			ng++
 		}
 	}
@@ -283,7 +288,7 @@ func (e *Enricher) writeECS(dst *[]byte, body []byte, sc *scanned, st *Stats, t 
 		if f.noTime {
 			tags |= tagNoTime
 		}
-		*dst = e.writeGroupsNS(*dst, body, sc, st, groups[:ng], vend, &ev, tags)
+		*dst = e.writeGroupsNS(*dst, body, sc, st, groups[:ng], vend, tags)
 		return
 	}
 	*dst = e.writeGroups(*dst, body, sc, st, groups[:ng], tags)

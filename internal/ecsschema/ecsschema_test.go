@@ -523,3 +523,14 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	})
 }
+
+// Every path of the index passes ValueIsECS's first test, topNamed, and a
+// name that is no top-level one fails it.
+func TestTopNamed(t *testing.T) {
+	for name := range index {
+		require.True(t, topNamed([]byte(name)), name)
+	}
+	for _, name := range []string{"", "eventx", "Event", "event_id", "service_name", "x.event", ".event", "vulnerabilityx.id"} {
+		require.False(t, topNamed([]byte(name)), name)
+	}
+}

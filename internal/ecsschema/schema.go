@@ -1,6 +1,7 @@
 package ecsschema
 
 import (
+	"bytes"
 	_ "embed"
 	"strings"
 )
@@ -149,4 +150,57 @@ func IsTopLevel(name []byte) bool {
 	}
 	_, found := index[string(name)]
 	return found
+}
+
+// tops are the top-level names of the index (IsTopLevel's), by length: the
+// first test of ValueIsECS, which most of a vendor's keys fail (a compare
+// or two against a map lookup of the whole key).
+var tops = func() (t [maxTop + 1][]string) {
+	for name := range index {
+		if !strings.Contains(name, ".") {
+			if len(name) > maxTop {
+				panic("ecsschema: a top-level name longer than maxTop: " + name)
+			}
+			t[len(name)] = append(t[len(name)], name)
+		}
+	}
+	return t
+}()
+
+// topFirst and topLast say, by a name's first and last byte, the lengths
+// (bit len-1) of the top-level names that start or end with it: a name
+// whose bytes and length fit no top-level name is told at once.
+var topFirst, topLast = func() (first, last [256]uint32) {
+	for l, names := range tops {
+		for _, name := range names {
+			first[name[0]] |= 1 << (l - 1)
+			last[name[l-1]] |= 1 << (l - 1)
+		}
+	}
+	return first, last
+}()
+
+// maxTop bounds the length of a top-level ECS name (the longest,
+// vulnerability and orchestrator, have 13 and 12 bytes).
+const maxTop = 32
+
+// topNamed reports whether the first name of a dotted path (all of it
+// without a dot) is a top-level ECS name.
+func topNamed(path []byte) bool {
+	if i := bytes.IndexByte(path, '.'); i >= 0 {
+		path = path[:i]
+	}
+	if len(path) == 0 || len(path) > maxTop {
+		return false
+	}
+	bit := uint32(1) << (len(path) - 1)
+	if topFirst[path[0]]&topLast[path[len(path)-1]]&bit == 0 {
+		return false
+	}
+	for _, name := range tops[len(path)] {
+		if string(path) == name {
+			return true
+		}
+	}
+	return false
 }

@@ -17,7 +17,7 @@ const MaxDepth = 16
 // every leaf, by the rules of the package doc. Anything else, a truncated
 // or malformed value included, is false. It allocates nothing.
 func ValueIsECS(key, src []byte, off int) bool {
-	if len(key) == 0 || len(key) > MaxPath || off < 0 {
+	if len(key) == 0 || len(key) > MaxPath || off < 0 || !topNamed(key) {
 		return false
 	}
 	var buf [MaxPath]byte

@@ -475,10 +475,17 @@ func TestAppendRFC3339Millis(t *testing.T) {
 	} {
 		want := tt.UTC().Format(layout)
 		require.Equal(t, "x"+want, string(AppendRFC3339Millis([]byte("x"), tt)))
+		// A Stamp writes the same, in a second it has seen or not.
+		var st Stamp
+		for _, d := range []time.Duration{0, 0, time.Millisecond, time.Second, -time.Second, 24 * time.Hour, -time.Hour, 13*time.Hour + 59*time.Minute} {
+			require.Equal(t, "x"+tt.Add(d).UTC().Format(layout), string(st.AppendMillis([]byte("x"), tt.Add(d))))
+		}
 	}
 	dst := make([]byte, 0, 32)
 	now := time.Date(2026, 11, 20, 8, 14, 0, 268e6, mustZone(t, "Europe/Helsinki"))
 	require.Zero(t, testing.AllocsPerRun(100, func() { dst = AppendRFC3339Millis(dst[:0], now) }))
+	var st Stamp
+	require.Zero(t, testing.AllocsPerRun(100, func() { dst = st.AppendMillis(dst[:0], now) }))
 }
 
 func TestEventTime(t *testing.T) {

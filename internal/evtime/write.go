@@ -86,3 +86,41 @@ func ReadEventTime(src []byte, off int) (t time.Time, next int, ok bool) {
 	}
 	return time.Unix(int64(sec), int64(nsec)).UTC(), next, true
 }
+
+// Stamp writes AppendRFC3339Millis's text for times that mostly share
+// their day, as read times do: it keeps the text of the last day and
+// writes the clock and milliseconds after it. The zero Stamp is ready; it
+// is not safe for concurrent use.
+type Stamp struct {
+	day  int64    // Unix seconds of the day's start, UTC
+	text [11]byte // "2006-01-02T" of day
+	ok   bool
+}
+
+// AppendMillis appends AppendRFC3339Millis(dst, t).
+func (s *Stamp) AppendMillis(dst []byte, t time.Time) []byte {
+	sec := t.Unix()
+	clock := sec % 86400
+	if clock < 0 {
+		clock += 86400
+	}
+	if day := sec - clock; !s.ok || day != s.day {
+		var b [32]byte
+		full := AppendRFC3339Millis(b[:0], t)
+		if len(full) != 24 {
+			return append(dst, full...) // a year AppendFormat writes
+		}
+		copy(s.text[:], full)
+		s.day, s.ok = day, true
+	}
+	dst = append(dst, s.text[:]...)
+	c := int(clock)
+	dst = appendInt(dst, c/3600, 2)
+	dst = append(dst, ':')
+	dst = appendInt(dst, c/60%60, 2)
+	dst = append(dst, ':')
+	dst = appendInt(dst, c%60, 2)
+	dst = append(dst, '.')
+	dst = appendInt(dst, t.Nanosecond()/1e6, 3)
+	return append(dst, 'Z')
+}

@@ -397,6 +397,7 @@ func FuzzAppendValue(f *testing.F) {
 			return
 		}
 		out, end, err := AppendValue([]byte{0xc0}, src, 0)
+		checkCached(t, src, out, end, err)
 		if err != nil {
 			if !errors.Is(err, mp.ErrMalformed) && !errors.Is(err, ErrTooDeep) {
 				t.Fatalf("unexpected error %v", err)
@@ -461,15 +462,29 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
+// benchValue names src per operation: with AppendValue, and through a
+// Cache that holds its shapes (every record of a vendor after the first).
 func benchValue(b *testing.B, src []byte) {
-	dst := make([]byte, 0, 4*len(src))
-	b.ReportAllocs()
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		var err error
-		if dst, _, err = AppendValue(dst[:0], src, 0); err != nil {
-			b.Fatal(err)
+	for _, cached := range []bool{false, true} {
+		name := "uncached"
+		if cached {
+			name = "cached"
 		}
+		b.Run(name, func(b *testing.B) {
+			var c *Cache
+			if cached {
+				c = new(Cache)
+			}
+			dst := make([]byte, 0, 4*len(src))
+			b.ReportAllocs()
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				var err error
+				if dst, _, err = c.AppendValue(dst[:0], src, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
