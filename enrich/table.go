@@ -56,7 +56,7 @@ type encEntry struct {
 	// that has no event map of its own.
 	head  []byte
 	headN int
-	flat  [numFlatFields][]byte  // flOutcome, flSeverity, flSeverityLevel are per record
+	flat  [numFlatFields][]byte // flOutcome, flSeverity, flSeverityLevel are per record
 	// origin is the entry's origin when the vendor names exactly one
 	// service that logs it: the event.provider of a record that
 	// names no service of its own. With several, the catalog cannot say
