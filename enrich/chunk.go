@@ -16,6 +16,17 @@ import (
 // are passed on unchanged. Bytes after the last complete object cannot be
 // framed as an event: they are counted in TrailingBytes and dropped.
 func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, Stats) {
+	return e.chunk(dst, ends, chunk, true)
+}
+
+// ChunkAppend is Chunk for a caller that needs no event ends (the filter
+// door, which hands the whole append back).
+func (e *Enricher) ChunkAppend(dst, chunk []byte) ([]byte, Stats) {
+	dst, _, st := e.chunk(dst, nil, chunk, false)
+	return dst, st
+}
+
+func (e *Enricher) chunk(dst []byte, ends []int, chunk []byte, withEnds bool) ([]byte, []int, Stats) {
 	var st Stats
 	var sc scanned // reused: scan resets what it uses
 	sc.ns = e.takeScratch()
@@ -34,7 +45,9 @@ func (e *Enricher) Chunk(dst []byte, ends []int, chunk []byte) ([]byte, []int, S
 			dst = e.event(dst, chunk[i:end], &st, t)
 			next = end
 		}
-		ends = append(ends, len(dst))
+		if withEnds {
+			ends = append(ends, len(dst))
+		}
 		i = next
 	}
 	e.counters.add(&st)

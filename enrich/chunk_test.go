@@ -225,3 +225,13 @@ func TestSkipDeepNesting(t *testing.T) {
 	_, err = mp.Skip(deep, 0)
 	require.Error(t, err, "truncated")
 }
+
+// ChunkAppend writes what Chunk writes, without the ends.
+func TestChunkAppend(t *testing.T) {
+	e := newEnricher(t, defaults())
+	chunk := sampleChunk(t)
+	want, _, wantSt := e.Chunk([]byte("x"), nil, chunk)
+	got, st := e.ChunkAppend([]byte("x"), chunk)
+	require.Equal(t, want, got)
+	require.Equal(t, wantSt, st)
+}

@@ -60,7 +60,23 @@ func NewFilter(name string, cfg *config.Config, log *Logger, onCatalog func(entr
 // (counted and logged). It never drops or reorders a record. st receives
 // this call's counts.
 func (f *Filter) Filter(data []byte, emit func(out []byte), st *enrich.Stats) (modified bool) {
+	bp := f.bufs.Get().(*[]byte)
+	out, modified := f.FilterTo(data, (*bp)[:0], emit, st)
+	if cap(out) <= MaxKeptBuffer {
+		*bp = out[:0]
+		f.bufs.Put(bp)
+	}
+	return modified
+}
+
+// FilterTo is Filter writing the new append after dst's bytes: in dst's
+// own memory while it has room (the filter door hands it the malloc'ed
+// out_buf, so that the append is not copied once more), else in memory
+// that grows from it. It returns the buffer written, whatever the outcome,
+// and what Filter returns.
+func (f *Filter) FilterTo(data, dst []byte, emit func(out []byte), st *enrich.Stats) (out []byte, modified bool) {
 	f.stats.calls.Add(1)
+	out = dst
 	defer func() {
 		if r := recover(); r != nil {
 			f.stats.panics.Add(1)
@@ -74,10 +90,9 @@ func (f *Filter) Filter(data []byte, emit func(out []byte), st *enrich.Stats) (m
 		}
 	}()
 	if len(data) == 0 {
-		return false
+		return out, false
 	}
-	bp := f.bufs.Get().(*[]byte)
-	out, _, s := f.enr.Chunk((*bp)[:0], nil, data)
+	out, s := f.enr.ChunkAppend(dst, data)
 	*st = s
 	if s.MalformedTotal() > 0 {
 		f.log.Limitf(LevelWarn, "malformed", "%d malformed record(s) and %d non-event entries passed on untouched", s.Malformed, s.BadEvents)
@@ -90,11 +105,7 @@ func (f *Filter) Filter(data []byte, emit func(out []byte), st *enrich.Stats) (m
 		emit(out)
 		modified = true
 	}
-	if cap(out) <= MaxKeptBuffer {
-		*bp = out[:0]
-		f.bufs.Put(bp)
-	}
-	return modified
+	return out, modified
 }
 
 // FilterCounters is a snapshot of the door's own counters.

@@ -339,3 +339,5 @@ static int auditx_cb_exit(void *filter_context, void *config) {
 // auditx_malloc allocates the out_buf Fluent Bit frees with flb_free()
 // (free(); with FLB_JEMALLOC, jemalloc replaces malloc and free alike).
 void *auditx_malloc(size_t n) { return malloc(n); }
+void *auditx_realloc(void *p, size_t n) { return realloc(p, n); }
+void auditx_free(void *p) { free(p); }

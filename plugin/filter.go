@@ -17,6 +17,8 @@ package main
 // void auditx_filter_metrics_add(void *cctx, int i, double v);
 // void auditx_filter_metrics_entries(void *cctx, double v);
 // void *auditx_malloc(size_t n);
+// void *auditx_realloc(void *p, size_t n);
+// void auditx_free(void *p);
 // const char *auditx_filter_ctx_name(void *cctx);
 import "C"
 
@@ -146,24 +148,47 @@ func auditxFilterCall(cctx unsafe.Pointer, h C.uintptr_t, data unsafe.Pointer, s
 	}
 	in := unsafe.Slice((*byte)(data), int(size))
 	var st enrich.Stats
-	allocated := true
-	modified := d.f.Filter(in, func(out []byte) {
+	// The append is written straight into the out_buf while it has room
+	// (outBufSize), and the out_buf shrunk to it; one that outgrows it is
+	// copied into a new out_buf.
+	size0 := outBufSize(len(in))
+	buf := C.auditx_malloc(C.size_t(size0))
+	var dst []byte
+	if buf != nil {
+		dst = unsafe.Slice((*byte)(buf), size0)[:0]
+	}
+	handed := false
+	_, modified := d.f.FilterTo(in, dst, func(out []byte) {
+		if buf != nil && len(out) > 0 && unsafe.Pointer(unsafe.SliceData(out)) == buf {
+			if p := C.auditx_realloc(buf, C.size_t(len(out))); p != nil {
+				buf = p
+			}
+			*outBuf, *outSize, handed = buf, C.size_t(len(out)), true
+			return
+		}
 		p := C.auditx_malloc(C.size_t(len(out)))
 		if p == nil {
-			allocated = false
 			return
 		}
 		copy(unsafe.Slice((*byte)(p), len(out)), out)
 		*outBuf, *outSize = p, C.size_t(len(out))
+		C.auditx_free(buf)
+		buf, handed = nil, true
 	}, &st)
 	if d.metrics {
 		d.count(&st)
 	}
-	if !modified || !allocated {
+	if !modified || !handed {
+		C.auditx_free(buf)
 		return filterNoTouch
 	}
 	return filterModified
 }
+
+// outBufSize is the out_buf first allocated for an append of n bytes:
+// room for what the defaults make of small records (about 3.5 times their
+// size), and 4 KiB more for the few records of a small append.
+func outBufSize(n int) int { return 4*n + 4096 }
 
 // count adds st to the filter's counters in Fluent Bit's metrics: the
 // counters of enrich's table marked Filter, by their index there, which is

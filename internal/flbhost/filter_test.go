@@ -351,3 +351,22 @@ func TestFilterFifthVendor(t *testing.T) {
 	enriched, _ := in.Metric("fluentbit_filter_auditx_records_enriched_total")
 	require.Equal(t, float64(st.Enriched), enriched)
 }
+
+// The door writes the new append into the out_buf it allocated ahead, and
+// copies it into a new one when the append outgrows that room: small
+// records grow far past it (a record of a few bytes gains its ECS fields).
+// Either way the answer is the core's bytes.
+func TestFilterOutBufGrows(t *testing.T) {
+	in := newFilter(t, InstanceOptions{Alias: "grows"})
+	for _, n := range []int{1, 10, 2000} {
+		var chunk []byte
+		for i := range n {
+			chunk = append(chunk, eventtest.V2(uint32(1763626443+i), 0, MustMap(map[string]any{}), MustMap(map[string]any{"Code": "510"}))...)
+		}
+		exp, _ := coreChunk(t, nil, chunk)
+		require.Greater(t, len(exp), 3*len(chunk), "records that grow")
+		code, out, _ := in.Filter(chunk, "audit.filingbox")
+		require.Equal(t, FilterModified, code)
+		require.Equal(t, exp, out, "%d records", n)
+	}
+}
