@@ -101,48 +101,41 @@ func BenchmarkPassthrough(b *testing.B) {
 	reportRecords(b, n)
 }
 
-// BenchmarkActor enriches the 1 MiB mixed chunk with the actor fields (and
-// data_stream) on and off in one run: the difference is their cost per
-// record.
-func BenchmarkActor(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		opts Options
-	}{
-		{"off", Options{}},
-		{"actor", Options{Actor: true}},
-		{"actor+data_stream", Options{Actor: true, DataStreamNamespace: "default"}},
-	} {
-		for _, only := range []string{"", "privx"} {
-			name := c.name + "/mixed"
-			if only != "" {
-				name = c.name + "/" + only
-			}
-			b.Run(name, func(b *testing.B) { benchChunk(b, c.opts, only) })
-		}
-	}
-}
-
 // BenchmarkDefaults enriches the 1 MiB mixed chunk with the plugin's
 // default options (config.Parse with no key: actor, data_stream with its
 // namespace, the vendor namespace layout and the vendor's event time): the
-// whole core as users run it. BenchmarkLayout splits that cost: the layout
-// of before (vendor keys at the top, no event time), then each default
-// added on its own.
+// whole core as users run it.
 func BenchmarkDefaults(b *testing.B) {
 	benchChunk(b, defaults(), "")
 }
 
-func BenchmarkLayout(b *testing.B) {
-	top := Options{Actor: true, DataStreamNamespace: "default"}
-	timeOnly, nsOnly := top, top
-	timeOnly.EventTime = true
-	nsOnly.Namespace = true
-	for _, c := range []struct {
+// BenchmarkGroups adds the field groups of the defaults one at a time, on
+// the 1 MiB mixed chunk and on PrivX's: each step's cost over the one
+// before is what that group costs a record. "event" is event.*, observer.*
+// and tags with the vendor's keys left at the top; "+namespace" is the
+// defaults.
+func BenchmarkGroups(b *testing.B) {
+	var o Options
+	steps := []struct {
 		name string
-		opts Options
-	}{{"top", top}, {"top+event_time", timeOnly}, {"namespace", nsOnly}, {"defaults", defaults()}} {
-		b.Run(c.name, func(b *testing.B) { benchChunk(b, c.opts, "") })
+		add  func(*Options)
+	}{
+		{"event", func(*Options) {}},
+		{"+actor", func(o *Options) { o.Actor = true }},
+		{"+data_stream", func(o *Options) { o.DataStreamNamespace = "default" }},
+		{"+event_time", func(o *Options) { o.EventTime = true }},
+		{"+namespace", func(o *Options) { o.Namespace = true }},
+	}
+	for _, st := range steps {
+		st.add(&o)
+		for _, only := range []string{"", "privx"} {
+			name := st.name + "/mixed"
+			if only != "" {
+				name = st.name + "/" + only
+			}
+			opts := o
+			b.Run(name, func(b *testing.B) { benchChunk(b, opts, only) })
+		}
 	}
 }
 

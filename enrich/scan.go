@@ -195,11 +195,23 @@ func findKey(body []byte, vi int, want string, norm bool) (int, bool) {
 	var nb [maxKeyLen]byte
 	for _, v, _, ok := ps.Next(); ok; _, v, _, ok = ps.Next() {
 		key, isStr := ps.KeyStr()
-		if isStr && norm {
-			key, isStr = normKey(key, &nb)
-		}
-		if isStr && string(key) == want {
-			return v, true
+		switch {
+		case !isStr:
+		case !norm || len(key) < len(want):
+			// Normalising never lengthens a key.
+			if string(key) == want {
+				return v, true
+			}
+		case len(key) == len(want):
+			// Of want's length, the key has nothing to drop: want
+			// (lower case, no separator) but for case.
+			if equalFoldASCII(key, want) {
+				return v, true
+			}
+		default:
+			if nk, ok := normKey(key, &nb); ok && string(nk) == want {
+				return v, true
+			}
 		}
 	}
 	return 0, false
