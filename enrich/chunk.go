@@ -29,8 +29,8 @@ func (e *Enricher) ChunkAppend(dst, chunk []byte) ([]byte, Stats) {
 func (e *Enricher) chunk(dst []byte, ends []int, chunk []byte, withEnds bool) ([]byte, []int, Stats) {
 	var st Stats
 	var sc scanned // reused: scan resets what it uses
-	sc.ns = e.takeScratch()
-	defer e.giveScratch(sc.ns)
+	sc.scr = e.takeScratch()
+	defer e.giveScratch(sc.scr)
 	t := e.tab.Load()
 	i := 0
 	for i < len(chunk) {

@@ -25,29 +25,21 @@ type Enricher struct {
 	zoneName    []byte           // the encoded event.timezone pair
 	counters    counters
 	unknown     unknownCodes
-	// scratch holds the namespace layout's scratch (nsScratch): one per
-	// goroutine at a time (a Chunk or Record takes one and gives it back),
-	// so that a vendor's key shapes are learned once, not per call.
+	// scratch holds scratch values: one per goroutine at a time (a Chunk
+	// or Record takes one and gives it back), so that the vendors' record
+	// shapes and key names are learned once, not per call.
 	scratch sync.Pool
 }
 
-// takeScratch returns the namespace layout's scratch for one call, nil
-// without that layout; giveScratch returns it.
-func (e *Enricher) takeScratch() *nsScratch {
-	if !e.opts.Namespace {
-		return nil
-	}
-	if s, ok := e.scratch.Get().(*nsScratch); ok {
+// takeScratch returns a scratch for one call; giveScratch returns it.
+func (e *Enricher) takeScratch() *scratch {
+	if s, ok := e.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return new(nsScratch)
+	return new(scratch)
 }
 
-func (e *Enricher) giveScratch(s *nsScratch) {
-	if s != nil {
-		e.scratch.Put(s)
-	}
-}
+func (e *Enricher) giveScratch(s *scratch) { e.scratch.Put(s) }
 
 // New returns an Enricher over cat.
 func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {

@@ -2,11 +2,13 @@ package enrich
 
 import (
 	"bytes"
-	"github.com/auditx/auditx/internal/mp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tinylib/msgp/msgp"
+
+	"github.com/auditx/auditx/internal/mp"
+	"github.com/auditx/auditx/internal/orderedmp"
 )
 
 // maxFuzzInput caps fuzz inputs: large enough for 1 MB-string cases seeded
@@ -86,6 +88,7 @@ func FuzzRecord(f *testing.F) {
 		if len(body) > maxFuzzInput {
 			return
 		}
+		requireScanShapes(t, e, fuzzShapes, body)
 		before := e.Stats().Conflicts
 		out, r := e.Record(nil, body)
 		conflicts := e.Stats().Conflicts - before
@@ -107,6 +110,64 @@ func FuzzRecord(f *testing.F) {
 			require.True(t, bytes.Equal(body, out), "passes untouched")
 		}
 	})
+}
+
+// fuzzShapes is one scratch across fuzz inputs: their shapes meet.
+var fuzzShapes = new(scratch)
+
+// requireScanShapes fails t unless scan finds in body, through the shapes
+// scr holds (learning body's, then through it), what it finds looking up
+// every key.
+func requireScanShapes(t *testing.T, e *Enricher, scr *scratch, body []byte) {
+	t.Helper()
+	tab := e.tab.Load()
+	var want scanned
+	wantEnd, wantOK := e.scan(body, &want, tab)
+	for pass := range 2 {
+		got := scanned{scr: scr}
+		end, ok := e.scan(body, &got, tab)
+		require.Equal(t, wantOK, ok, "pass %d", pass)
+		if !ok {
+			return
+		}
+		require.Equal(t, wantEnd, end)
+		require.Equal(t, want.slots, got.slots, "pass %d: watched keys", pass)
+		require.Equal(t, want.groups, got.groups, "pass %d: groups", pass)
+		require.Equal(t, want.flat, got.flat)
+		require.Equal(t, want.rec, got.rec)
+		require.Equal(t, want.spans[:want.nSpans], got.spans[:got.nSpans])
+		require.Equal(t, want.means[:want.nSpans], got.means[:got.nSpans])
+	}
+}
+
+// Records that share a shape's slot (the same number of keys, the same
+// first key) and differ after it: each is scanned as its own keys say,
+// whichever shape the scratch held before.
+func TestScanShapesShareSlot(t *testing.T) {
+	rk := defaults()
+	rk.RecordKey = "audit"
+	for _, o := range []Options{defaults(), {Schema: SchemaFlat, FlatKey: "auditx"}, rk} {
+		e := newEnricher(t, o)
+		scr := new(scratch)
+		var bodies [][]byte
+		for _, js := range []string{
+			`{"service_id":"a","event_id":"425","message":{"username":"x"},"tags":["t"]}`,
+			`{"service_id":"a","Code":"510","User":"x","event":{"id":"e"}}`,
+			`{"service_id":"a","event_id":"425","message":"text","auditx":{}}`,
+			`{"service_id":"a","event_id":"425","message":{"username":"x"}}`,
+			`{"service_id":"a","event_id":"425","message":"x","user":{"id":"u"}}`,
+			`{"service_id":"a","Event_Id":"425","messagE":"x","host":{"id":"u"}}`,
+			`{"audit":{"service_id":"a","event_id":"425","message":{"username":"x"},"tags":["t"]},"tags":["p"]}`,
+			`{"audit":{"service_id":"a","Code":"510","User":"x","event":{"id":"e"}},"tags":["p"]}`,
+		} {
+			bodies = append(bodies, orderedmp.MustFromJSON(js))
+		}
+		for range 3 {
+			for _, b := range bodies {
+				requireScanShapes(t, e, scr, b)
+			}
+		}
+	}
 }
 
 // FuzzSkip: skip agrees with tinylib/msgp on what is one object.

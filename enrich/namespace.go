@@ -2,7 +2,6 @@ package enrich
 
 import (
 	"github.com/auditx/auditx/internal/ecsschema"
-	"github.com/auditx/auditx/internal/keyname"
 	"github.com/auditx/auditx/internal/mp"
 )
 
@@ -23,19 +22,25 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 	// The moved pairs: while they follow one another, the run
 	// body[run0:run1]; else gathered, as they are, in mv. keyname names
 	// them from there.
-	mv := sc.ns.moved[:0]
+	mv := sc.scr.moved[:0]
 	run0, run1, gathered := 0, 0, false
 	// The pairs that stay, when few (most of a vendor's keys move): copied
 	// from here without a second walk.
 	var stay [maxStaying]span
 	nStay := 0
 	ps := sc.pairs(body)
-	for p := 0; ; p++ {
-		k, vi, end, ok := ps.Next()
-		if !ok {
-			break
+	spansOK := sc.nSpans == sc.nPairs // scan noted every pair
+	for p := 0; p < sc.nPairs; p++ {
+		var k, vi, end int
+		var keep bool
+		if spansOK {
+			k, vi, end = sc.spans[p].k, sc.spans[p].v, sc.spans[p].end
+			keep = sc.means[p].ecs && staysAt(body, k, vi)
+		} else {
+			k, vi, end, _ = ps.Next()
+			keep = stays(&ps, body, vi)
 		}
-		if stays(&ps, body, vi) {
+		if keep {
 			if nStay < maxStaying {
 				stay[nStay] = span{k: k, v: vi, end: end, set: true}
 			}
@@ -56,9 +61,11 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			if p < maxClassified {
 				moved[p/64] |= 1 << (p % 64)
 			}
-			for gi := range groups {
-				if groups[gi].sp.set && groups[gi].sp.k == k {
-					groups[gi].sp = span{} // auditx adds its own
+			if !spansOK || sc.means[p].group >= 0 {
+				for gi := range groups {
+					if groups[gi].sp.set && groups[gi].sp.k == k {
+						groups[gi].sp = span{} // auditx adds its own
+					}
 				}
 			}
 		}
@@ -95,7 +102,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 		out = mp.AppendMapHeader(out, nMove)
 		named := len(out)
 		var err error
-		if out, _, err = sc.ns.names.AppendPairs(out, src, first, nMove); err != nil {
+		if out, _, err = sc.scr.names.AppendPairs(out, src, first, nMove); err != nil {
 			// Nested deeper than keyname names: the moved pairs stay as
 			// they are, their values byte for byte.
 			if !gathered {
@@ -104,7 +111,7 @@ func (e *Enricher) writeGroupsNS(out, body []byte, sc *scanned, st *Stats, group
 			out = append(out[:named], mv...)
 		}
 	}
-	sc.ns.moved = mv
+	sc.scr.moved = mv
 	return appendAdded(out, groups, ts)
 }
 
@@ -154,14 +161,6 @@ func (e *Enricher) appendStayingWalk(out, body []byte, sc *scanned, moved *[maxC
 	}
 }
 
-// nsScratch is what the namespace layout keeps between records: the key
-// shapes keyname learned and the buffer of the moved pairs. One goroutine
-// uses one at a time (Enricher.takeScratch).
-type nsScratch struct {
-	names keyname.Cache
-	moved []byte
-}
-
 // pipelineHas reports whether the record has, outside its RecordKey map,
 // a top-level key encoded as key (a pipeline's own "log", say).
 func pipelineHas(body []byte, sc *scanned, key []byte) bool {
@@ -180,6 +179,12 @@ func pipelineHas(body []byte, sc *scanned, key []byte) bool {
 func stays(ps *mp.Pairs, body []byte, vi int) bool {
 	key, ok := ps.KeyStr()
 	return ok && ecsschema.ValueIsECS(key, body, vi)
+}
+
+// staysAt is stays for the pair whose key is at k and value at vi.
+func staysAt(body []byte, k, vi int) bool {
+	s, e, ok := mp.Str(body, k)
+	return ok && ecsschema.ValueIsECS(body[s:e], body, vi)
 }
 
 // originalPair encodes event.original: the vendor's record as JSON (one

@@ -33,8 +33,8 @@ func (e *Enricher) recordEvent(dst, body []byte, read time.Time, hasRead bool) (
 	st.Records++
 	t := e.tab.Load()
 	var sc scanned
-	sc.ns = e.takeScratch()
-	defer e.giveScratch(sc.ns)
+	sc.scr = e.takeScratch()
+	defer e.giveScratch(sc.scr)
 	r, v, wrote := ResultMalformed, (*catalog.Vendor)(nil), false
 	if end, ok := e.scan(body, &sc, t); ok && end == len(body) {
 		sc.read, sc.hasRead = read, hasRead
@@ -54,8 +54,8 @@ func (e *Enricher) record(dst, body []byte, st *Stats, t *table) ([]byte, Result
 	st.Records++
 	r, wrote := ResultMalformed, false
 	var sc scanned
-	sc.ns = e.takeScratch()
-	defer e.giveScratch(sc.ns)
+	sc.scr = e.takeScratch()
+	defer e.giveScratch(sc.scr)
 	if end, ok := e.scan(body, &sc, t); ok && end == len(body) {
 		r, _, wrote = e.enrichScanned(&dst, body, &sc, st, t)
 	}

@@ -23,9 +23,15 @@ type scanned struct {
 	topN          int
 	rec           span // the RecordKey pair, when set
 	plan          *plan
-	// ns is the namespace layout's scratch, which outlives the record
-	// (Enricher.takeScratch); nil without that layout.
-	ns *nsScratch
+	// scr is the call's scratch, which outlives the record
+	// (Enricher.takeScratch); nil: every key is looked up.
+	scr *scratch
+	// spans and means are the vendor's record's pairs and what their keys
+	// mean, in order, as scanPairs found them; nSpans of them, all the
+	// pairs unless the record has more than maxSpans.
+	spans  [maxSpans]span
+	means  [maxSpans]keyMeaning
+	nSpans int
 	// stamp writes event.created; it keeps the text of the last second
 	// across a chunk's records.
 	stamp evtime.Stamp
@@ -90,33 +96,54 @@ func (e *Enricher) scan(body []byte, sc *scanned, t *table) (end int, ok bool) {
 	return ps.Offset(), true
 }
 
+// maxSpans bounds the pairs scan notes for the writers.
+const maxSpans = 64
+
 // scanPairs walks the n pairs of a map from offset i, noting the watched
-// keys, and returns the offset past them.
+// keys, and returns the offset past them. Keys that are a remembered
+// shape's (sc.scr) mean what they meant; the others are looked up, and the
+// map's shape remembered.
 func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bool) {
-	ecs := e.opts.Schema == SchemaECS
+	var shape *keyShape
+	slot := -1
+	if sc.scr != nil {
+		shape, slot = sc.scr.shapes.find(sc.plan, body, i, n)
+	}
+	var raw uint32
 	ps := mp.PairsAt(body, i, n)
+	idx := 0
 	for k, vi, end, ok := ps.Next(); ok; k, vi, end, ok = ps.Next() {
-		key, isStr := ps.KeyStr()
-		if !isStr {
-			continue
+		var m keyMeaning
+		if shape != nil && string(body[k:vi]) == string(shape.raw[raw:shape.ends[idx]]) {
+			m, raw = shape.keys[idx], shape.ends[idx]
+		} else if shape = nil; true {
+			if key, isStr := ps.KeyStr(); isStr {
+				m = e.meaning(sc.plan, key)
+			} else {
+				m = keyMeaning{slot: -1, group: -1}
+			}
 		}
 		sp := span{k: k, v: vi, end: end, set: true}
-		if ecs {
-			if g, ok := groupOf(key); ok {
-				firstSpan(&sc.groups[g], sp)
-			}
-		} else if string(key) == e.opts.FlatKey && !sc.flat.set {
+		if idx < maxSpans {
+			sc.spans[idx], sc.means[idx] = sp, m
+		}
+		idx++
+		if m.group >= 0 {
+			firstSpan(&sc.groups[m.group], sp)
+		}
+		if m.flat && !sc.flat.set {
 			sc.flat = sp
 		}
-		var nb [maxKeyLen]byte
-		if nk, ok := normKey(key, &nb); ok {
-			if s, ok := sc.plan.lookup(nk); ok && !sc.slots[s].set {
-				sc.slots[s] = sp
-			}
+		if m.slot >= 0 && !sc.slots[m.slot].set {
+			sc.slots[m.slot] = sp
 		}
 	}
 	if ps.Err() != nil {
 		return 0, false
+	}
+	sc.nSpans = min(idx, maxSpans)
+	if shape == nil && slot >= 0 {
+		sc.scr.shapes.learn(slot, body, sc.spans[:idx], sc.means[:idx])
 	}
 	return ps.Offset(), true
 }

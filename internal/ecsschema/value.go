@@ -17,12 +17,19 @@ const MaxDepth = 16
 // every leaf, by the rules of the package doc. Anything else, a truncated
 // or malformed value included, is false. It allocates nothing.
 func ValueIsECS(key, src []byte, off int) bool {
-	if len(key) == 0 || len(key) > MaxPath || off < 0 || !topNamed(key) {
+	if off < 0 || !MayBeECS(key) {
 		return false
 	}
 	var buf [MaxPath]byte
 	ok, _ := fits(append(buf[:0], key...), src, off, 0)
 	return ok
+}
+
+// MayBeECS reports whether key, a top-level key, names an ECS field or
+// field set, or a dotted path below one, by its first name alone: false
+// tells that ValueIsECS is false whatever the value. It allocates nothing.
+func MayBeECS(key []byte) bool {
+	return len(key) > 0 && len(key) <= MaxPath && topNamed(key)
 }
 
 // fits checks the value at src[off] against the ECS path and returns the
