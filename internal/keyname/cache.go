@@ -36,6 +36,7 @@ const (
 type shape struct {
 	raw, names      []byte
 	rawEnd, nameEnd []uint32
+	renamed         []bool // key i's name is not the key itself
 	used            uint64 // Cache.tick when last matched
 }
 
@@ -180,7 +181,7 @@ func (c *Cache) emit(dst, src []byte, first, depth int, s *shape) (out []byte, n
 		}
 		rawAt = re
 		ne := s.nameEnd[i]
-		if string(s.names[nameAt:ne]) != string(src[next:ke]) {
+		if s.renamed[i] {
 			dst = append(dst, src[run:next]...)
 			dst = append(dst, s.names[nameAt:ne]...)
 			run = ke
@@ -233,7 +234,7 @@ func (c *Cache) learn(src []byte, first, n, slot int) *shape {
 		s = &shape{}
 		c.slots[slot] = s
 	}
-	*s = shape{raw: s.raw[:0], names: s.names[:0], rawEnd: s.rawEnd[:0], nameEnd: s.nameEnd[:0], used: c.tick}
+	*s = shape{raw: s.raw[:0], names: s.names[:0], rawEnd: s.rawEnd[:0], nameEnd: s.nameEnd[:0], renamed: s.renamed[:0], used: c.tick}
 	_, ki, _ := mp.MapHeader(c.syn, 0)
 	_, ni, _ := mp.MapHeader(named, 0)
 	for range n {
@@ -243,6 +244,7 @@ func (c *Cache) learn(src []byte, first, n, slot int) *shape {
 		_, ne, _ := mp.Str(named, ni)
 		s.names = append(s.names, named[ni:ne]...)
 		s.nameEnd = append(s.nameEnd, uint32(len(s.names)))
+		s.renamed = append(s.renamed, string(named[ni:ne]) != string(c.syn[ki:ke]))
 		ki, ni = ke+1, ne+1 // past the nil value
 	}
 	return s
