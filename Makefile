@@ -8,10 +8,14 @@ BIN        := bin
 PLUGIN     := $(BIN)/flb-filter_auditx.so
 OUTPUT     := $(BIN)/out_auditx.so
 CLI        := $(BIN)/auditx
-# The pass-through benchmark build of the output door (-tags passthrough:
-# records re-emitted unchanged, [OUTPUT] Name auditx_passthrough), for
-# make bench-pipeline's pipeline P only: never in bin/, never shipped.
-PASSTHROUGH := bench/out/passthrough/out_auditx_passthrough.so
+# The pass-through benchmark build (-tags passthrough), for make
+# bench-pipeline only: never in bin/, never shipped. Its filter door,
+# [FILTER] Name auditx_passthrough, answers every append MODIFIED with its
+# records unchanged (or `pad N` bytes longer each: pipelines FP, FP<N>); its
+# output door, [OUTPUT] Name auditx_passthrough (a symlink, as in bin/),
+# re-emits records unchanged (pipeline P).
+PASSTHROUGH := bench/out/passthrough/flb-filter_auditx_passthrough.so
+PASSTHROUGH_OUT := bench/out/passthrough/out_auditx_passthrough.so
 FUZZTIME   ?= 5m
 # make test's fuzz pass, per target: long enough for a loaded machine to
 # gather the baseline corpus before the deadline (10s was not, once).
@@ -40,6 +44,8 @@ $(PASSTHROUGH): $(PLUGIN)
 	@mkdir -p $(dir $@)
 	$(GO) build -tags passthrough -buildmode=c-shared -o $@ ./plugin
 	@rm -f $(basename $@).h
+$(PASSTHROUGH_OUT): $(PASSTHROUGH)
+	ln -sf flb-filter_auditx_passthrough.so $@
 
 cli:
 	@mkdir -p $(BIN)
@@ -47,7 +53,10 @@ cli:
 
 # vet, unit tests with -race (the cgo hosts drive both doors of the built
 # library), a short fuzz pass, and the end-to-end tests with the real Fluent
-# Bit, which end with one line: how many ran, and why any were skipped.
+# Bit, which end with one line: how many ran, and why any were skipped. The
+# e2e package runs with -tags passthrough, which only adds its test of the
+# pass-through benchmark build's filter (the tests build the libraries they
+# load themselves).
 test: unit fuzz-short e2e
 
 unit:
@@ -56,7 +65,7 @@ unit:
 	$(GO) test -race -count=1 -tags passthrough ./outputdoor
 
 e2e:
-	@set -o pipefail; $(GO) test -race -count=1 -timeout 30m -json ./e2e | $(GO) run ./internal/testsummary -name e2e
+	@set -o pipefail; $(GO) test -race -count=1 -timeout 30m -json -tags passthrough ./e2e | $(GO) run ./internal/testsummary -name e2e
 
 # Characterisations of Fluent Bit's own hot-reload hang and crash with the
 # output door (they pass when Fluent Bit hangs or crashes): not in make test.
@@ -82,7 +91,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./catalog ./enrich ./outputdoor/forward
 
 # BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
-bench-pipeline: plugin cli $(PASSTHROUGH)
+bench-pipeline: plugin cli $(PASSTHROUGH) $(PASSTHROUGH_OUT)
 	scripts/bench-pipeline.sh
 
 # make bench-compare BASE=<rev> [COUNT=10] [BENCH=regex] [PKGS=./enrich]: the
@@ -93,7 +102,7 @@ bench-compare:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet ./...
-	$(GO) vet -tags passthrough ./outputdoor ./plugin
+	$(GO) vet -tags passthrough ./outputdoor ./plugin ./e2e
 	$(GO) run $(STATICCHECK) ./...
 	@out=$$($(GO) run $(GOVULNCHECK) ./... 2>&1); rc=$$?; echo "$$out"; \
 	  if [ $$rc -ne 0 ] && echo "$$out" | grep -q "fetching vulnerabilities"; then \

@@ -63,6 +63,9 @@ var (
 	soPath string
 	soErr  error
 
+	// buildDirs are other libraries' build directories, removed at the end.
+	buildDirs []string
+
 	rootOnce sync.Once
 	rootDir  string
 	rootErr  error
@@ -87,6 +90,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if soDir != "" {
 		_ = os.RemoveAll(soDir)
+	}
+	for _, d := range buildDirs {
+		_ = os.RemoveAll(d)
 	}
 	os.Exit(code)
 }
@@ -319,6 +325,9 @@ type fbOptions struct {
 	// Doors selects the libraries given with -e: the output door
 	// (default), the filter door, or both.
 	Doors doors
+	// Library, when set, is the one library given with -e instead of the
+	// doors (a benchmark build: passthroughFilterSO).
+	Library string
 }
 
 // doors selects which auditx doors a Fluent Bit run loads.
@@ -353,18 +362,21 @@ type fluentBit struct {
 func startFluentBit(t testing.TB, dir string, o fbOptions) *fluentBit {
 	t.Helper()
 	bin := fluentBitBin(t)
-	so := pluginSO(t)
 	conf := o.ConfigFile
 	if conf == "" {
 		conf = filepath.Join(dir, "fluent-bit.conf")
 		require.NoError(t, os.WriteFile(conf, []byte(o.Config), 0o600))
 	}
-	args := []string{bin, "-e", so, "-c", conf}
-	switch o.Doors {
-	case filterDoor:
+	var args []string
+	switch {
+	case o.Library != "":
+		args = []string{bin, "-e", o.Library, "-c", conf}
+	case o.Doors == filterDoor:
 		args = []string{bin, "-e", filterSO(t), "-c", conf}
-	case bothDoors:
-		args = []string{bin, "-e", filterSO(t), "-e", so, "-c", conf}
+	case o.Doors == bothDoors:
+		args = []string{bin, "-e", filterSO(t), "-e", pluginSO(t), "-c", conf}
+	default:
+		args = []string{bin, "-e", pluginSO(t), "-c", conf}
 	}
 	if o.PluginsFile {
 		args = []string{bin, "-c", conf}

@@ -10,7 +10,16 @@
 //   - the output door, the fallback: out_auditx.go (the FLB* exports of
 //     fluent-bit-go's Ctx API, over outputdoor.Output);
 //   - flb_mirror.h, the one mirror of the Fluent Bit structures both doors
-//     and the cgo test hosts rely on, with _Static_asserts.
+//     and the cgo test hosts rely on, with _Static_asserts;
+//   - filter_door.h and filter_door.c, what the filter door's two builds
+//     share: resolving Fluent Bit's exported functions, the internals guard
+//     and the out_buf allocator;
+//   - under the build tag passthrough only (make bench-pipeline's benchmark
+//     build, never shipped), filter_passthrough.c and filter_passthrough.go
+//     in place of filter.c and filter.go: [FILTER] Name auditx_passthrough,
+//     which answers every append MODIFIED with its records unchanged, or
+//     each `pad` bytes longer (internal/benchpad); the output door then
+//     re-emits records unchanged (outputdoor/passthrough_on.go).
 //
 // Every door only translates: parsing, lookups and I/O live in config,
 // instance, enrich and outputdoor. It must not hold state of its own beyond

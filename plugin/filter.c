@@ -1,3 +1,5 @@
+//go:build !passthrough
+
 // The filter door: auditx as a native Fluent Bit FILTER ("DSO" plugin).
 //
 // Fluent Bit loads a shared object whose basename starts with "flb-" as a C
@@ -10,8 +12,8 @@
 //
 // Fluent Bit does not promise to keep the structures this file relies on.
 // They are mirrored field by field in flb_mirror.h, their sizes and offsets
-// asserted at compile time, and at init (auditx_filter_guard) the instance Fluent Bit
-// hands over is checked against what auditx itself registered before
+// asserted at compile time, and at init (auditx_filter_guard, filter_door.c)
+// the instance Fluent Bit hands over is checked against what auditx itself registered before
 // anything in it is trusted. auditx never writes into a Fluent Bit
 // structure: it reads three fields (the numbered name, the log level and,
 // when the metrics layout is verified, the cmetrics context) and uses
@@ -28,6 +30,7 @@
 #include <unistd.h>
 
 #include "_cgo_export.h"
+#include "filter_door.h"
 #include "flb_mirror.h"
 
 // The filter's config map, in both layouts of struct flb_config_map, is
@@ -74,33 +77,6 @@ __attribute__((constructor)) static void auditx_pick_config_map(void) {
     }
 }
 
-// Fluent Bit's exported functions (the executable is linked with
-// ENABLE_EXPORTS), resolved at init with dlsym(RTLD_DEFAULT).
-typedef const char *(*auditx_get_property_fn)(const char *key, void *ins);
-typedef void (*auditx_set_context_fn)(void *ins, void *ctx);
-typedef const char *(*auditx_filter_name_fn)(void *ins);
-typedef void (*auditx_log_print_fn)(int type, const char *file, int line, const char *fmt, ...);
-typedef void *(*auditx_cmt_counter_create_fn)(void *cmt, char *ns, char *subsystem, char *name,
-                                              char *help, int label_count, char **label_keys);
-typedef int (*auditx_cmt_counter_add_fn)(void *counter, uint64_t ts, double val, int labels_count,
-                                         char **label_vals);
-typedef void *(*auditx_cmt_gauge_create_fn)(void *cmt, char *ns, char *subsystem, char *name,
-                                            char *help, int label_count, char **label_keys);
-typedef int (*auditx_cmt_gauge_set_fn)(void *gauge, uint64_t ts, double val, int labels_count,
-                                       char **label_vals);
-typedef uint64_t (*auditx_time_now_fn)(void);
-
-struct auditx_flb_functions {
-    auditx_get_property_fn get_property;
-    auditx_set_context_fn set_context;
-    auditx_filter_name_fn filter_name;
-    auditx_log_print_fn log_print;
-    auditx_cmt_counter_create_fn counter_create;
-    auditx_cmt_counter_add_fn counter_add;
-    auditx_cmt_gauge_create_fn gauge_create;
-    auditx_cmt_gauge_set_fn gauge_set;
-    auditx_time_now_fn time_now;
-};
 
 // The counters auditx adds to the instance's cmetrics context and the
 // catalog size gauge: their names and help are generated from enrich's
@@ -120,81 +96,6 @@ struct auditx_filter_ctx {
     void **counters;  // auditx_n_counters of them, when metrics
     void *catalog_entries;
 };
-
-// auditx_readable reports whether n bytes at addr can be read, without
-// touching them: write(2) from an unmapped address fails with EFAULT
-// instead of crashing the process.
-static int auditx_readable(const void *addr, size_t n) {
-    int fds[2];
-    ssize_t w;
-
-    if (addr == NULL) {
-        return 0;
-    }
-    if (pipe(fds) != 0) {
-        return 0;
-    }
-    w = write(fds[1], addr, n);
-    close(fds[0]);
-    close(fds[1]);
-    return w == (ssize_t) n;
-}
-
-static int auditx_resolve(struct auditx_flb_functions *api, char *why, size_t n) {
-    api->get_property = (auditx_get_property_fn) dlsym(RTLD_DEFAULT, "flb_filter_get_property");
-    api->set_context = (auditx_set_context_fn) dlsym(RTLD_DEFAULT, "flb_filter_set_context");
-    api->filter_name = (auditx_filter_name_fn) dlsym(RTLD_DEFAULT, "flb_filter_name");
-    api->log_print = (auditx_log_print_fn) dlsym(RTLD_DEFAULT, "flb_log_print");
-    api->counter_create = (auditx_cmt_counter_create_fn) dlsym(RTLD_DEFAULT, "cmt_counter_create");
-    api->counter_add = (auditx_cmt_counter_add_fn) dlsym(RTLD_DEFAULT, "cmt_counter_add");
-    api->gauge_create = (auditx_cmt_gauge_create_fn) dlsym(RTLD_DEFAULT, "cmt_gauge_create");
-    api->gauge_set = (auditx_cmt_gauge_set_fn) dlsym(RTLD_DEFAULT, "cmt_gauge_set");
-    api->time_now = (auditx_time_now_fn) dlsym(RTLD_DEFAULT, "cfl_time_now");
-    if (!api->get_property || !api->set_context || !api->filter_name || !api->log_print) {
-        snprintf(why, n, "Fluent Bit's functions flb_filter_get_property, flb_filter_set_context, flb_filter_name and flb_log_print are not all exported by this process");
-        return -1;
-    }
-    return 0;
-}
-
-// auditx_filter_guard checks the instance Fluent Bit hands to cb_init
-// before auditx trusts any of it: every field it reads is at the offset it
-// was built for. It returns 0 and sets *metrics (1 when the tail of the
-// structure, the cmetrics context among it, is v5.1.1's), or -1 with the
-// reason in why.
-int auditx_filter_guard(void *ins, void *config, void *data, int *metrics, char *why, size_t n) {
-    struct auditx_flb_filter_instance *fi = ins;
-    struct auditx_flb_filter_plugin *p;
-    const struct auditx_flb_filter_plugin *mine = &filter_auditx_plugin.plugin;
-
-    *metrics = 0;
-    if (!auditx_readable(fi, offsetof(struct auditx_flb_filter_instance, properties))) {
-        snprintf(why, n, "the filter instance is not readable");
-        return -1;
-    }
-    if (memchr(fi->name, '\0', sizeof(fi->name)) == NULL || strncmp(fi->name, "auditx.", 7) != 0) {
-        snprintf(why, n, "the instance's numbered name is not at offset %zu", offsetof(struct auditx_flb_filter_instance, name));
-        return -1;
-    }
-    if (fi->data != data) {
-        snprintf(why, n, "the instance's data pointer is not at offset %zu", offsetof(struct auditx_flb_filter_instance, data));
-        return -1;
-    }
-    p = fi->p;
-    if (!auditx_readable(p, sizeof(*p))) {
-        snprintf(why, n, "the instance's plugin pointer (offset %zu) does not point to a readable plugin structure", offsetof(struct auditx_flb_filter_instance, p));
-        return -1;
-    }
-    if (p->name != mine->name || p->cb_init != mine->cb_init || p->cb_filter != mine->cb_filter ||
-        p->cb_exit != mine->cb_exit || p->event_type != mine->event_type || p->config_map != mine->config_map) {
-        snprintf(why, n, "the instance's plugin structure is not Fluent Bit's copy of auditx's registration (name, callbacks or config map differ)");
-        return -1;
-    }
-    if (auditx_readable(fi, sizeof(*fi)) && fi->config == config && config != NULL && fi->cmt != NULL) {
-        *metrics = 1;
-    }
-    return 0;
-}
 
 void auditx_filter_log(void *cctx, int level, char *msg) {
     struct auditx_filter_ctx *c = cctx;
@@ -278,7 +179,7 @@ static int auditx_cb_init(void *ins, void *config, void *data) {
     // Until the instance is verified its name is not read from it.
     snprintf(c->name, sizeof(c->name), "auditx");
     if (auditx_resolve(&c->api, why, sizeof(why)) != 0 ||
-        auditx_filter_guard(ins, config, data, &metrics, why, sizeof(why)) != 0) {
+        auditx_filter_guard(ins, config, data, &filter_auditx_plugin.plugin, &metrics, why, sizeof(why)) != 0) {
         char msg[1024];
         snprintf(msg, sizeof(msg),
                  "refusing to start: %s. This auditx filter was built for the internals of Fluent Bit v3.2 to v5.1 "
@@ -336,8 +237,7 @@ static int auditx_cb_exit(void *filter_context, void *config) {
     return 0;
 }
 
-// auditx_malloc allocates the out_buf Fluent Bit frees with flb_free()
-// (free(); with FLB_JEMALLOC, jemalloc replaces malloc and free alike).
-void *auditx_malloc(size_t n) { return malloc(n); }
+// auditx_realloc and auditx_free grow and drop an out_buf auditx_malloc
+// (filter_door.c) allocated, with the same allocator Fluent Bit frees it with.
 void *auditx_realloc(void *p, size_t n) { return realloc(p, n); }
 void auditx_free(void *p) { free(p); }

@@ -1,3 +1,5 @@
+//go:build !passthrough
+
 package main
 
 // The Go half of the filter door (the C half, with the registration

@@ -10,7 +10,7 @@
 // with fluent-bit-go's partial copies (output/flb_plugin.h) nor with
 // Fluent Bit's own symbols. Fluent Bit does not promise to keep these
 // layouts: the filter checks the instance it is handed against them before
-// trusting it (filter.c, auditx_filter_guard), and the sources cited below
+// trusting it (filter_door.c, auditx_filter_guard), and the sources cited below
 // are the v5.1.1 tag unless a range of tags is given.
 //
 // A source file, not a build output: .gitignore ignores *.h (cgo's
