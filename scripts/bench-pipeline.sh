@@ -17,6 +17,12 @@
 #   P   tail -> auditx's pass-through build -> in_forward (unix socket) -> counter, workers 1
 #   C   tail -> auditx output                -> in_forward (unix socket) -> counter, workers 1
 #   D   as C with workers 2
+#   FP  tail -> auditx's pass-through filter -> counter: every append
+#       answered MODIFIED with its records unchanged (Fluent Bit's cost of a
+#       filter's MODIFIED answer; compare with A)
+#   FP<N>  as FP with `pad N`: every record comes back exactly N bytes
+#       longer (e.g. FP256, FP1024; Fluent Bit's cost per byte a filter adds;
+#       compare with FP)
 #
 # P measures the re-emission hop alone, the ceiling of the output door: it
 # loads the pass-through build, bench/out/passthrough/out_auditx_passthrough.so,
@@ -29,6 +35,16 @@
 # Go runtime; each run here loads one library). A BASE from before the
 # pass-through build (no outputdoor/passthrough_on.go) runs P@base with its
 # own library and its `enrich off` key instead.
+#
+# FP and FP<N> load the same build's filter door, bench/out/passthrough/
+# flb-filter_auditx_passthrough.so (`[FILTER] Name auditx_passthrough`,
+# plugin/filter_passthrough.c): it copies each append unchanged into a
+# malloc'ed buffer and answers FLB_FILTER_MODIFIED, so that what FP costs
+# beyond A is Fluent Bit's handling of a MODIFIED answer, and what FP<N>
+# costs beyond FP is Fluent Bit's handling of N more bytes per record (plus
+# the padding itself, which the profile of FP<N> shows in the pass-through
+# library). Under the table, the script prints both per record and per
+# added byte when FP (and A, FP<N>) ran.
 #
 # and prints a markdown table: wall time from the start of fluent-bit until
 # the last output has counted all N records, the records/s, the ratios to A
@@ -50,7 +66,7 @@
 #   N=1000000        records (bench/data/audit.log is generated when absent;
 #                    other N use bench/data/audit-N.log)
 #   REPEAT=1         runs per pipeline; the table shows medians
-#   PIPELINES="A AT B M F FT PT PC P C D"  which ones, in this order
+#   PIPELINES="A AT B M F FT PT PC P C D FP FP256"  which ones, in this order
 #   FLUSH=0.2        [SERVICE] Flush (seconds)
 #   MEM_BUF_LIMIT=64M  tail's Mem_Buf_Limit
 #   THREADED=off     tail's threaded (AT and FT: always on)
@@ -62,7 +78,8 @@
 #                    (self time by object and function), perf-F-dso.txt (by
 #                    object) and perf-F-callers.txt (inclusive time);
 #                    PROFILE="P C" profiles those pipelines (apt-get install
-#                    linux-perf; PIPELINES="" runs the profiles only)
+#                    linux-perf; PIPELINES="" runs the profiles only), and
+#                    prints the profile rows described below
 #   AUDITX_KEYS=""  more keys of the auditx filters and outputs, "key value;key value"
 #                    (e.g. "max_message_size 1000000")
 #   KEEP=1           keep the run directories (configs, logs) and the BASE
@@ -73,7 +90,7 @@
 #                    built in a temporary git worktree,
 #                    bench/base/<short rev> (git-ignored, removed at exit
 #                    unless KEEP=1). Every selected pipeline that uses auditx
-#                    (F FT PT PC P C D, and B, whose Lua script the base CLI
+#                    (F FT PT PC P C D FP FP<N>, and B, whose Lua script the base CLI
 #                    exports) runs for the base build and the current one,
 #                    interleaved (base, current, base, current, ...), REPEAT
 #                    times each; A AT M run once per repeat. The table gets a
@@ -89,15 +106,36 @@
 #                    both builds.
 #   FLUENT_BIT_BIN   the fluent-bit binary (else PATH, /opt/fluent-bit/bin)
 #
+# After the table (and the profiles), the targets: each one the run can
+# measure, and for each one missed the measured cause (CPU time, the
+# busiest thread, RSS split into anonymous and file-backed memory, auditx's
+# share of the profile). The targets are:
+#   F, FT, PT no slower than @base (BASE given): wall cur/base <= 1 + NOISE
+#   auditx's library <= 10% of F's CPU samples (PROFILE includes F)
+#   peak RSS F <= 2x A, FT <= 2x AT, C <= 1.2x P
+#   throughput F >= 2.5x B, F >= 3x M, FT >= 0.9x AT, C >= 2x B, C >= 0.9x P
+#
+#   NOISE=0.05       the noise margin of the @base comparisons: on the shared
+#                    2-CPU development machine, medians of the same build
+#                    interleaved with itself (BASE=HEAD) differ by a few
+#                    percent; a larger cur/base is reported as slower
+#
+# Each profiled pipeline also gets a row: its CPU time, the share of its
+# samples in auditx's library (the DSO loaded with -e), that share as CPU
+# seconds and as ns per record (share x CPU s / N), and Fluent Bit's part
+# split: msgpack-c decoding (template_*, msgpack_*: the re-count of a
+# modified append in flb_mp_count_log_records and the output's decoding),
+# mpack, memmove/memcpy, malloc/free, the kernel, the rest.
+#
 # Results also go to bench/out/pipeline-<time>.tsv (one line per run) and
-# bench/out/pipeline-<time>.md (the table).
+# bench/out/pipeline-<time>.md (the table, the profiles, the targets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 N=${N:-1000000}
 REPEAT=${REPEAT:-1}
-PIPELINES=${PIPELINES-"A AT B M F FT PT PC P C D"}
+PIPELINES=${PIPELINES-"A AT B M F FT PT PC P C D FP FP256"}
 FLUSH=${FLUSH:-0.2}
 MEM_BUF_LIMIT=${MEM_BUF_LIMIT:-64M}
 THREADED=${THREADED:-off}
@@ -108,9 +146,11 @@ PROFILE=${PROFILE:-}
 [ "$PROFILE" != 1 ] || PROFILE=F
 KEEP=${KEEP:-}
 BASE=${BASE:-}
+NOISE=${NOISE:-0.05}
 OUT=bench/out
 SO=$ROOT/bin/out_auditx.so
 PASS_SO=$ROOT/bench/out/passthrough/out_auditx_passthrough.so
+PASS_FILTER_SO=$ROOT/bench/out/passthrough/flb-filter_auditx_passthrough.so
 FILTER_SO=$ROOT/bin/flb-filter_auditx.so
 CLI=$ROOT/bin/auditx
 LUA=$ROOT/$OUT/auditx.lua
@@ -138,8 +178,30 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || die "$tool is needed (apt-get install $tool)"
 done
 { [ -f "$SO" ] && [ -f "$FILTER_SO" ]; } || die "$FILTER_SO or $SO missing: run make bench-pipeline (it builds bin/flb-filter_auditx.so, bin/out_auditx.so and bin/auditx)"
+# kind PIPELINE: the pipeline's kind (FP for FP<N>, else itself, without @base).
+kind() {
+  local p=${1%@base}
+  case $p in FP[0-9]*) echo FP ;; *) echo "$p" ;; esac
+}
+# pad PIPELINE: the bytes FP<N> adds to each record (0 for FP).
+pad() {
+  local p=${1%@base}
+  case $p in FP[0-9]*) echo "${p#FP}" ;; *) echo 0 ;; esac
+}
+for p in $PIPELINES $PROFILE; do
+  case $(kind "$p") in
+    A | AT | B | M | F | FT | PT | PC | P | C | D | FP) ;;
+    *) die "unknown pipeline $p (A AT B M F FT PT PC P C D FP FP<N>)" ;;
+  esac
+  case ${p%@base} in
+    FP*[!0-9]* | FP0*) die "$p: FP<N> takes a pad of N bytes, 8 to 1048576 (FP alone: none)" ;;
+  esac
+done
 case " $PIPELINES $PROFILE " in
-  *" P "*) [ -f "$PASS_SO" ] || die "$PASS_SO missing: run make bench-pipeline (it builds the pass-through build for P)" ;;
+  *" P "* | *" P@base "*) [ -f "$PASS_SO" ] || die "$PASS_SO missing: run make bench-pipeline (it builds the pass-through build for P)" ;;
+esac
+case " $PIPELINES $PROFILE " in
+  *" FP"*) [ -f "$PASS_FILTER_SO" ] || die "$PASS_FILTER_SO missing: run make bench-pipeline (it builds the pass-through build for FP)" ;;
 esac
 [ -x "$CLI" ] || die "$CLI missing: run make bench-pipeline"
 mkdir -p "$OUT"
@@ -148,7 +210,7 @@ mkdir -p "$OUT"
 # BASE_LACKS lists, for the table, what it cannot run and why.
 declare -A BASE_OK=()
 BASE_LACKS=()
-BASE_SO= BASE_PASS_SO= BASE_FILTER_SO= BASE_LUA= BASE_SHORT= BASE_TITLE=
+BASE_SO='' BASE_PASS_SO='' BASE_PASS_FILTER_SO='' BASE_FILTER_SO='' BASE_LUA='' BASE_SHORT='' BASE_TITLE=''
 # symbols LIB: the dynamic symbols that LIB defines.
 symbols() {
   if command -v nm >/dev/null; then nm -D --defined-only "$1"; else go tool nm "$1"; fi 2>/dev/null | awk '{print $NF}'
@@ -156,7 +218,14 @@ symbols() {
 # base_lacks "PIPELINES" REASON: those pipelines run for the current build only.
 base_lacks() {
   local p sel=()
-  for p in $1; do case " $PIPELINES $PROFILE " in *" $p "* | *" $p@base "*) sel+=("$p") ;; esac; done
+  local q k
+  for k in $1; do
+    for q in $PIPELINES $PROFILE; do
+      q=${q%@base}
+      [ "$(kind "$q")" = "$k" ] || continue
+      case " ${sel[*]} " in *" $q "*) ;; *) sel+=("$q") ;; esac
+    done
+  done
   [ ${#sel[@]} -gt 0 ] || return 0
   log "base $BASE_SHORT: $2: ${sel[*]} run for the current build only"
   BASE_LACKS+=("${sel[*]}: $2")
@@ -188,12 +257,22 @@ build_base() {
     ln -sf flb-filter_auditx.so "$BASE_SO"
     # P@base: the base's pass-through build if it has one; else (a base
     # from before it) its own library with `enrich off`.
+    # FP@base: the base's pass-through build, when its filter door has one.
     if [ -f "$BASE_DIR/outputdoor/passthrough_on.go" ]; then
       log "base $BASE_SHORT: building its pass-through build"
+      BASE_PASS_FILTER_SO=$BASE_DIR/bin/passthrough/flb-filter_auditx_passthrough.so
       BASE_PASS_SO=$BASE_DIR/bin/passthrough/out_auditx_passthrough.so
-      (cd "$BASE_DIR" && CGO_ENABLED=1 go build -tags passthrough -buildmode=c-shared -o "$BASE_PASS_SO" ./plugin) ||
+      (cd "$BASE_DIR" && CGO_ENABLED=1 go build -tags passthrough -buildmode=c-shared -o "$BASE_PASS_FILTER_SO" ./plugin) ||
         die "base $BASE_SHORT: its pass-through build does not build (above)"
-      rm -f "${BASE_PASS_SO%.so}.h"
+      rm -f "${BASE_PASS_FILTER_SO%.so}.h"
+      ln -sf flb-filter_auditx_passthrough.so "$BASE_PASS_SO"
+      if grep -qx filter_auditx_passthrough_plugin <<<"$(symbols "$BASE_PASS_FILTER_SO")"; then
+        BASE_OK[FP]=1
+      else
+        base_lacks FP "its pass-through build has no filter door (no filter_auditx_passthrough_plugin)"
+      fi
+    else
+      base_lacks FP "it has no pass-through build"
     fi
     local syms
     syms=$(symbols "$BASE_FILTER_SO")
@@ -208,7 +287,7 @@ build_base() {
       base_lacks "P C D" "its library has no output door (no FLBPluginRegister)"
     fi
   else
-    base_lacks "F FT PT PC P C D" "its tree has no plugin/ package"
+    base_lacks "F FT PT PC P C D FP" "its tree has no plugin/ package"
   fi
   if [ -d "$BASE_DIR/cmd/auditx" ]; then
     log "base $BASE_SHORT: building its CLI"
@@ -237,7 +316,7 @@ lines=$(wc -l <"$DATA")
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TSV=$OUT/pipeline-$STAMP.tsv
 MD=$OUT/pipeline-$STAMP.md
-printf 'pipeline\trun\twall_s\trecords\trss_kib\tcpu_s\tauditx_retries\tfirst_out_s\n' >"$TSV"
+printf 'pipeline\trun\twall_s\trecords\trss_kib\tcpu_s\tauditx_retries\tfirst_out_s\trss_anon_kib\trss_file_kib\tthreads\n' >"$TSV"
 CLK_TCK=$(getconf CLK_TCK)
 
 free_port() {
@@ -258,6 +337,8 @@ describe() {
     P) echo "tail → auditx pass-through build → in_forward → counter, workers 1" ;;
     C) echo "tail → auditx → in_forward → counter, workers 1" ;;
     D) echo "tail → auditx → in_forward → counter, workers 2" ;;
+    FP) echo "tail → auditx pass-through filter (MODIFIED, records unchanged) → counter" ;;
+    FP[0-9]*) echo "tail → auditx pass-through filter, each record ${1#FP} bytes longer → counter" ;;
   esac
 }
 
@@ -267,6 +348,8 @@ describe() {
 config() {
   local p=$1 dir=$2 port=$3 lua=$4 out_name=${5:-auditx} key_line=${6:-} sock=$2/fwd.sock threaded=$THREADED
   case $p in AT | FT) threaded=on ;; PT | PC) yaml_config "$p" "$dir" "$port"; return ;; esac
+  local padn
+  padn=$(pad "$p")
   cat >"$dir/fluent-bit.conf" <<EOF
 [SERVICE]
     Flush            $FLUSH
@@ -303,6 +386,21 @@ EOF
         done
         printf '\n[OUTPUT]\n    Name  counter\n    Alias sink\n    Match audit.*\n'
       } >>"$dir/fluent-bit.conf" ;;
+    FP | FP[0-9]*)
+      # The pass-through build's filter: not auditx, so no AUDITX_KEYS.
+      cat >>"$dir/fluent-bit.conf" <<EOF
+[FILTER]
+    Name   auditx_passthrough
+    Alias  passthrough
+    Match  audit.*
+    pad    $padn
+
+[OUTPUT]
+    Name  counter
+    Alias sink
+    Match audit.*
+EOF
+      ;;
     F | FT)
       cat >>"$dir/fluent-bit.conf" <<EOF
 [FILTER]
@@ -439,22 +537,27 @@ counted() {
 # build; F@base: the BASE build); appends a line to $TSV.
 run() {
   local label=$1 r=$2 prof=${3:-}
-  local p=${1%@base} so=$SO pass_so=$PASS_SO filter_so=$FILTER_SO lua=$LUA
+  local p=${1%@base} so=$SO pass_so=$PASS_SO pass_filter_so=$PASS_FILTER_SO filter_so=$FILTER_SO lua=$LUA
   if [ "$p" != "$label" ]; then
-    [ -n "${BASE_OK[$p]:-}" ] || die "$label: no base build of $p (BASE unset, or the base lacks it: above)"
-    so=$BASE_SO pass_so=$BASE_PASS_SO filter_so=$BASE_FILTER_SO lua=$BASE_LUA
+    [ -n "${BASE_OK[$(kind "$p")]:-}" ] || die "$label: no base build of $p (BASE unset, or the base lacks it: above)"
+    so=$BASE_SO pass_so=$BASE_PASS_SO pass_filter_so=$BASE_PASS_FILTER_SO filter_so=$BASE_FILTER_SO lua=$BASE_LUA
   fi
   # P: the pass-through build, or a base's own library with enrich off.
   local out_name=auditx key_line=
   if [ "$p" = P ]; then
     if [ -n "$pass_so" ]; then so=$pass_so out_name=auditx_passthrough; else key_line="enrich        off"; fi
   fi
-  local dir port pid t0 t1 tfirst m count=0 rss cpu ticks threads extra=() retries=0 dropped
+  local dir port pid t0 t1 tfirst m count=0 rss rss_anon rss_file cpu ticks threads extra=() retries=0 dropped
   dir=$(mktemp -d /tmp/auditx-bench.XXXXXX)
   port=$(free_port)
   config "$p" "$dir" "$port" "$lua" "$out_name" "$key_line"
   local conf=$dir/fluent-bit.conf
-  case $p in P | C | D) extra=(-e "$so") ;; F | FT) extra=(-e "$filter_so") ;; PT | PC) extra=(-e "$filter_so"); conf=$dir/fluent-bit.yaml ;; esac
+  case $p in
+    P | C | D) extra=(-e "$so") ;;
+    F | FT) extra=(-e "$filter_so") ;;
+    PT | PC) extra=(-e "$filter_so"); conf=$dir/fluent-bit.yaml ;;
+    FP | FP[0-9]*) extra=(-e "$pass_filter_so") ;;
+  esac
   : >"$dir/stdout.log"
   t0=$(date +%s.%N)
   local perfpid=
@@ -488,6 +591,10 @@ run() {
     sleep 0.1
   done
   rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+  # What the resident memory is at the count: anonymous (heaps, buffers,
+  # chunks) and file-backed (the executable and libraries mapped).
+  rss_anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status")
+  rss_file=$(awk '/^RssFile:/ {print $2}' "/proc/$pid/status")
   # utime + stime of the whole process (all threads), in clock ticks.
   ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   cpu=$(echo "scale=2; $ticks / $CLK_TCK" | bc)
@@ -518,7 +625,8 @@ run() {
   local wall first
   wall=$(echo "scale=3; ($t1 - $t0) / 1" | bc)
   first=$(echo "scale=3; ($tfirst - $t0) / 1" | bc)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$r" "$wall" "$count" "$rss" "$cpu" "$retries" "$first" >>"$TSV"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$r" "$wall" "$count" "$rss" "$cpu" "$retries" "$first" \
+    "$rss_anon" "$rss_file" "$threads" >>"$TSV"
   log "$label run $r: $(printf '%.2f' "$wall") s (first records out after $(printf '%.2f' "$first") s), $count records, $(echo "scale=0; $N / $wall" | bc) records/s, VmHWM $((rss / 1024)) MiB, CPU ${cpu} s ($threads), auditx retries $retries"
   [ -n "$KEEP" ] || rm -rf "$dir"
 }
@@ -527,7 +635,7 @@ run() {
 # build) just before F, so that noise hits both alike.
 LABELS=()
 for p in $PIPELINES; do
-  [ -z "${BASE_OK[$p]:-}" ] || LABELS+=("$p@base")
+  [ -z "${BASE_OK[$(kind "$p")]:-}" ] || LABELS+=("$p@base")
   LABELS+=("$p")
 done
 # The current tree, for the table's title.
@@ -541,24 +649,39 @@ for r in $(seq 1 "$REPEAT"); do
   done
 done
 
-table() {
-# The table: medians per pipeline and build.
+# The medians of each row, for the table, the profiles and the targets.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print ""; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
-col() { awk -F'\t' -v p="$1" -v c="$2" 'NR > 1 && $1 == p {print $c}' "$TSV"; }
-declare -A WALL RSS CPU SPREAD
+# col LABEL COLUMN: that column of LABEL's measured runs (not its profile run).
+col() { awk -F'\t' -v p="$1" -v c="$2" 'NR > 1 && $1 == p && $2 != "profile" {print $c}' "$TSV"; }
+declare -A WALL=() RSS=() CPU=() SPREAD=() ANON=() FILEB=() THREADS=()
 for p in "${LABELS[@]}"; do
   WALL[$p]=$(col "$p" 3 | median)
   RSS[$p]=$(col "$p" 5 | median)
   CPU[$p]=$(col "$p" 6 | median)
+  ANON[$p]=$(col "$p" 9 | median)
+  FILEB[$p]=$(col "$p" 10 | median)
   SPREAD[$p]=$(col "$p" 3 | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.2f–%.2f", lo, hi}')
+  # CPU per thread name of the run nearest the median.
+  THREADS[$p]=$(awk -F'\t' -v p="$p" -v m="${WALL[$p]}" 'NR > 1 && $1 == p && $2 != "profile" {
+      d = $3 - m; if (d < 0) d = -d; if (best == "" || d < best) {best = d; t = $11}} END {print t}' "$TSV")
 done
+# calc FORMAT EXPR: awk arithmetic; "–" when EXPR uses an empty value.
+calc() { awk "BEGIN {printf \"$1\", $2}"; }
 ratio() { # ratio of throughputs = inverse ratio of wall times
   [ -n "${WALL[$2]:-}" ] || { echo "–"; return; }
-  echo "scale=2; ${WALL[$2]} / ${WALL[$1]}" | bc | sed 's/^\./0./'
+  calc "%.2f" "${WALL[$2]} / ${WALL[$1]}"
 }
 # div X Y: X / Y to two places, "–" when either is missing or Y is 0.
 div() { awk -v x="$1" -v y="$2" 'BEGIN {if (x == "" || y == "" || y + 0 == 0) print "–"; else printf "%.2f\n", x / y}'; }
-{
+mib() { awk -v k="${1:-0}" 'BEGIN {printf "%d", k / 1024}'; }
+# busiest LABEL: the thread name with the most CPU in LABEL's median run.
+busiest() {
+  tr ',' '\n' <<<"${THREADS[$1]:-}" | awk '{s = $(NF - 1) + 0; $NF = ""; $(NF - 1) = ""; sub(/ +$/, ""); sub(/^ +/, "")
+      if (s > best) {best = s; n = $0}} END {if (n != "") printf "%s %.1f s", n, best}'
+}
+
+table() {
+  local p
   echo "Fluent Bit $("$FB" --version | head -1 | awk '{print $3}'), $(nproc) CPUs, $N records ($(du -m "$DATA" | cut -f1) MB of JSON lines), Flush $FLUSH, median of $REPEAT run(s)."
   if [ -n "$BASE" ]; then
     echo
@@ -596,50 +719,166 @@ div() { awk -v x="$1" -v y="$2" 'BEGIN {if (x == "" || y == "" || y + 0 == 0) pr
   for lack in "${BASE_LACKS[@]}"; do
     echo "- not run for the base $BASE_SHORT: $lack"
   done
-  check() { if [ "$(echo "$1" | bc)" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
-  rssratio() { echo "scale=2; ${RSS[$1]} / ${RSS[$2]}" | bc | sed 's/^\./0./'; }
-  if [ -n "${WALL[FT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
-    echo "- FT ≥ 0.9× AT: FT/AT = $(ratio FT AT) ($(check "${WALL[AT]} >= 0.9 * ${WALL[FT]}"))"
-    echo "- peak RSS FT ≤ 2× AT: $(rssratio FT AT) ($(check "${RSS[FT]} <= 2 * ${RSS[AT]}"))"
-  fi
   if [ -n "${WALL[PT]:-}" ] && [ -n "${WALL[AT]:-}" ]; then
-    echo "- PT/AT = $(ratio PT AT) (auditx as a processor, on the threaded input's thread); peak RSS PT/AT $(rssratio PT AT)"
+    echo "- PT/AT = $(ratio PT AT) (auditx as a processor, on the threaded input's thread); peak RSS PT/AT $(div "${RSS[PT]}" "${RSS[AT]}")"
   fi
   if [ -n "${WALL[PC]:-}" ] && [ -n "${WALL[PT]:-}" ]; then
-    echo "- the condition's cost: PC − PT = $(echo "scale=2; ${WALL[PC]} - ${WALL[PT]}" | bc | sed 's/^\./0./;s/^-\./-0./') s for $N records ($(echo "scale=0; (${WALL[PC]} - ${WALL[PT]}) * 1000000000 / $N" | bc) ns per record)"
+    echo "- the condition's cost: PC − PT = $(calc "%.2f" "${WALL[PC]} - ${WALL[PT]}") s for $N records ($(calc "%.0f" "(${WALL[PC]} - ${WALL[PT]}) * 1e9 / $N") ns per record)"
   fi
-  if [ -n "${WALL[F]:-}" ]; then
-    [ -n "${WALL[B]:-}" ] && echo "- F ≥ 2.5× B: F/B = $(ratio F B) ($(check "${WALL[B]} >= 2.5 * ${WALL[F]}"))"
-    [ -n "${WALL[M]:-}" ] && echo "- F ≥ 3× M: F/M = $(ratio F M) ($(check "${WALL[M]} >= 3 * ${WALL[F]}"))"
-    [ -n "${RSS[A]:-}" ] && echo "- peak RSS F ≤ 2× A: $(rssratio F A) ($(check "${RSS[F]} <= 2 * ${RSS[A]}"))"
-    [ -n "${WALL[A]:-}" ] && echo "- F/A = $(ratio F A)"
+  [ -n "${WALL[F]:-}" ] && [ -n "${WALL[A]:-}" ] && echo "- F/A = $(ratio F A)"
+  [ -n "${WALL[C]:-}" ] && [ -n "${WALL[A]:-}" ] && echo "- C/A = $(ratio C A)"
+  # What Fluent Bit spends on a filter's MODIFIED answer (FP − A), and per
+  # byte the filter adds to each record (FP<N> − FP).
+  if [ -n "${WALL[FP]:-}" ] && [ -n "${WALL[A]:-}" ]; then
+    echo "- Fluent Bit's cost of a MODIFIED answer, records unchanged: FP − A = $(calc "%.2f" "${WALL[FP]} - ${WALL[A]}") s wall, $(calc "%.2f" "${CPU[FP]} - ${CPU[A]}") s CPU: $(calc "%.0f" "(${WALL[FP]} - ${WALL[A]}) * 1e9 / $N") ns per record wall, $(calc "%.0f" "(${CPU[FP]} - ${CPU[A]}) * 1e9 / $N") ns CPU"
   fi
-  if [ -n "${WALL[C]:-}" ]; then
-    [ -n "${WALL[B]:-}" ] && echo "- C ≥ 2× B: C/B = $(ratio C B) ($(check "${WALL[B]} >= 2 * ${WALL[C]}"))"
-    [ -n "${WALL[P]:-}" ] && echo "- C ≥ 0.9× P: C/P = $(ratio C P) ($(check "${WALL[P]} >= 0.9 * ${WALL[C]}"))"
-    [ -n "${RSS[P]:-}" ] && echo "- peak RSS C ≤ 1.2× P: $(rssratio C P) ($(check "${RSS[C]} <= 1.2 * ${RSS[P]}"))"
-    [ -n "${WALL[A]:-}" ] && echo "- C/A = $(ratio C A)"
-  fi
+  for p in "${LABELS[@]}"; do
+    case $p in FP[0-9]*) ;; *) continue ;; esac
+    if [ "$p" != "${p%@base}" ] || [ -z "${WALL[FP]:-}" ]; then continue; fi
+    local b
+    b=$(pad "$p")
+    echo "- Fluent Bit's cost per added byte: $p − FP = $(calc "%.2f" "${WALL[$p]} - ${WALL[FP]}") s wall, $(calc "%.2f" "${CPU[$p]} - ${CPU[FP]}") s CPU for $b bytes more per record: $(calc "%.0f" "(${WALL[$p]} - ${WALL[FP]}) * 1e9 / $N") ns per record wall, $(calc "%.2f" "(${WALL[$p]} - ${WALL[FP]}) * 1e9 / $N / $b") ns per byte wall, $(calc "%.2f" "(${CPU[$p]} - ${CPU[FP]}) * 1e9 / $N / $b") ns per byte CPU (the padding itself included: see PROFILE=$p); peak RSS $(mib "${RSS[$p]}") vs $(mib "${RSS[FP]}") MiB"
+  done
   true
-} | tee "$MD"
-log "per-run results: $TSV; table: $MD"
-
 }
-[ -z "${PIPELINES// /}" ] || table
+[ -z "${PIPELINES// /}" ] || table | tee "$MD"
 
+# The profiles: one more run of each pipeline of PROFILE under perf, and a
+# row each: CPU, auditx's library's share of the samples, and Fluent Bit's
+# part split.
+declare -A P_SHARE=() P_CPU=() P_NS=() P_ROW=() P_TOP=()
+profile() {
+  local p=$1 cpu incl aud ker mpc mpk mem mal fb oth top
+  log "profiling pipeline $p under perf record"
+  run "$p" profile perf
+  perf report -i "$OUT/perf-$p.data" --no-children --sort dso,sym --percent-limit 0.3 --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' >"$OUT/perf-$p.txt" || true
+  perf report -i "$OUT/perf-$p.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' >"$OUT/perf-$p-dso.txt" || true
+  perf report -i "$OUT/perf-$p.data" --children --sort sym --percent-limit 1 --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' >"$OUT/perf-$p-callers.txt" || true
+  perf report -i "$OUT/perf-$p.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null |
+    grep '%' | grep -v '^#' >"$OUT/perf-$p-all.txt" || true
+  log "profile of $p: $OUT/perf-$p.txt (self time by function), $OUT/perf-$p-dso.txt (by object), $OUT/perf-$p-callers.txt (inclusive, call graphs by frame pointers), $OUT/perf-$p-all.txt (every function)"
+  head -30 "$OUT/perf-$p.txt" >&2
+  cpu=$(awk -F'\t' -v p="$p" '$1 == p && $2 == "profile" {c = $6} END {print c}' "$TSV")
+  incl=$(awk '$NF == "flb_mp_count_log_records" {sub(/%/, "", $1); print $1; exit}' "$OUT/perf-$p-callers.txt")
+  # Self time by class: auditx's library (the DSO loaded with -e: every
+  # library of this repository has auditx in its name), the kernel,
+  # msgpack-c, mpack, memmove/memcpy, malloc/free, the rest of fluent-bit,
+  # the rest; then auditx's three top functions.
+  read -r aud ker mpc mpk mem mal fb oth top < <(awk '
+    { pct = $1; sub(/%/, "", pct); dso = $2; sym = $4; for (i = 5; i <= NF; i++) sym = sym " " $i
+      if (dso ~ /auditx/) { aud += pct; f[sym] += pct; next }
+      if (dso ~ /kernel/ || $3 == "[k]") { ker += pct; next }
+      if (sym ~ /^(template_|msgpack_)/) { mpc += pct; next }
+      if (sym ~ /^mpack_/) { mpk += pct; next }
+      if (sym ~ /mem(move|cpy)/) { mem += pct; next }
+      if (dso ~ /^libc/ && sym ~ /(malloc|free|_int_|realloc|calloc|tcache|arena)/) { mal += pct; next }
+      if (dso == "fluent-bit") { fb += pct; next }
+      oth += pct }
+    END {
+      top = ""
+      for (k = 0; k < 3; k++) {
+        b = ""; for (s in f) if (b == "" || f[s] > f[b]) b = s
+        if (b == "") break
+        n = b; gsub(/github\.com\/auditx\/auditx\//, "", n); gsub(/ /, "_", n)
+        top = top (top == "" ? "" : ",_") n "_" sprintf("%.1f%%", f[b]); delete f[b]
+      }
+      printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %s\n", aud, ker, mpc, mpk, mem, mal, fb, oth, (top == "" ? "–" : top)
+    }' "$OUT/perf-$p-all.txt")
+  P_SHARE[$p]=$aud
+  P_CPU[$p]=$cpu
+  P_NS[$p]=$(calc "%.0f" "$aud / 100 * $cpu * 1e9 / $N")
+  P_TOP[$p]=${top//_/ }
+  local count_ns=–
+  [ -z "$incl" ] || count_ns="$incl% ($(calc "%.0f" "$incl / 100 * $cpu * 1e9 / $N") ns/record)"
+  P_ROW[$p]="| $p | $cpu | $aud% | $(calc "%.2f" "$aud / 100 * $cpu") | ${P_NS[$p]} | $mpc% | $mpk% | $count_ns | $mem% | $mal% | $ker% | $fb% | $oth% |"
+}
 if [ -n "$PROFILE" ]; then
   command -v perf >/dev/null || die "PROFILE needs perf (apt-get install linux-perf)"
-  [ "$PROFILE" = 1 ] && PROFILE=F
-  for p in $PROFILE; do
-    log "profiling pipeline $p under perf record"
-    run "$p" profile perf
-    perf report -i "$OUT/perf-$p.data" --no-children --sort dso,sym --percent-limit 0.3 --stdio -g none 2>/dev/null |
-      grep '%' | grep -v '^#' >"$OUT/perf-$p.txt" || true
-    perf report -i "$OUT/perf-$p.data" --no-children --sort dso --stdio -g none 2>/dev/null |
-      grep '%' | grep -v '^#' >"$OUT/perf-$p-dso.txt" || true
-    perf report -i "$OUT/perf-$p.data" --children --sort sym --percent-limit 1 --stdio -g none 2>/dev/null |
-      grep '%' | grep -v '^#' >"$OUT/perf-$p-callers.txt" || true
-    log "profile of $p: $OUT/perf-$p.txt (self time by function), $OUT/perf-$p-dso.txt (by object), $OUT/perf-$p-callers.txt (inclusive, call graphs by frame pointers)"
-    head -30 "$OUT/perf-$p.txt" >&2
-  done
+  for p in $PROFILE; do profile "$p"; done
+  {
+    echo
+    echo "Profiles: \`perf record -e cpu-clock -g\` of the whole fluent-bit process, one more run each; shares of all its samples (self time). auditx's library is the DSO given with -e; ns/record = its share × the run's CPU s / $N records."
+    echo
+    echo "| profile | CPU s | auditx's library | its CPU s | ns/record in it | msgpack-c (template_*, msgpack_*) | mpack | flb_mp_count_log_records (inclusive) | memmove/memcpy | malloc/free | kernel | rest of Fluent Bit | other |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for p in $PROFILE; do echo "${P_ROW[$p]}"; done
+    echo
+    for p in $PROFILE; do echo "- $p, auditx's library's top functions: ${P_TOP[$p]}"; done
+    # Fluent Bit's own CPU (the samples outside the pass-through library,
+    # which does the padding) per byte added, from the profile runs.
+    for p in $PROFILE; do
+      case $p in FP[0-9]*) ;; *) continue ;; esac
+      [ -n "${P_CPU[FP]:-}" ] || continue
+      echo "- Fluent Bit's CPU per added byte without the padding itself (profiles of FP and $p): ($p's CPU outside the pass-through library − FP's) / N / $(pad "$p") = $(calc "%.2f" "(${P_CPU[$p]} * (1 - ${P_SHARE[$p]} / 100) - ${P_CPU[FP]} * (1 - ${P_SHARE[FP]} / 100)) * 1e9 / $N / $(pad "$p")") ns per byte"
+    done
+  } | tee -a "$MD"
 fi
+
+# The targets: each one this run measured, met or missed, and for a missed
+# one its measured cause.
+MET=() MISSED=() UNMEASURED=()
+# target NAME OK MEASURED [CAUSE]
+target() {
+  if [ "$2" = 1 ]; then MET+=("$1 ($3)"); else MISSED+=("$1: $3${4:+. Cause: $4}"); fi
+}
+# ok EXPR: 1 when the awk expression holds.
+ok() { awk "BEGIN {print (($1) ? 1 : 0)}"; }
+# cpu_cause P Q: CPU time and busiest thread of P against Q, and auditx's
+# library in P's profile.
+cpu_cause() {
+  local c="CPU $1 ${CPU[$1]} s vs $2 ${CPU[$2]} s"
+  [ -z "$(busiest "$1")" ] || c="$c; busiest thread of $1: $(busiest "$1") (of ${WALL[$1]} s wall), of $2: $(busiest "$2")"
+  [ -z "${P_NS[$1]:-}" ] || c="$c; auditx's library in $1: ${P_SHARE[$1]}% of its CPU, ${P_NS[$1]} ns/record (perf)"
+  [ -z "${P_NS[$2]:-}" ] || c="$c, in $2: ${P_SHARE[$2]}%, ${P_NS[$2]} ns/record"
+  echo "$c"
+}
+rss_cause() {
+  echo "at the count, anonymous memory (heaps, buffers, chunks) $(mib "${ANON[$1]}") MiB vs $(mib "${ANON[$2]}") MiB, file-backed (executable, libraries) $(mib "${FILEB[$1]}") vs $(mib "${FILEB[$2]}") MiB"
+}
+targets() {
+  local p q lim
+  # No slower than the base.
+  for p in F FT PT; do
+    if [ -n "${WALL[$p]:-}" ] && [ -n "${WALL[$p@base]:-}" ]; then
+      target "$p no slower than $p@base" "$(ok "${WALL[$p]} <= (1 + $NOISE) * ${WALL[$p@base]}")" \
+        "wall cur/base $(div "${WALL[$p]}" "${WALL[$p@base]}") (${WALL[$p]} s vs ${WALL[$p@base]} s, ranges ${SPREAD[$p]} and ${SPREAD[$p@base]}; noise margin $(calc "%.2f" "1 + $NOISE"))" \
+        "CPU cur/base $(div "${CPU[$p]}" "${CPU[$p@base]}"); $(cpu_cause "$p" "$p@base")"
+    elif [ -n "$BASE" ] && [ -n "${WALL[$p]:-}" ]; then
+      UNMEASURED+=("$p no slower than $p@base: the base cannot run $p")
+    fi
+  done
+  # auditx's share of F's CPU.
+  if [ -n "${P_SHARE[F]:-}" ]; then
+    local was=
+    [ -z "${P_SHARE[F@base]:-}" ] || was=" (F@base: ${P_SHARE[F@base]}%, ${P_NS[F@base]} ns/record)"
+    target "auditx's library ≤ 10% of F's CPU" "$(ok "${P_SHARE[F]} <= 10")" \
+      "F's CPU in auditx: ${P_SHARE[F]}% (perf), ${P_NS[F]} ns/record$was, target 10%" \
+      "$(calc "%.2f" "${P_SHARE[F]} / 100 * ${P_CPU[F]}") s of F's ${P_CPU[F]} s CPU in auditx's library; its top functions: ${P_TOP[F]}"
+  elif [ -n "${WALL[F]:-}" ]; then
+    UNMEASURED+=("auditx's library ≤ 10% of F's CPU: needs PROFILE=F")
+  fi
+  # Peak RSS.
+  for pq in "F A 2" "FT AT 2" "C P 1.2"; do
+    read -r p q lim <<<"$pq"
+    if [ -z "${RSS[$p]:-}" ] || [ -z "${RSS[$q]:-}" ]; then continue; fi
+    target "peak RSS $p ≤ ${lim}× $q" "$(ok "${RSS[$p]} <= $lim * ${RSS[$q]}")" \
+      "$(div "${RSS[$p]}" "${RSS[$q]}")× ($(mib "${RSS[$p]}") vs $(mib "${RSS[$q]}") MiB)" "$(rss_cause "$p" "$q")"
+  done
+  # Throughput.
+  for pq in "F B 2.5" "F M 3" "FT AT 0.9" "C B 2" "C P 0.9"; do
+    read -r p q lim <<<"$pq"
+    if [ -z "${WALL[$p]:-}" ] || [ -z "${WALL[$q]:-}" ]; then continue; fi
+    target "$p ≥ ${lim}× $q" "$(ok "${WALL[$q]} >= $lim * ${WALL[$p]}")" "$p/$q = $(ratio "$p" "$q")" "$(cpu_cause "$p" "$q")"
+  done
+  echo
+  echo "Targets: ${#MET[@]} met, ${#MISSED[@]} missed$([ ${#UNMEASURED[@]} -eq 0 ] || echo ", ${#UNMEASURED[@]} not measured")."
+  for p in "${MISSED[@]}"; do echo "- MISSED $p"; done
+  [ ${#MET[@]} -eq 0 ] || echo "- met: $(printf '%s; ' "${MET[@]}" | sed 's/; $//')"
+  for p in "${UNMEASURED[@]}"; do echo "- not measured: $p"; done
+  true
+}
+targets | tee -a "$MD"
+log "per-run results: $TSV; table: $MD"
