@@ -781,7 +781,7 @@ profile() {
       top = ""
       for (k = 0; k < 3; k++) {
         b = ""; for (s in f) if (b == "" || f[s] > f[b]) b = s
-        if (b == "") break
+        if (b == "" || f[b] < 0.05) break
         n = b; gsub(/github\.com\/auditx\/auditx\//, "", n); gsub(/ /, "_", n)
         top = top (top == "" ? "" : ",_") n "_" sprintf("%.1f%%", f[b]); delete f[b]
       }
@@ -874,6 +874,10 @@ targets() {
     target "$p ≥ ${lim}× $q" "$(ok "${WALL[$q]} >= $lim * ${WALL[$p]}")" "$p/$q = $(ratio "$p" "$q")" "$(cpu_cause "$p" "$q")"
   done
   echo
+  if [ $((${#MET[@]} + ${#MISSED[@]} + ${#UNMEASURED[@]})) -eq 0 ]; then
+    echo "Targets: none concerns these pipelines."
+    return
+  fi
   echo "Targets: ${#MET[@]} met, ${#MISSED[@]} missed$([ ${#UNMEASURED[@]} -eq 0 ] || echo ", ${#UNMEASURED[@]} not measured")."
   for p in "${MISSED[@]}"; do echo "- MISSED $p"; done
   [ ${#MET[@]} -eq 0 ] || echo "- met: $(printf '%s; ' "${MET[@]}" | sed 's/; $//')"
