@@ -26,7 +26,7 @@ export CGO_ENABLED := 1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
-.PHONY: all build plugin cli test unit e2e test-upstream-reload fuzz fuzz-short soak bench bench-pipeline bench-compare lint run clean docs
+.PHONY: all build plugin cli test unit e2e test-upstream-reload fuzz fuzz-short soak bench bench-pipeline bench-memory bench-compare lint run clean docs
 
 all: build
 
@@ -93,6 +93,13 @@ bench:
 # BASE=<rev> also runs that revision's build, interleaved (scripts/bench-pipeline.sh).
 bench-pipeline: plugin cli $(PASSTHROUGH) $(PASSTHROUGH_OUT)
 	scripts/bench-pipeline.sh
+
+# Peak RSS of the DaemonSet's configuration (build/kubernetes/configmap.yaml)
+# under a 1M-line burst, against the same configuration without auditx:
+# daemonset.yaml's memory request and limit come from it
+# (scripts/bench-memory.sh; VARIANTS=, N=, REPEAT=).
+bench-memory: plugin
+	scripts/bench-memory.sh
 
 # make bench-compare BASE=<rev> [COUNT=10] [BENCH=regex] [PKGS=./enrich]: the
 # Go benchmarks of BASE and of this tree in one run, with benchstat.
