@@ -77,20 +77,12 @@ func (ks *keyShapes) find(p *plan, body []byte, first, n int) (*keyShape, int) {
 }
 
 // shapeSlot returns the first of the two slots of the map with n pairs at
-// body[first]: by n and its first key, a str.
+// body[first] (mp.ShapeHash).
 func shapeSlot(body []byte, first, n int) (int, bool) {
-	s, e, ok := mp.Str(body, first)
+	h, ok := mp.ShapeHash(body, first, n)
 	if !ok || n == 0 || n > maxShapeKeys {
 		return 0, false
 	}
-	h := uint64(n)*0x9e3779b97f4a7c15 ^ uint64(e-s)
-	if e-s > 16 {
-		s = e - 16
-	}
-	for _, b := range body[s:e] {
-		h = (h ^ uint64(b)) * 1099511628211
-	}
-	h ^= h >> 29
 	return int(h%numKeyShapes) &^ 1, true
 }
 

@@ -50,7 +50,7 @@ func (c *Cache) AppendValue(dst, src []byte, off int) ([]byte, int, error) {
 	if off < 0 {
 		return dst, 0, mp.ErrMalformed
 	}
-	out, next, err := c.appendValue(dst, src, off, 1)
+	out, next, err := appendValue(c, dst, src, off, 1)
 	if err != nil {
 		return dst[:start], 0, err
 	}
@@ -82,47 +82,6 @@ func (c *Cache) AppendPairs(dst, src []byte, first, n int) ([]byte, int, error) 
 	return out, next, nil
 }
 
-// appendValue is appendValue with maps named through c.
-func (c *Cache) appendValue(dst, src []byte, off, depth int) ([]byte, int, error) {
-	if off >= len(src) {
-		return dst, 0, mp.ErrShort
-	}
-	if n, next, ok := mp.MapHeader(src, off); ok {
-		if depth > MaxDepth {
-			return dst, 0, ErrTooDeep
-		}
-		if n > (len(src)-next)/2 {
-			return dst, 0, mp.ErrShort
-		}
-		dst = append(dst, src[off:next]...)
-		if n == 0 {
-			return dst, next, nil
-		}
-		return c.appendPairs(dst, src, next, n, depth)
-	}
-	if n, next, ok := mp.ArrayHeader(src, off); ok {
-		if depth > MaxDepth {
-			return dst, 0, ErrTooDeep
-		}
-		if n > len(src)-next {
-			return dst, 0, mp.ErrShort
-		}
-		dst = append(dst, src[off:next]...)
-		var err error
-		for range n {
-			if dst, next, err = c.appendValue(dst, src, next, depth+1); err != nil {
-				return dst, 0, err
-			}
-		}
-		return dst, next, nil
-	}
-	end, err := mp.Skip(src, off)
-	if err != nil {
-		return dst, 0, err
-	}
-	return append(dst, src[off:end]...), end, nil
-}
-
 // appendPairs names the n pairs of the map at src[first] through a
 // remembered shape, learning it first when none fits; a map it cannot
 // remember is named by the package's appendPairs.
@@ -149,20 +108,12 @@ func (c *Cache) appendPairs(dst, src []byte, first, n, depth int) ([]byte, int, 
 }
 
 // slotOf returns the first of the two slots where the shape of the map
-// with n pairs at src[first] may be: by n and its first key, a str.
+// with n pairs at src[first] may be (mp.ShapeHash).
 func slotOf(src []byte, first, n int) (int, bool) {
-	s, e, ok := mp.Str(src, first)
+	h, ok := mp.ShapeHash(src, first, n)
 	if !ok || n > CacheShapeKeys {
 		return 0, false
 	}
-	h := uint64(n)*0x9e3779b97f4a7c15 ^ uint64(e-s)
-	if e-s > 16 {
-		s = e - 16
-	}
-	for _, b := range src[s:e] {
-		h = (h ^ uint64(b)) * 1099511628211
-	}
-	h ^= h >> 29
 	return int(h%CacheShapes) &^ 1, true
 }
 
@@ -195,7 +146,7 @@ func (c *Cache) emit(dst, src []byte, first, depth int, s *shape) (out []byte, n
 			continue
 		}
 		dst = append(dst, src[run:ke]...)
-		if dst, next, err = c.appendValue(dst, src, ke, depth+1); err != nil {
+		if dst, next, err = appendValue(c, dst, src, ke, depth+1); err != nil {
 			return dst, 0, true, err
 		}
 		run = next

@@ -42,14 +42,16 @@ func AppendValue(dst, src []byte, off int) ([]byte, int, error) {
 	if off < 0 {
 		return dst, 0, mp.ErrMalformed
 	}
-	out, next, err := appendValue(dst, src, off, 1)
+	out, next, err := appendValue(nil, dst, src, off, 1)
 	if err != nil {
 		return dst[:start], 0, err
 	}
 	return out, next, nil
 }
 
-func appendValue(dst, src []byte, off, depth int) ([]byte, int, error) {
+// appendValue appends the value at src[off] with its maps named: through
+// c when not nil, else key by key (appendPairs).
+func appendValue(c *Cache, dst, src []byte, off, depth int) ([]byte, int, error) {
 	if off >= len(src) {
 		return dst, 0, mp.ErrShort
 	}
@@ -61,7 +63,13 @@ func appendValue(dst, src []byte, off, depth int) ([]byte, int, error) {
 			return dst, 0, mp.ErrShort
 		}
 		dst = append(dst, src[off:next]...)
-		return appendPairs(dst, src, next, n, depth)
+		switch {
+		case c == nil:
+			return appendPairs(dst, src, next, n, depth)
+		case n == 0:
+			return dst, next, nil
+		}
+		return c.appendPairs(dst, src, next, n, depth)
 	}
 	if n, next, ok := mp.ArrayHeader(src, off); ok {
 		if depth > MaxDepth {
@@ -73,7 +81,7 @@ func appendValue(dst, src []byte, off, depth int) ([]byte, int, error) {
 		dst = append(dst, src[off:next]...)
 		var err error
 		for range n {
-			if dst, next, err = appendValue(dst, src, next, depth+1); err != nil {
+			if dst, next, err = appendValue(c, dst, src, next, depth+1); err != nil {
 				return dst, 0, err
 			}
 		}
@@ -114,7 +122,7 @@ func appendPairs(dst, src []byte, first, n, depth int) ([]byte, int, error) {
 		hl := strHeaderLen(len(dst) - start)
 		dst = insertStrHeader(dst, start)
 		s = s.add(start+hl, len(dst), h)
-		if dst, next, err = appendValue(dst, src, valueAt, depth+1); err != nil {
+		if dst, next, err = appendValue(nil, dst, src, valueAt, depth+1); err != nil {
 			return dst, 0, err
 		}
 	}

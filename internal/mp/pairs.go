@@ -152,3 +152,23 @@ func (it *Items) Err() error { return it.err }
 // Offset returns the offset of the next element: just past the array once
 // Next has returned every element.
 func (it *Items) Offset() int { return it.i }
+
+// ShapeHash hashes what tells a map's keys apart at once: its pair count n
+// and its first key (its last 16 bytes at most), a str or bin at b[first];
+// ok is false when the first key is not one. Caches of maps by their keys
+// (keyname.Cache, enrich's record shapes) pick their slot by it and then
+// compare the keys themselves.
+func ShapeHash(b []byte, first, n int) (h uint64, ok bool) {
+	s, e, ok := Str(b, first)
+	if !ok {
+		return 0, false
+	}
+	h = uint64(n)*0x9e3779b97f4a7c15 ^ uint64(e-s)
+	if e-s > 16 {
+		s = e - 16
+	}
+	for _, c := range b[s:e] {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h ^ h>>29, true
+}

@@ -316,3 +316,28 @@ func BenchmarkPairs(b *testing.B) {
 }
 
 var sinkInt int
+
+// ShapeHash tells maps apart by their pair count and first key, and only
+// those: the keys after the first and the values do not change it.
+func TestShapeHash(t *testing.T) {
+	m := func(n int, kv ...string) []byte {
+		b := AppendMapHeader(nil, n)
+		for _, s := range kv {
+			b = AppendStr(b, s)
+		}
+		return b
+	}
+	h := func(b []byte) uint64 {
+		n, first, ok := MapHeader(b, 0)
+		require.True(t, ok)
+		v, ok := ShapeHash(b, first, n)
+		require.True(t, ok)
+		return v
+	}
+	a := h(m(2, "service_id", "x", "event_id", "1"))
+	require.Equal(t, a, h(m(2, "service_id", "y", "other", "2")))
+	require.NotEqual(t, a, h(m(3, "service_id", "x", "event_id", "1", "k", "v")))
+	require.NotEqual(t, a, h(m(2, "service_ix", "x", "event_id", "1")))
+	_, ok := ShapeHash([]byte{0x81, 0x01, 0x02}, 1, 1)
+	require.False(t, ok, "a first key that is no str")
+}
