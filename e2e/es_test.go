@@ -55,6 +55,7 @@ import (
 	"github.com/auditx/auditx/internal/bulktest"
 	"github.com/auditx/auditx/internal/ecsschema"
 	"github.com/auditx/auditx/internal/keyname"
+	"github.com/auditx/auditx/internal/kubetest"
 	"github.com/auditx/auditx/internal/mp"
 	"github.com/auditx/auditx/internal/orderedmp"
 )
@@ -654,60 +655,25 @@ func esReadJSONLines(t *testing.T, p string) []map[string]any {
 	return out
 }
 
-// The fake Kubernetes API server.
+// The fake Kubernetes API server (internal/kubetest).
 
 type esKubeAPI struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	pods   int
-	unauth int
+	srv *httptest.Server
+	api *kubetest.PodServer
 }
 
 // esStartKubeAPI answers GET /api/v1/namespaces/NS/pods/NAME with a Pod
 // whose labels name its vendor (the Pod name up to its last dash).
 func esStartKubeAPI(t *testing.T, token string) *esKubeAPI {
 	t.Helper()
-	k := &esKubeAPI{}
-	podPath := regexp.MustCompile(`^/api/v1/namespaces/([^/]+)/pods/([^/]+)$`)
-	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k.mu.Lock()
-		defer k.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+token {
-			k.unauth++
-			http.Error(w, `{"kind":"Status","status":"Failure","code":401}`, http.StatusUnauthorized)
-			return
-		}
-		m := podPath.FindStringSubmatch(r.URL.Path)
-		if r.Method != http.MethodGet || m == nil {
-			http.Error(w, `{"kind":"Status","status":"Failure","code":404}`, http.StatusNotFound)
-			return
-		}
-		k.pods++
-		ns, name := m[1], m[2]
-		app := name
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			app = name[:i]
-		}
-		id := sha256.Sum256([]byte(name))
-		pod := map[string]any{
-			"apiVersion": "v1", "kind": "Pod",
-			"metadata": map[string]any{"name": name, "namespace": ns, "uid": hex.EncodeToString(id[:16]),
-				"labels": map[string]any{"app.kubernetes.io/name": app, "pod-template-hash": "5d8f9"}},
-			"spec": map[string]any{"nodeName": "node-e2e", "containers": []any{map[string]any{"name": "app", "image": "registry.example.com/" + app + ":1.0"}}},
-			"status": map[string]any{"phase": "Running", "hostIP": "10.0.0.10", "podIP": "10.1.0.7",
-				"containerStatuses": []any{map[string]any{"name": "app", "image": "registry.example.com/" + app + ":1.0",
-					"imageID":     "registry.example.com/" + app + "@sha256:" + hex.EncodeToString(id[:]),
-					"containerID": "containerd://" + hex.EncodeToString(id[:])}}},
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(pod)
-	}))
+	k := &esKubeAPI{api: &kubetest.PodServer{Token: token, Node: "node-e2e"}}
+	k.srv = httptest.NewServer(k.api)
 	t.Cleanup(k.srv.Close)
 	return k
 }
 
-func (k *esKubeAPI) podRequests() int  { k.mu.Lock(); defer k.mu.Unlock(); return k.pods }
-func (k *esKubeAPI) authFailures() int { k.mu.Lock(); defer k.mu.Unlock(); return k.unauth }
+func (k *esKubeAPI) podRequests() int  { n, _ := k.api.Counts(); return n }
+func (k *esKubeAPI) authFailures() int { _, n := k.api.Counts(); return n }
 
 // The fake Elasticsearch: internal/bulktest's _bulk server, with the
 // faults this test injects and the views of its items the assertions use.

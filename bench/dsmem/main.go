@@ -39,9 +39,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -66,6 +63,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/auditx/auditx/internal/bulktest"
+	"github.com/auditx/auditx/internal/kubetest"
 )
 
 const (
@@ -485,54 +483,20 @@ func dropFilter(text, name string) (string, error) {
 	return "", fmt.Errorf("no [FILTER] with Name %s", name)
 }
 
-// The Kubernetes API server.
+// The Kubernetes API server (internal/kubetest).
 
 type kubeAPI struct {
 	*httptest.Server
-	mu    sync.Mutex
-	count int
+	api *kubetest.PodServer
 }
 
-func (k *kubeAPI) pods() int { k.mu.Lock(); defer k.mu.Unlock(); return k.count }
+func (k *kubeAPI) pods() int { n, _ := k.api.Counts(); return n }
 
 // startKubeAPI answers GET /api/v1/namespaces/NS/pods/NAME, with the
-// service account token, with a running Pod whose label
-// app.kubernetes.io/name is its name up to the last dash (as e2e/es_test.go).
+// service account token, as e2e/es_test.go's does.
 func startKubeAPI(token string) *kubeAPI {
-	k := &kubeAPI{}
-	podPath := regexp.MustCompile(`^/api/v1/namespaces/([^/]+)/pods/([^/]+)$`)
-	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+token {
-			http.Error(w, `{"kind":"Status","status":"Failure","code":401}`, http.StatusUnauthorized)
-			return
-		}
-		m := podPath.FindStringSubmatch(r.URL.Path)
-		if r.Method != http.MethodGet || m == nil {
-			http.Error(w, `{"kind":"Status","status":"Failure","code":404}`, http.StatusNotFound)
-			return
-		}
-		k.mu.Lock()
-		k.count++
-		k.mu.Unlock()
-		ns, name := m[1], m[2]
-		app := name
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			app = name[:i]
-		}
-		id := sha256.Sum256([]byte(name))
-		pod := map[string]any{
-			"apiVersion": "v1", "kind": "Pod",
-			"metadata": map[string]any{"name": name, "namespace": ns, "uid": hex.EncodeToString(id[:16]),
-				"labels": map[string]any{"app.kubernetes.io/name": app, "pod-template-hash": "5d8f9"}},
-			"spec": map[string]any{"nodeName": "node-bench", "containers": []any{map[string]any{"name": "app", "image": "registry.example.com/" + app + ":1.0"}}},
-			"status": map[string]any{"phase": "Running", "hostIP": "10.0.0.10", "podIP": "10.1.0.7",
-				"containerStatuses": []any{map[string]any{"name": "app", "image": "registry.example.com/" + app + ":1.0",
-					"imageID":     "registry.example.com/" + app + "@sha256:" + hex.EncodeToString(id[:]),
-					"containerID": "containerd://" + hex.EncodeToString(id[:])}}},
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(pod)
-	}))
+	k := &kubeAPI{api: &kubetest.PodServer{Token: token, Node: "node-bench"}}
+	k.Server = httptest.NewServer(k.api)
 	return k
 }
 
