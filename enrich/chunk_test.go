@@ -2,7 +2,6 @@ package enrich
 
 import (
 	"bytes"
-	"github.com/auditx/auditx/internal/mp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/tinylib/msgp/msgp"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 // groupStart is a v2 group start marker [[EventTime(0xFFFFFFFF, 0), {}], {}]:
@@ -234,4 +234,34 @@ func TestChunkAppend(t *testing.T) {
 	got, st := e.ChunkAppend([]byte("x"), chunk)
 	require.Equal(t, want, got)
 	require.Equal(t, wantSt, st)
+}
+
+// Goroutines enriching at once each hold a scratch of their own (the
+// record shapes and key names they learn): every one writes what one
+// goroutine alone writes, more of them than the Enricher keeps idle.
+func TestChunkConcurrentScratch(t *testing.T) {
+	e := newEnricher(t, defaults())
+	chunk := sampleChunk(t)
+	want, _, _ := e.Chunk(nil, nil, chunk)
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*maxIdleScratch)
+	for range 2 * maxIdleScratch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out []byte
+			for range 20 {
+				out, _ = e.ChunkAppend(out[:0], chunk)
+				if !bytes.Equal(want, out) {
+					errs <- "a goroutine's output differs"
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Fatal(msg)
+	}
 }

@@ -2,7 +2,6 @@ package enrich
 
 import (
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,21 +24,40 @@ type Enricher struct {
 	zoneName    []byte           // the encoded event.timezone pair
 	counters    counters
 	unknown     unknownCodes
-	// scratch holds scratch values: one per goroutine at a time (a Chunk
-	// or Record takes one and gives it back), so that the vendors' record
-	// shapes and key names are learned once, not per call.
-	scratch sync.Pool
+	// idle keeps the scratch values between calls (takeScratch).
+	idle scratchSlots
 }
 
-// takeScratch returns a scratch for one call; giveScratch returns it.
+// maxIdleScratch bounds the scratch values an Enricher keeps between
+// calls: one per thread that calls it at once (the engine thread, each
+// threaded input's processor) up to this many; a caller past them takes a
+// new one, and drops it after.
+const maxIdleScratch = 8
+
+// scratchSlots keeps idle scratch values, taken and given back with atomic
+// swaps: no lock, and nothing dropped behind the caller's back (a
+// sync.Pool empties at garbage collections, and at random under the race
+// detector, which would make the shapes be learned again).
+type scratchSlots [maxIdleScratch]atomic.Pointer[scratch]
+
+// takeScratch returns a scratch for one call, with the shapes an earlier
+// call learned when one is idle; giveScratch returns it.
 func (e *Enricher) takeScratch() *scratch {
-	if s, ok := e.scratch.Get().(*scratch); ok {
-		return s
+	for i := range e.idle {
+		if s := e.idle[i].Swap(nil); s != nil {
+			return s
+		}
 	}
 	return new(scratch)
 }
 
-func (e *Enricher) giveScratch(s *scratch) { e.scratch.Put(s) }
+func (e *Enricher) giveScratch(s *scratch) {
+	for i := range e.idle {
+		if e.idle[i].CompareAndSwap(nil, s) {
+			return
+		}
+	}
+}
 
 // New returns an Enricher over cat.
 func New(cat *catalog.Catalog, opts Options) (*Enricher, error) {

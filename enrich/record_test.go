@@ -3,7 +3,6 @@ package enrich
 import (
 	"bytes"
 	"fmt"
-	"github.com/auditx/auditx/internal/mp"
 	"regexp"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/auditx/auditx/catalog"
+	"github.com/auditx/auditx/internal/mp"
 )
 
 func TestRecordVendorsAndCodes(t *testing.T) {
