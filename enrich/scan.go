@@ -32,7 +32,7 @@ type scanned struct {
 	spans  [maxSpans]span
 	means  [maxSpans]keyMeaning
 	nSpans int
-	// stamp writes event.created; it keeps the text of the last second
+	// stamp writes event.created; it keeps the text of the last day
 	// across a chunk's records.
 	stamp evtime.Stamp
 
@@ -116,7 +116,8 @@ func (e *Enricher) scanPairs(body []byte, sc *scanned, i, n int) (end int, ok bo
 		var m keyMeaning
 		if shape != nil && string(body[k:vi]) == string(shape.raw[raw:shape.ends[idx]]) {
 			m, raw = shape.keys[idx], shape.ends[idx]
-		} else if shape = nil; true {
+		} else {
+			shape = nil // from here on, key by key
 			if key, isStr := ps.KeyStr(); isStr {
 				m = e.meaning(sc.plan, key)
 			} else {
@@ -176,6 +177,7 @@ func (sc *scanned) reset(p *plan) {
 	clear(sc.slots[:p.n])
 	clear(sc.groups[:])
 	sc.flat, sc.rec = span{}, span{}
+	sc.nSpans = 0
 	sc.plan = p
 	sc.hasRead, sc.hasVendorTime = false, false
 }
