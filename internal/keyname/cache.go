@@ -10,7 +10,7 @@ import (
 // those of a remembered shape, byte for byte, gets its names copied; any
 // other map is named as AppendValue names it, and its shape remembered in
 // place of an older one. The output is AppendValue's, byte for byte, and so
-// is whether it fails (FuzzCache checks both).
+// is whether it fails (FuzzAppendValue checks both).
 //
 // A Cache holds at most CacheShapes shapes of at most CacheShapeKeys keys
 // and CacheShapeBytes bytes of keys each; it allocates only when it learns
@@ -38,6 +38,9 @@ type shape struct {
 	rawEnd, nameEnd []uint32
 	renamed         []bool // key i's name is not the key itself
 	used            uint64 // Cache.tick when last matched
+	// busy counts the emits naming with this shape now (a map nested in
+	// a map of the same slot): learn does not overwrite it under them.
+	busy int
 }
 
 // AppendValue is the package's AppendValue, with the names of maps whose
@@ -93,18 +96,25 @@ func (c *Cache) appendPairs(dst, src []byte, first, n, depth int) ([]byte, int, 
 	c.tick++
 	for _, s := range [2]*shape{c.slots[slot], c.slots[slot+1]} {
 		if s != nil && len(s.rawEnd) == n {
-			if out, next, done, err := c.emit(dst, src, first, depth, s); done {
+			if out, next, done, err := c.emitWith(dst, src, first, depth, s); done {
 				s.used = c.tick
 				return out, next, err
 			}
 		}
 	}
 	if s := c.learn(src, first, n, slot); s != nil {
-		if out, next, done, err := c.emit(dst, src, first, depth, s); done {
+		if out, next, done, err := c.emitWith(dst, src, first, depth, s); done {
 			return out, next, err
 		}
 	}
 	return appendPairs(dst, src, first, n, depth)
+}
+
+// emitWith is emit with s marked busy meanwhile.
+func (c *Cache) emitWith(dst, src []byte, first, depth int, s *shape) ([]byte, int, bool, error) {
+	s.busy++
+	defer func() { s.busy-- }()
+	return c.emit(dst, src, first, depth, s)
 }
 
 // slotOf returns the first of the two slots where the shape of the map
@@ -177,7 +187,13 @@ func (c *Cache) learn(src []byte, first, n, slot int) *shape {
 	if err != nil {
 		return nil
 	}
-	if c.slots[slot+1] == nil || (c.slots[slot] != nil && c.slots[slot].used > c.slots[slot+1].used) {
+	// The less recently matched of the two slots, that no emit names with
+	// now; none when both are busy.
+	a, b := c.slots[slot], c.slots[slot+1]
+	switch {
+	case a != nil && a.busy > 0 && b != nil && b.busy > 0:
+		return nil
+	case a != nil && a.busy > 0, b == nil, a != nil && b.busy == 0 && a.used > b.used:
 		slot++
 	}
 	s := c.slots[slot]

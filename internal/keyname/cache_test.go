@@ -2,6 +2,7 @@ package keyname
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -119,4 +120,59 @@ func TestCacheNil(t *testing.T) {
 	got, _, err := c.AppendValue(nil, src, 0)
 	require.NoError(t, err)
 	require.Equal(t, mpOf(`{"user_id":1}`), got)
+}
+
+// A map nested in a map of the same slot (the same ShapeHash slot) is
+// learned while its parent's shape names the parent: the parent's shape is
+// not the one overwritten (it was, and the parent's names came out of the
+// child's shape).
+func TestCacheNestedSameSlot(t *testing.T) {
+	mapOf := func(kv ...string) []byte {
+		b := mp.AppendMapHeader(nil, len(kv)/2)
+		for _, s := range kv {
+			b = mp.AppendStr(b, s)
+		}
+		return b
+	}
+	outer := func(inner []byte) []byte {
+		b := mp.AppendMapHeader(nil, 3)
+		b = append(mp.AppendStr(b, "p"), inner...)
+		b = append(mp.AppendStr(b, "z"), 0x01)
+		return append(mp.AppendStr(b, "w"), 0x02)
+	}
+	slot := func(m []byte) int {
+		n, first, _ := mp.MapHeader(m, 0)
+		s, _ := slotOf(m, first, n)
+		return s
+	}
+	want := slot(outer(mapOf("q", "1", "y", "2")))
+	var inners [][]byte
+	for i := 0; len(inners) < 2; i++ {
+		if in := mapOf(fmt.Sprintf("q%d", i), "1", "y", "2"); slot(in) == want {
+			inners = append(inners, in)
+		}
+	}
+	var c Cache
+	var parent *shape // the outer map's shape, once learned
+	for _, in := range inners {
+		src := outer(in)
+		exp, _, err := AppendValue(nil, src, 0)
+		require.NoError(t, err)
+		got, _, err := c.AppendValue(nil, src, 0)
+		require.NoError(t, err)
+		require.Equal(t, exp, got)
+		if parent == nil {
+			for _, s := range c.slots[want : want+2] {
+				if s != nil && len(s.rawEnd) == 3 {
+					parent = s
+				}
+			}
+			require.NotNil(t, parent)
+		}
+		// The second inner map is learned while the parent's shape names
+		// the parent, and the first inner map's shape is the older one:
+		// it is the one replaced, not the parent's.
+		require.Len(t, parent.rawEnd, 3, "the parent's shape kept its keys")
+		require.Equal(t, "\xa1p\xa1z\xa1w", string(parent.raw))
+	}
 }
