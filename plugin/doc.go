@@ -11,8 +11,8 @@
 //     fluent-bit-go's Ctx API, over outputdoor.Output);
 //   - flb_mirror.h, the one mirror of the Fluent Bit structures both doors
 //     and the cgo test hosts rely on, with _Static_asserts;
-//   - filter_door.h and filter_door.c, what the filter door's two builds
-//     share: resolving Fluent Bit's exported functions, the internals guard
+//   - filter_door.c (declared in flb_mirror.h), what the filter door's two
+//     builds share: resolving Fluent Bit's exported functions, the internals guard
 //     and the out_buf allocator;
 //   - under the build tag passthrough only (make bench-pipeline's benchmark
 //     build, never shipped), filter_passthrough.c and filter_passthrough.go

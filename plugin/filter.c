@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "_cgo_export.h"
-#include "filter_door.h"
 #include "flb_mirror.h"
 
 // The filter's config map, in both layouts of struct flb_config_map, is

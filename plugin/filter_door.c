@@ -1,6 +1,6 @@
 // The filter door's code that auditx's filter (filter.c) and the
 // pass-through benchmark build's (filter_passthrough.c) share: see
-// filter_door.h.
+// flb_mirror.h.
 
 #include <dlfcn.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "filter_door.h"
+#include "flb_mirror.h"
 
 // auditx_readable reports whether n bytes at addr can be read, without
 // touching them: write(2) from an unmapped address fails with EFAULT
@@ -48,7 +48,7 @@ int auditx_resolve(struct auditx_flb_functions *api, char *why, size_t n) {
     return 0;
 }
 
-// auditx_filter_guard: filter_door.h.
+// auditx_filter_guard: flb_mirror.h.
 int auditx_filter_guard(void *ins, void *config, void *data, const struct auditx_flb_filter_plugin *mine,
                         int *metrics, char *why, size_t n) {
     struct auditx_flb_filter_instance *fi = ins;
@@ -85,5 +85,5 @@ int auditx_filter_guard(void *ins, void *config, void *data, const struct auditx
     return 0;
 }
 
-// auditx_malloc: filter_door.h.
+// auditx_malloc: flb_mirror.h.
 void *auditx_malloc(size_t n) { return malloc(n); }

@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "_cgo_export.h"
-#include "filter_door.h"
 #include "flb_mirror.h"
 
 #define AUDITX_PASSTHROUGH_PAD_DESC                                                                          \
